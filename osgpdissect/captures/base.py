@@ -1,0 +1,250 @@
+"""Shared pieces of the capture readers: the error type, options, direction names, run grouping."""
+
+from __future__ import annotations
+
+import heapq
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, fields
+
+from osgpdissect.bytestream import ByteRun, Direction, LineError
+
+__all__ = [
+    "CaptureError",
+    "CaptureOptions",
+    "Source",
+    "RunAssembler",
+    "parse_direction",
+    "guess_direction",
+]
+
+
+class CaptureError(Exception):
+    """A capture file cannot be read: unreadable, unknown format, bad content or bad option."""
+
+
+_EXACT_DIRECTIONS: dict[str, Direction] = {}
+for _name in ("tx", "c2s", "c->s", "c>s", "client", "request", "req", "host", "master", ">", "txd"):
+    _EXACT_DIRECTIONS[_name] = Direction.C2S
+for _name in ("rx", "s2c", "s->c", "s>c", "server", "meter", "response", "resp", "device",
+              "slave", "<", "rxd"):
+    _EXACT_DIRECTIONS[_name] = Direction.S2C
+
+_GUESS_C2S = re.compile(r"(?<![a-z])(tx|txd|c->s|c2s|client|master|host|reader|request)(?![a-z])", re.I)
+_GUESS_S2C = re.compile(r"(?<![a-z])(rx|rxd|s->c|s2c|server|meter|slave|device|response)(?![a-z])", re.I)
+
+
+def parse_direction(text: str | Direction) -> Direction | None:
+    """Return the direction an exact token names (``tx``, ``rx``, ``C->S``, ``meter``...), else None."""
+    if isinstance(text, Direction):
+        return text
+    return _EXACT_DIRECTIONS.get(text.strip().lower())
+
+
+def guess_direction(name: str) -> Direction | None:
+    """Guess a direction from a channel or analyzer name containing TX/RX, C->S, meter, client...
+
+    Returns None when the name says nothing or says both.
+    """
+    exact = parse_direction(name)
+    if exact is not None:
+        return exact
+    c2s = bool(_GUESS_C2S.search(name))
+    s2c = bool(_GUESS_S2C.search(name))
+    if c2s != s2c:
+        return Direction.C2S if c2s else Direction.S2C
+    return None
+
+
+_PARITIES = ("none", "even", "odd", "mark", "space")
+
+
+@dataclass
+class CaptureOptions:
+    """Reader options.  All have defaults; :meth:`parse` builds one from ``key=value`` strings.
+
+    ``tx``/``rx``: extra per-direction input files.  ``baud`` (None = estimate), ``data_bits``,
+    ``parity``, ``stop_bits``, ``invert`` (None = detect by idle level): UART decoding of ``.sr``
+    samples.  ``channels``: channel/analyzer name -> direction, overriding name guessing.
+    ``swap``: exchange C->S and S->C everywhere.  ``run_gap``: a run of per-byte timed data
+    ends at a gap longer than this (seconds); ``max_run`` caps a run's length.
+    ``start_direction``: direction of the first unmarked hex-text line.  ``radix``: Saleae
+    value radix (``auto``, ``hex``, ``dec``, ``bin``, ``ascii``).
+    """
+
+    tx: str | None = None
+    rx: str | None = None
+    baud: int | None = None
+    data_bits: int = 8
+    parity: str = "none"
+    stop_bits: float = 1.0
+    invert: bool | None = None
+    channels: dict[str, Direction] = field(default_factory=dict)
+    swap: bool = False
+    run_gap: float = 0.01
+    max_run: int = 4096
+    start_direction: Direction = Direction.C2S
+    radix: str = "auto"
+
+    def __post_init__(self) -> None:
+        if self.baud is not None and not 1 <= self.baud <= 100_000_000:
+            raise CaptureError(f"bad option baud={self.baud}: must be 1..100000000")
+        if not 5 <= self.data_bits <= 9:
+            raise CaptureError(f"bad option data_bits={self.data_bits}: must be 5..9")
+        if self.parity not in _PARITIES:
+            raise CaptureError(f"bad option parity={self.parity}: one of {', '.join(_PARITIES)}")
+        if self.stop_bits not in (1, 1.5, 2):
+            raise CaptureError(f"bad option stop_bits={self.stop_bits}: must be 1, 1.5 or 2")
+        if not self.run_gap > 0:
+            raise CaptureError(f"bad option run_gap={self.run_gap}: must be > 0")
+        if self.max_run < 1:
+            raise CaptureError(f"bad option max_run={self.max_run}: must be >= 1")
+        if self.radix not in ("auto", "hex", "dec", "bin", "ascii"):
+            raise CaptureError(f"bad option radix={self.radix}: auto, hex, dec, bin or ascii")
+        chans: dict[str, Direction] = {}
+        for name, value in dict(self.channels).items():
+            d = parse_direction(value)
+            if d is None:
+                raise CaptureError(f"bad option channels: {name}={value} is not a direction (tx/rx)")
+            chans[name] = d
+        self.channels = chans
+        d = parse_direction(self.start_direction)
+        if d is None:
+            raise CaptureError(f"bad option start_direction={self.start_direction}")
+        self.start_direction = d
+
+    @classmethod
+    def parse(cls, items: Iterable[str] | Mapping[str, str]) -> CaptureOptions:
+        """Build options from ``key=value`` strings (``baud=9600``, ``channels=D0:tx,D1:rx``)."""
+        pairs = list(items.items()) if isinstance(items, Mapping) else []
+        if not isinstance(items, Mapping):
+            for item in items:
+                key, sep, value = item.partition("=")
+                if not sep:
+                    raise CaptureError(f"bad option {item!r}: expected key=value")
+                pairs.append((key.strip(), value.strip()))
+        known = {f.name for f in fields(cls)}
+        kwargs: dict[str, object] = {}
+        for key, value in pairs:
+            key = key.replace("-", "_")
+            if key not in known:
+                raise CaptureError(f"unknown option {key!r} (known: {', '.join(sorted(known))})")
+            try:
+                kwargs[key] = _convert(key, value)
+            except ValueError as exc:
+                raise CaptureError(f"bad option {key}={value}: {exc}") from None
+        return cls(**kwargs)  # type: ignore[arg-type]
+
+
+def _convert(key: str, value: str) -> object:
+    if key in ("tx", "rx", "parity", "radix"):
+        return value.lower() if key in ("parity", "radix") else value
+    if key in ("baud", "data_bits", "max_run"):
+        return int(value)
+    if key in ("stop_bits", "run_gap"):
+        return float(value)
+    if key in ("invert", "swap"):
+        low = value.lower()
+        if key == "invert" and low in ("auto", ""):
+            return None
+        if low in ("1", "true", "yes", "on"):
+            return True
+        if low in ("0", "false", "no", "off"):
+            return False
+        raise ValueError("expected true/false")
+    if key == "start_direction":
+        d = parse_direction(value)
+        if d is None:
+            raise ValueError("expected tx or rx")
+        return d
+    if key == "channels":
+        out: dict[str, str] = {}
+        for part in value.split(","):
+            name, sep, d = part.rpartition(":")
+            if not sep or not name:
+                raise ValueError("expected NAME:tx,NAME:rx")
+            out[name.strip()] = d.strip()
+        return out
+    raise ValueError("unsupported")  # pragma: no cover
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input file and the direction its path suffix (``FILE:tx``) or option gave it."""
+
+    path: str
+    direction: Direction | None = None
+
+    @property
+    def name(self) -> str:
+        return self.path
+
+
+class RunAssembler:
+    """Groups timed bytes of one or several directions into :class:`ByteRun` values.
+
+    A run ends at a gap longer than ``gap`` seconds or at ``max_run`` bytes.  Finished runs are
+    released in start-time order: a run waits while a run of another direction that started
+    earlier is still open.
+    """
+
+    __slots__ = ("gap", "max_run", "_open", "_done", "_seq")
+
+    def __init__(self, gap: float, max_run: int) -> None:
+        self.gap = gap
+        self.max_run = max_run
+        # direction -> [data, times, errors, source, channel, last_time]
+        self._open: dict[Direction, list] = {}
+        self._done: list[tuple[float, int, ByteRun]] = []
+        self._seq = 0
+
+    def add(self, direction: Direction, value: int, time: float, error: str | None = None,
+            source: str = "", channel: str = "") -> list[ByteRun] | None:
+        """Add one byte; returns runs that became ready (or None)."""
+        cur = self._open.get(direction)
+        ready = None
+        if cur is not None and (time - cur[5] > self.gap or len(cur[0]) >= self.max_run
+                                or channel != cur[4]):
+            self._close(direction)
+            ready = self._release()
+            cur = None
+        if cur is None:
+            cur = [bytearray(), [], [], source, channel, time]
+            self._open[direction] = cur
+        if error:
+            cur[2].append(LineError(len(cur[0]), error))
+        cur[0].append(value)
+        cur[1].append(time)
+        cur[5] = time
+        return ready
+
+    def _close(self, direction: Direction) -> None:
+        data, times, errors, source, channel, _ = self._open.pop(direction)
+        run = ByteRun(direction, bytes(data), times[0], tuple(times), tuple(errors), source, channel)
+        self._seq += 1
+        heapq.heappush(self._done, (times[0], self._seq, run))
+
+    def _release(self) -> list[ByteRun]:
+        limit = min((c[1][0] for c in self._open.values()), default=None)
+        out = []
+        while self._done and (limit is None or self._done[0][0] <= limit):
+            out.append(heapq.heappop(self._done)[2])
+        return out
+
+    def finish(self) -> list[ByteRun]:
+        """Close every open run and return all remaining runs in time order."""
+        for d in list(self._open):
+            self._close(d)
+        return self._release()
+
+
+def assemble(events: Iterable[tuple[Direction, int, float, str | None, str, str]],
+             gap: float, max_run: int) -> Iterator[ByteRun]:
+    """Feed ``(direction, byte, time, error, source, channel)`` events through a RunAssembler."""
+    asm = RunAssembler(gap, max_run)
+    add = asm.add
+    for ev in events:
+        ready = add(*ev)
+        if ready:
+            yield from ready
+    yield from asm.finish()

@@ -1,0 +1,50 @@
+"""The lark parser, built once, and translation of lark errors into diagnostics."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from lark import Lark, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from osgpdissect.errors import Diagnostic, SpecError
+from osgpdissect.resources import grammar_path
+
+
+@cache
+def _parser() -> Lark:
+    return Lark(
+        grammar_path().read_text(encoding="utf-8"),
+        parser="lalr",
+        propagate_positions=True,
+        maybe_placeholders=False,
+    )
+
+
+def _line(text: str, line: int) -> str:
+    lines = text.splitlines()
+    return lines[line - 1] if 0 < line <= len(lines) else ""
+
+
+def _expected(exc: UnexpectedInput) -> str:
+    names = sorted(getattr(exc, "expected", None) or getattr(exc, "allowed", None) or [])
+    shown = ", ".join(n.lower() for n in names[:8])
+    return f" (expected one of: {shown}{', ...' if len(names) > 8 else ''})" if names else ""
+
+
+def parse_tree(text: str, filename: str) -> Tree:
+    """Parse spec text; raise :class:`SpecError` with ``file:line:col`` on a syntax error."""
+    try:
+        return _parser().parse(text)
+    except UnexpectedCharacters as exc:
+        msg = f"unexpected character {text[exc.pos_in_stream]!r}{_expected(exc)}"
+        raise SpecError([Diagnostic(filename, exc.line, exc.column, msg, _line(text, exc.line))]) from None
+    except UnexpectedToken as exc:
+        tok = exc.token
+        what = "end of file" if tok.type == "$END" else f"{tok.value!r}"
+        line, col = (tok.line or 0), (tok.column or 0)
+        msg = f"unexpected {what}{_expected(exc)}"
+        raise SpecError([Diagnostic(filename, line, col, msg, _line(text, line))]) from None
+    except UnexpectedEOF as exc:
+        last = text.rstrip().count("\n") + 1
+        raise SpecError([Diagnostic(filename, last, 1, f"unexpected end of file{_expected(exc)}")]) from None
