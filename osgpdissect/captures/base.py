@@ -248,3 +248,40 @@ def assemble(events: Iterable[tuple[Direction, int, float, str | None, str, str]
         if ready:
             yield from ready
     yield from asm.finish()
+
+
+_ISO = re.compile(
+    r"^(\d{4}-\d{2}-\d{2})[T ](\d{1,2}):(\d{2}):(\d{2})(?:[.,](\d+))?\s*(Z|[+-]\d{2}:?\d{2})?$")
+
+
+def parse_timestamp(text: str) -> float:
+    """Seconds from ``12.345`` or an ISO date-time (``2024-01-02 10:11:12.123[+01:00]``).
+
+    Date-times without a zone are taken as UTC; the result is then seconds since the epoch.
+    Raises ValueError.
+    """
+    text = text.strip()
+    try:
+        value = float(text)
+    except ValueError:
+        pass
+    else:
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError(f"bad time {text!r}")
+        return value
+    m = _ISO.match(text)
+    if not m:
+        raise ValueError(f"bad time {text!r}")
+    import calendar
+    from datetime import datetime
+
+    date, hh, mm, ss, frac, zone = m.groups()
+    dt = datetime.strptime(f"{date} {hh}:{mm}:{ss}", "%Y-%m-%d %H:%M:%S")
+    secs = float(calendar.timegm(dt.timetuple()))
+    if frac:
+        secs += int(frac) / 10 ** len(frac)
+    if zone and zone != "Z":
+        sign = -1 if zone[0] == "-" else 1
+        z = zone[1:].replace(":", "")
+        secs -= sign * (int(z[:2]) * 3600 + int(z[2:]) * 60)
+    return secs

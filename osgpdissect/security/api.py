@@ -82,16 +82,12 @@ def _request_digests(key: bytes, body: bytes) -> list[tuple[bytes, str]]:
     return out
 
 
-def _verify_request(keys: KeyRing, body: bytes, mac: bytes) -> DigestCheck | None:
-    for label, key in keys.auth_keys():
+def _verify_request(auth: list[tuple[str, bytes]], body: bytes, mac: bytes) -> DigestCheck | None:
+    for label, key in auth:
         for value, form in _request_digests(key, body):
             if value == mac:
                 return DigestCheck(_VERIFIED.format(label), label, form)
     return None
-
-
-def _tail_seq(body: bytes) -> int | None:
-    return int.from_bytes(body[-4:], "big") if len(body) >= 5 else None
 
 
 class Security:
@@ -119,164 +115,160 @@ class Security:
         ``request_body`` is code .. sequence number and ``response_body`` code .. data, both
         as on the wire (possibly encrypted); digests are the 8 trailing bytes.
         """
-        keys = self.keys
-        request_body, request_digest = bytes(request_body), bytes(request_digest)
-        if response_body is not None:
-            response_body = bytes(response_body)
-        if response_digest is not None:
-            response_digest = bytes(response_digest)
-        plain_shape = looks_like_plain_request(request_body)
+        req, req_mac = bytes(request_body), bytes(request_digest)
+        resp = None if response_body is None else bytes(response_body)
+        resp_mac = None if response_digest is None else bytes(response_digest)
+        auth = self.keys.auth_keys()
+        plain_shape = looks_like_plain_request(req)
 
-        if not keys.auth_keys():
+        if not auth:
             notes = () if plain_shape else ("request does not look like plaintext (encrypted?)",)
-            return self._result(
-                request_body, request_digest, response_body, response_digest,
-                DigestCheck(NO_KEY), None, False, notes,
-                lambda: DigestCheck(NO_KEY),
+            return _finish(
+                req,
+                req_mac,
+                resp,
+                resp_mac,
+                DigestCheck(NO_KEY),
+                DigestCheck(NO_KEY),
+                None,
+                False,
+                notes,
             )
 
-        check = _verify_request(keys, request_body, request_digest)
+        check = _verify_request(auth, req, req_mac)
         if check is not None:
-            key = dict(keys.auth_keys())[check.key]  # type: ignore[index]
-            return self._result(
-                request_body, request_digest, response_body, response_digest,
-                check, check.key, False, (),
-                lambda: self._check_response(key, check.key, request_body, response_body,
-                                             response_digest),
-            )
+            key = dict(auth)[check.key]  # type: ignore[index]
+            resp_check = _check_response(key, check.key, req, resp, resp_mac)
+            return _finish(req, req_mac, resp, resp_mac, check, resp_check, check.key, False, ())
 
-        opened = self._try_decrypt(request_body, request_digest, response_body, response_digest)
+        opened = self._try_decrypt(req, req_mac, resp, resp_mac)
         if opened is not None:
             return opened
 
-        tried = " and ".join(label for label, _ in keys.auth_keys())
-        has_enc = any(keys.encryption_key(label) for label, _ in keys.auth_keys())
-        resp_code = response_body[0] if response_body else None
+        has_enc = any(self.keys.encryption_key(label) for label, _ in auth)
         if not has_enc and not plain_shape:
-            check = DigestCheck(UNVERIFIABLE, detail="encrypted request and no encryption key")
-            return self._result(
-                request_body, request_digest, response_body, response_digest,
-                check, None, True, ("encrypted (no encryption key)",),
-                lambda: DigestCheck(UNVERIFIABLE, detail="encrypted exchange, no encryption key"),
+            return _finish(
+                req,
+                req_mac,
+                resp,
+                resp_mac,
+                DigestCheck(UNVERIFIABLE, detail="encrypted request and no encryption key"),
+                DigestCheck(UNVERIFIABLE, detail="encrypted exchange and no encryption key"),
+                None,
+                True,
+                ("encrypted (no encryption key)",),
             )
-        detail = f"request digest fails under {tried}"
+        detail = "request digest fails under " + " and ".join(label for label, _ in auth)
         if has_enc:
             detail += " (plaintext and decrypted)"
-        if resp_code == 0x0B:
+        if resp and resp[0] == 0x0B:
             detail += ": explains the 0x0B"
-        return self._result(
-            request_body, request_digest, response_body, response_digest,
-            DigestCheck(MISMATCH, detail=detail), None, False, (),
-            lambda: self._check_unauthenticated(request_body, response_body, response_digest),
-        )
-
-    # -- helpers ---------------------------------------------------------------------------
-
-    @staticmethod
-    def _result(
-        request_body: bytes,
-        request_digest: bytes,
-        response_body: bytes | None,
-        response_digest: bytes | None,
-        request_check: DigestCheck,
-        level: str | None,
-        encrypted: bool,
-        notes: tuple[str, ...],
-        response_checker,  # noqa: ANN001 - zero-argument callable returning DigestCheck
-    ) -> OpenedExchange:
-        if response_body is None:
-            response_check = None
-        elif response_body == b"\x00" and response_digest == request_digest:
-            response_check = DigestCheck(
-                NOT_INFORMATIVE,
-                detail="zero padding makes a lone 00 reply carry the request digest (forgeable)",
-            )
-        else:
-            response_check = response_checker()
-        plain_known = not encrypted
-        next_seq = None
-        if plain_known and response_body and response_body[0] == 0x0C and len(response_body) >= 5:
-            next_seq = int.from_bytes(response_body[1:5], "big")
-        return OpenedExchange(
-            request_body=request_body,
-            response_body=response_body,
-            encrypted=encrypted,
-            request_check=request_check,
-            response_check=response_check,
-            access_level=level,
-            notes=notes,
-            sequence=_tail_seq(request_body) if plain_known else None,
-            next_sequence=next_seq,
-        )
-
-    @staticmethod
-    def _check_response(
-        key: bytes,
-        label: str | None,
-        request_plain: bytes,
-        response_plain: bytes | None,
-        response_digest: bytes | None,
-    ) -> DigestCheck:
-        if response_digest is None or response_plain is None:
-            return DigestCheck(UNVERIFIABLE, detail="no response digest")
-        if digest(key, request_plain + response_plain) == response_digest:
-            return DigestCheck(_VERIFIED.format(label), label)
-        return DigestCheck(MISMATCH, detail=f"response digest fails under {label}")
-
-    def _check_unauthenticated(
-        self, request_body: bytes, response_body: bytes | None, response_digest: bytes | None
-    ) -> DigestCheck:
-        """Response to a request no key verifies (typically 0x0B): try every key."""
-        if response_digest is None or response_body is None:
-            return DigestCheck(UNVERIFIABLE, detail="no response digest")
-        for label, key in self.keys.auth_keys():
-            if digest(key, request_body + response_body) == response_digest:
-                return DigestCheck(_VERIFIED.format(label), label)
-        return DigestCheck(
-            UNVERIFIABLE, detail="request not authenticated, so the response digest input is unknown"
+        resp_check = _check_unauthenticated(auth, req, resp, resp_mac)
+        return _finish(
+            req,
+            req_mac,
+            resp,
+            resp_mac,
+            DigestCheck(MISMATCH, detail=detail),
+            resp_check,
+            None,
+            False,
+            (),
         )
 
     def _try_decrypt(
-        self,
-        request_body: bytes,
-        request_digest: bytes,
-        response_body: bytes | None,
-        response_digest: bytes | None,
+        self, req: bytes, req_mac: bytes, resp: bytes | None, resp_mac: bytes | None
     ) -> OpenedExchange | None:
+        """Decrypt with each key's derived encryption key; keep the one that verifies."""
         for label, key in self.keys.auth_keys():
             enc_key = self.keys.encryption_key(label)
             if enc_key is None:
                 continue
-            cipher = exchange_cipher(enc_key, request_digest)
-            plain_req = cipher.crypt(request_body)
-            check = _verify_request(KeyRing(**{label.lower(): key}), plain_req, request_digest)
+            cipher = exchange_cipher(enc_key, req_mac)
+            plain_req = cipher.crypt(req)
+            check = _verify_request([(label, key)], plain_req, req_mac)
             if check is None:
                 continue
             notes = ["encrypted (decrypted with the derived encryption key)"]
-            plain_resp = None
-            resp_check: DigestCheck | None = None
-            if response_body is not None:
-                plain_resp = cipher.crypt(response_body)
-                resp_check = self._check_response(key, label, plain_req, plain_resp,
-                                                  response_digest)
-                if not resp_check.verified and response_body[:1] == b"\x0b":
-                    resp_check = self._check_response(key, label, plain_req, response_body,
-                                                      response_digest)
-                    plain_resp = response_body
+            plain_resp = None if resp is None else cipher.crypt(resp)
+            resp_check = _check_response(key, label, plain_req, plain_resp, resp_mac)
+            if resp and resp[0] == 0x0B and not resp_check.verified:
+                alt = _check_response(key, label, plain_req, resp, resp_mac)
+                if alt.verified or (plain_resp and plain_resp[0] != 0x0B):
+                    plain_resp, resp_check = resp, alt
                     notes.append("0x0B response is never encrypted")
-            opened = self._result(
-                plain_req, request_digest, plain_resp, response_digest,
-                check, label, False, tuple(notes), lambda rc=resp_check: rc,
-            )
-            return OpenedExchange(
-                request_body=opened.request_body,
-                response_body=opened.response_body,
-                encrypted=True,
-                request_check=opened.request_check,
-                response_check=opened.response_check,
-                access_level=opened.access_level,
-                notes=opened.notes,
-                sequence=opened.sequence,
-                next_sequence=opened.next_sequence,
+            return _finish(
+                plain_req,
+                req_mac,
+                plain_resp,
+                resp_mac,
+                check,
+                resp_check,
+                label,
+                True,
+                tuple(notes),
             )
         return None
+
+
+def _check_response(
+    key: bytes, label: str | None, req: bytes, resp: bytes | None, resp_mac: bytes | None
+) -> DigestCheck:
+    if resp is None:
+        return DigestCheck(UNVERIFIABLE, detail="no response")
+    if resp_mac is None:
+        return DigestCheck(UNVERIFIABLE, detail="no response digest")
+    if digest(key, req + resp) == resp_mac:
+        return DigestCheck(_VERIFIED.format(label), label)
+    return DigestCheck(MISMATCH, detail=f"response digest fails under {label}")
+
+
+def _check_unauthenticated(
+    auth: list[tuple[str, bytes]], req: bytes, resp: bytes | None, resp_mac: bytes | None
+) -> DigestCheck:
+    """Response to a request no key verifies (typically 0x0B): try every key."""
+    if resp is None or resp_mac is None:
+        return DigestCheck(UNVERIFIABLE, detail="no response digest")
+    for label, key in auth:
+        if digest(key, req + resp) == resp_mac:
+            return DigestCheck(_VERIFIED.format(label), label)
+    return DigestCheck(
+        UNVERIFIABLE, detail="request not authenticated, so the response digest input is unknown"
+    )
+
+
+def _finish(
+    req: bytes,
+    req_mac: bytes,
+    resp: bytes | None,
+    resp_mac: bytes | None,
+    req_check: DigestCheck,
+    resp_check: DigestCheck,
+    level: str | None,
+    encrypted: bool,
+    notes: tuple[str, ...],
+) -> OpenedExchange:
+    """Assemble the result; ``req``/``resp`` are plaintext unless the exchange stayed sealed."""
+    sealed = encrypted and level is None
+    response_check: DigestCheck | None = resp_check
+    if resp is None:
+        response_check = None
+    elif resp == b"\x00" and resp_mac == req_mac and not sealed:
+        response_check = DigestCheck(
+            NOT_INFORMATIVE,
+            detail="zero padding gives a lone 00 reply the request digest (trivially forgeable)",
+        )
+    next_seq = None
+    if not sealed and resp and resp[0] == 0x0C and len(resp) >= 5:
+        next_seq = int.from_bytes(resp[1:5], "big")
+    return OpenedExchange(
+        request_body=req,
+        response_body=resp,
+        encrypted=encrypted,
+        request_check=req_check,
+        response_check=response_check,
+        access_level=level,
+        notes=notes,
+        sequence=None if sealed or len(req) < 5 else int.from_bytes(req[-4:], "big"),
+        next_sequence=next_seq,
+    )

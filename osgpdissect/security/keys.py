@@ -83,7 +83,10 @@ class PskEntry:
         self.psk = bytes(psk)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, PskEntry) and (self.identity, self.psk) == (other.identity, other.psk)
+        return isinstance(other, PskEntry) and (self.identity, self.psk) == (
+            other.identity,
+            other.psk,
+        )
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -145,8 +148,13 @@ class KeyRing:
         rc4_key_mbk: str | bytes | None = None,
         psk: tuple[PskEntry, ...] | list[PskEntry] = (),
     ) -> None:
-        values = {"mbk": mbk, "mak": mak, "rc4_key": rc4_key,
-                  "rc4_key_mak": rc4_key_mak, "rc4_key_mbk": rc4_key_mbk}
+        values = {
+            "mbk": mbk,
+            "mak": mak,
+            "rc4_key": rc4_key,
+            "rc4_key_mak": rc4_key_mak,
+            "rc4_key_mbk": rc4_key_mbk,
+        }
         for name, value in values.items():
             object.__setattr__(self, name, None if value is None else parse_key(value, name))
         object.__setattr__(self, "psk", tuple(psk))
@@ -220,6 +228,7 @@ class KeyRing:
 
     def merge(self, other: KeyRing) -> KeyRing:
         """Keys from ``other`` override this ring's; PSK entries are combined."""
+
         def pick(name: str) -> bytes | None:
             value = getattr(other, name)
             return value if value is not None else getattr(self, name)
@@ -262,12 +271,12 @@ class KeyRing:
     def from_toml(cls, path: str | PathLike[str]) -> KeyRing:
         """Load a key file::
 
-            mak = "32 hex digits or 20 ASCII characters"
-            mbk = "..."
-            rc4_key = "..."                  # derived encryption key (optional)
-            [[psk]]                           # explicit TLS PSKs (optional)
-            identity = "640001"
-            key = "00112233..."
+        mak = "32 hex digits or 20 ASCII characters"
+        mbk = "..."
+        rc4_key = "..."                  # derived encryption key (optional)
+        [[psk]]                           # explicit TLS PSKs (optional)
+        identity = "640001"
+        key = "00112233..."
         """
         with open(path, "rb") as fh:
             try:

@@ -95,5 +95,7 @@ def encode_exchange(
     req_wire = cipher.crypt(request_plain)
     resp_wire = None
     if response_plain is not None:
-        resp_wire = response_plain if response_plain[:1] == b"\x0b" else cipher.crypt(response_plain)
+        resp_wire = (
+            response_plain if response_plain[:1] == b"\x0b" else cipher.crypt(response_plain)
+        )
     return EncodedExchange(req_wire, req_digest, resp_wire, resp_digest)

@@ -1,0 +1,127 @@
+"""Saleae Logic 1.x (and Logic 2 "legacy") async-serial analyzer export.
+
+Header ``Time [s],Value,Parity Error,Framing Error``, one row per byte, error columns hold
+``Error`` when set.  Also read: the multi-processor variant ``Time [s],Packet ID,Address,Data,
+Framing Error`` and decoded-protocol tables with an ``Analyzer Name`` column and values such
+as ``0x41 (framing error)``.  Logic 1 never quotes fields (a comma value is ``COMMA``), so rows
+are split on commas, not parsed with the csv module.  One file holds one direction unless it
+has an ``Analyzer Name`` column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from itertools import chain, islice
+
+from osgpdissect.bytestream import ByteRun, Direction
+from osgpdissect.captures.base import CaptureError, CaptureOptions, Source, assemble, guess_direction
+from osgpdissect.captures.values import ValueParser, format_value, guess_ascii
+
+__all__ = ["read", "sniff", "write_saleae_logic1_csv"]
+
+_VALUE_COLS = ("value", "data", "decoded protocol result", "result")
+_LOOKAHEAD = 2000
+
+
+def sniff(head: str) -> bool:
+    """True when the text starts with a Logic 1 analyzer export header."""
+    first = head.lstrip("\ufeff").split("\n", 1)[0].strip().lower()
+    return first.startswith("time [s]") and any(c in first for c in _VALUE_COLS)
+
+
+def _columns(header: str, path: str) -> tuple[int, int, int | None, int | None, int | None, int]:
+    cols = [c.strip().lower() for c in header.lstrip("\ufeff").rstrip("\r\n").split(",")]
+    if not cols or not cols[0].startswith("time"):
+        raise CaptureError(f"{path}:1: not a Saleae Logic 1 export (header {header.strip()[:60]!r})")
+    vi = next((cols.index(c) for c in _VALUE_COLS if c in cols), None)
+    if vi is None:
+        raise CaptureError(f"{path}:1: Saleae export header has no Value/Data column")
+    ai = cols.index("analyzer name") if "analyzer name" in cols else None
+    pi = cols.index("parity error") if "parity error" in cols else None
+    fi = cols.index("framing error") if "framing error" in cols else None
+    return 0, vi, ai, pi, fi, len(cols)
+
+
+def read(src: Source, opts: CaptureOptions) -> Iterator[ByteRun]:
+    """Read one Logic 1 export; needs a direction unless it names analyzers."""
+    try:
+        with open(src.path, encoding="utf-8", errors="replace", newline="") as f:
+            header = f.readline()
+    except OSError as exc:
+        raise CaptureError(f"{src.path}: cannot read: {exc.strerror or exc}") from None
+    cols = _columns(header, src.path)
+    if cols[2] is None and src.direction is None:
+        raise CaptureError(f"{src.path}: a Saleae Logic 1 export holds one direction: "
+                           f"give it as {src.path}:tx or {src.path}:rx")
+    return assemble(_events(src, opts, cols), opts.run_gap, opts.max_run)
+
+
+def _events(src: Source, opts: CaptureOptions, cols: tuple) -> Iterator[tuple]:
+    ti, vi, ai, pi, fi, ncols = cols
+    path = src.path
+    names: dict[str, Direction | None] = {}
+    with open(path, encoding="utf-8", errors="replace", newline="") as f:
+        f.readline()
+        head = list(islice(f, _LOOKAHEAD))
+        ascii_mode = opts.radix == "ascii" or (opts.radix == "auto" and guess_ascii(
+            _split(line, vi, ncols)[vi] for line in head if line.strip() and line.count(",") >= vi))
+        parse = ValueParser(opts.radix, ascii_mode)
+        direction = src.direction
+        channel = ""
+        lines: Iterable[str] = chain(head, f)
+        for lineno, line in enumerate(lines, 2):
+            if not line.strip():
+                continue
+            parts = _split(line, vi, ncols)
+            if len(parts) <= vi:
+                raise CaptureError(f"{path}:{lineno}: expected {ncols} columns")
+            try:
+                t = float(parts[ti])
+            except ValueError:
+                raise CaptureError(f"{path}:{lineno}: bad time {parts[ti][:30]!r}") from None
+            try:
+                value, error = parse(parts[vi])
+            except ValueError as exc:
+                raise CaptureError(f"{path}:{lineno}: {exc}") from None
+            if pi is not None and pi < len(parts) and parts[pi].strip():
+                error = "parity"
+            if fi is not None and fi < len(parts) and parts[fi].strip():
+                error = "framing"
+            if ai is not None and ai < len(parts):
+                channel = parts[ai].strip()
+                if channel not in names:
+                    names[channel] = opts.channels.get(channel) or guess_direction(channel) \
+                        or src.direction
+                direction = names[channel]
+                if direction is None:
+                    raise CaptureError(f"{path}:{lineno}: analyzer {channel!r} has no direction: "
+                                       f"name it TX/RX or pass channels={channel}:tx")
+            yield direction, value, t, error, f"{path}:{lineno}", channel
+
+
+def _split(line: str, vi: int, ncols: int) -> list[str]:
+    parts = line.rstrip("\r\n").split(",")
+    if len(parts) > ncols and parts[vi] == "" and parts[vi + 1] == "":
+        parts[vi: vi + 2] = [","]  # an unescaped comma value
+    return parts
+
+
+def write_saleae_logic1_csv(runs: Iterable[ByteRun], path: str, radix: str = "hex",
+                            direction: Direction | None = None) -> None:
+    """Write runs of one direction (all runs when ``direction`` is None) as a Logic 1 export.
+
+    ``radix`` is ``hex``, ``dec``, ``bin`` or ``ascii``; times get 15 decimals like Logic 1.
+    """
+    format_value(0, radix)  # validates radix
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write("Time [s],Value,Parity Error,Framing Error\n")
+        for run in runs:
+            if direction is not None and run.direction is not direction:
+                continue
+            kinds = {e.index: e.kind for e in run.errors}
+            for i, b in enumerate(run.data):
+                t = run.time_of(i) or 0.0
+                kind = kinds.get(i)
+                parity = "Error" if kind == "parity" else ""
+                framing = "Error" if kind is not None and kind != "parity" else ""
+                f.write(f"{t:.15f},{format_value(b, radix)},{parity},{framing}\n")
