@@ -108,27 +108,28 @@ class Digest:
             pos, idx = self._step(s, rows, pos, mv[idx]), idx + 1
             pos %= block
         # Fast path: whole key bytes, 8 message bytes each.
-        s0, s1, s2, s3, s4, s5, s6, s7 = s
-        kb = pos // 8
-        nkb = block // 8
         full_end = idx + ((n - idx) // 8) * 8
-        while idx < full_end:
-            t7, t6, t5, t4, t3, t2, t1, t0 = rows[kb]
-            m0, m1, m2, m3, m4, m5, m6, m7 = mv[idx : idx + 8]
-            s7 = (s0 + m0 + t7[s7]) & 0xFF
-            s6 = (s7 + m1 + t6[s6]) & 0xFF
-            s5 = (s6 + m2 + t5[s5]) & 0xFF
-            s4 = (s5 + m3 + t4[s4]) & 0xFF
-            s3 = (s4 + m4 + t3[s3]) & 0xFF
-            s2 = (s3 + m5 + t2[s2]) & 0xFF
-            s1 = (s2 + m6 + t1[s1]) & 0xFF
-            s0 = (s1 + m7 + t0[s0]) & 0xFF
-            idx += 8
-            kb += 1
-            if kb == nkb:
-                kb = 0
-        s[:] = (s0, s1, s2, s3, s4, s5, s6, s7)
-        pos = kb * 8
+        if idx < full_end:
+            s0, s1, s2, s3, s4, s5, s6, s7 = s
+            kb = pos // 8
+            nkb = block // 8
+            while idx < full_end:
+                t7, t6, t5, t4, t3, t2, t1, t0 = rows[kb]
+                m0, m1, m2, m3, m4, m5, m6, m7 = mv[idx : idx + 8]
+                s7 = (s0 + m0 + t7[s7]) & 0xFF
+                s6 = (s7 + m1 + t6[s6]) & 0xFF
+                s5 = (s6 + m2 + t5[s5]) & 0xFF
+                s4 = (s5 + m3 + t4[s4]) & 0xFF
+                s3 = (s4 + m4 + t3[s3]) & 0xFF
+                s2 = (s3 + m5 + t2[s2]) & 0xFF
+                s1 = (s2 + m6 + t1[s1]) & 0xFF
+                s0 = (s1 + m7 + t0[s0]) & 0xFF
+                idx += 8
+                kb += 1
+                if kb == nkb:
+                    kb = 0
+            s[:] = (s0, s1, s2, s3, s4, s5, s6, s7)
+            pos = kb * 8
         # Slow path for the tail.
         while idx < n:
             pos, idx = self._step(s, rows, pos, mv[idx]), idx + 1
