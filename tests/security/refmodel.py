@@ -5,9 +5,7 @@ position and its ``bEnd`` semantics, including the block-boundary quirk."""
 from __future__ import annotations
 
 
-def reference_call(
-    data: bytes, key: bytes, state: list[int], pos: list[int], end: bool
-) -> None:
+def reference_call(data: bytes, key: bytes, state: list[int], pos: list[int], end: bool) -> None:
     """One ``Digest(apduBytes, size, key, state, pState, bEnd, keyLen)`` call, in place."""
     n = len(key)
     iterations = n if n == 6 else n + n // 2
