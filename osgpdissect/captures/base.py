@@ -69,7 +69,8 @@ class CaptureOptions:
     ``swap``: exchange C->S and S->C everywhere.  ``run_gap``: a run of per-byte timed data
     ends at a gap longer than this (seconds); ``max_run`` caps a run's length.
     ``start_direction``: direction of the first unmarked hex-text line.  ``radix``: Saleae
-    value radix (``auto``, ``hex``, ``dec``, ``bin``, ``ascii``).
+    value radix (``auto``, ``hex``, ``dec``, ``bin``, ``ascii``).  ``samplerate``: turns sample
+    numbers of sigrok-cli annotation text into seconds.
     """
 
     tx: str | None = None
@@ -85,16 +86,19 @@ class CaptureOptions:
     max_run: int = 4096
     start_direction: Direction = Direction.C2S
     radix: str = "auto"
+    samplerate: float | None = None
 
     def __post_init__(self) -> None:
         if self.baud is not None and not 1 <= self.baud <= 100_000_000:
             raise CaptureError(f"bad option baud={self.baud}: must be 1..100000000")
-        if not 5 <= self.data_bits <= 9:
-            raise CaptureError(f"bad option data_bits={self.data_bits}: must be 5..9")
+        if not 5 <= self.data_bits <= 8:
+            raise CaptureError(f"bad option data_bits={self.data_bits}: must be 5..8")
         if self.parity not in _PARITIES:
             raise CaptureError(f"bad option parity={self.parity}: one of {', '.join(_PARITIES)}")
         if self.stop_bits not in (1, 1.5, 2):
             raise CaptureError(f"bad option stop_bits={self.stop_bits}: must be 1, 1.5 or 2")
+        if self.samplerate is not None and not self.samplerate > 0:
+            raise CaptureError(f"bad option samplerate={self.samplerate}: must be > 0")
         if not self.run_gap > 0:
             raise CaptureError(f"bad option run_gap={self.run_gap}: must be > 0")
         if self.max_run < 1:
@@ -141,7 +145,7 @@ def _convert(key: str, value: str) -> object:
         return value.lower() if key in ("parity", "radix") else value
     if key in ("baud", "data_bits", "max_run"):
         return int(value)
-    if key in ("stop_bits", "run_gap"):
+    if key in ("stop_bits", "run_gap", "samplerate"):
         return float(value)
     if key in ("invert", "swap"):
         low = value.lower()

@@ -14,7 +14,13 @@ from collections.abc import Iterable, Iterator
 from itertools import chain, islice
 
 from osgpdissect.bytestream import ByteRun, Direction
-from osgpdissect.captures.base import CaptureError, CaptureOptions, Source, assemble, guess_direction
+from osgpdissect.captures.base import (
+    CaptureError,
+    CaptureOptions,
+    Source,
+    assemble,
+    guess_direction,
+)
 from osgpdissect.captures.values import ValueParser, format_value, guess_ascii
 
 __all__ = ["read", "sniff", "write_saleae_logic1_csv"]

@@ -1,0 +1,269 @@
+"""pcap and pcapng with serial link types: a small streaming reader and a pcap writer.
+
+``LINKTYPE_RTAC_SERIAL`` (250), as Wireshark's rtacser dissector reads it: a 12-byte header
+(big-endian seconds and microseconds, event type, EIA-232 control lines, 2-byte footer) then
+the line bytes.  Event 0x01 DATA_TX_START is C->S, 0x02 DATA_RX_START is S->C (also 0x03/0x04
+DATA_*_END when they carry bytes).  Events 0x07 FRAMING_ERROR, 0x08 PARITY_ERROR, 0x09 BREAK,
+0x0A OVERFLOW carry the bytes received in error; they belong to the direction of the data
+event before them (or the pcapng EPB direction flag: inbound = S->C, outbound = C->S).
+Consecutive packets of one direction with the same timestamp form one run; the writer uses
+this to keep a run whole around errored bytes, writing a zero-length data event first when a
+run starts with one.
+
+``LINKTYPE_USER0`` (147), this project's convention: payload byte 0 is the direction (0x00 =
+C->S, 0x01 = S->C), the line bytes follow; no error information.  Older RTAC exports used
+USER0 with the 12-byte RTAC header: a payload of 12+ bytes whose first byte is not 0/1 and
+whose byte 8 is an RTAC event type (<= 0x0A) is read that way.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterable, Iterator
+
+from osgpdissect.bytestream import ByteRun, Direction, LineError
+from osgpdissect.captures.base import CaptureError, CaptureOptions, Source
+
+__all__ = ["read", "sniff", "write_pcap", "LINKTYPE_RTAC_SERIAL", "LINKTYPE_USER0"]
+
+LINKTYPE_USER0 = 147
+LINKTYPE_RTAC_SERIAL = 250
+_PCAP_MAGICS = {
+    b"\xd4\xc3\xb2\xa1": ("<", 1e-6), b"\xa1\xb2\xc3\xd4": (">", 1e-6),
+    b"\x4d\x3c\xb2\xa1": ("<", 1e-9), b"\xa1\xb2\x3c\x4d": (">", 1e-9),
+}
+_PCAPNG = b"\x0a\x0d\x0d\x0a"
+_ERROR_EVENTS = {0x07: "framing", 0x08: "parity", 0x09: "break", 0x0A: "overrun"}
+_DATA_EVENTS = {0x01: Direction.C2S, 0x02: Direction.S2C, 0x03: Direction.C2S, 0x04: Direction.S2C}
+_MAX_BLOCK = 1 << 26
+
+
+def sniff(head: bytes) -> bool:
+    """True for a pcap or pcapng file header."""
+    return head[:4] in _PCAP_MAGICS or head[:4] == _PCAPNG
+
+
+def read(src: Source, opts: CaptureOptions) -> Iterator[ByteRun]:
+    """Read serial-line packets from a pcap/pcapng file."""
+    try:
+        with open(src.path, "rb") as f:
+            magic = f.read(4)
+    except OSError as exc:
+        raise CaptureError(f"{src.path}: cannot read: {exc.strerror or exc}") from None
+    if not sniff(magic):
+        raise CaptureError(f"{src.path}: not a pcap or pcapng file")
+    return _runs(src.path, opts.max_run)
+
+
+def _packets(f, path: str) -> Iterator[tuple[int, float, bytes, Direction | None, int]]:
+    """Yield ``(linktype, time, payload, epb_direction, record_number)``."""
+    magic = f.read(4)
+    if magic in _PCAP_MAGICS:
+        endian, unit = _PCAP_MAGICS[magic]
+        hdr = f.read(20)
+        if len(hdr) < 20:
+            raise CaptureError(f"{path}: truncated pcap header")
+        linktype = struct.unpack(endian + "HHiIII", hdr)[5] & 0xFFFF
+        rec = struct.Struct(endian + "IIII")
+        n = 0
+        while True:
+            h = f.read(16)
+            if not h:
+                return
+            n += 1
+            if len(h) < 16:
+                raise CaptureError(f"{path}: record {n}: truncated header")
+            sec, frac, incl, _orig = rec.unpack(h)
+            if incl > _MAX_BLOCK:
+                raise CaptureError(f"{path}: record {n}: bad length {incl}")
+            data = f.read(incl)
+            if len(data) < incl:
+                raise CaptureError(f"{path}: record {n}: truncated data")
+            yield linktype, sec + frac * unit, data, None, n
+    else:
+        f.seek(0)
+        yield from _pcapng(f, path)
+
+
+def _options(body: bytes, endian: str) -> Iterator[tuple[int, bytes]]:
+    pos = 0
+    while pos + 4 <= len(body):
+        code, length = struct.unpack_from(endian + "HH", body, pos)
+        if code == 0:
+            return
+        yield code, body[pos + 4: pos + 4 + length]
+        pos += 4 + length + (-length % 4)
+
+
+def _pcapng(f, path: str) -> Iterator[tuple[int, float, bytes, Direction | None, int]]:
+    endian = "<"
+    ifaces: list[tuple[int, float]] = []
+    n = 0
+    first = True
+    while True:
+        h = f.read(8)
+        if not h:
+            return
+        if len(h) < 8:
+            raise CaptureError(f"{path}: truncated pcapng block")
+        btype = struct.unpack("<I", h[:4])[0]
+        if btype == 0x0A0D0D0A:
+            bom = f.read(4)
+            if bom == b"\x4d\x3c\x2b\x1a":
+                endian = "<"
+            elif bom == b"\x1a\x2b\x3c\x4d":
+                endian = ">"
+            else:
+                raise CaptureError(f"{path}: bad pcapng byte-order magic")
+            total = struct.unpack(endian + "I", h[4:])[0]
+            body = bom + f.read(max(0, total - 12))
+            ifaces = []
+        else:
+            if first:
+                raise CaptureError(f"{path}: pcapng does not start with a section header")
+            btype, total = struct.unpack(endian + "II", h)
+            body = f.read(max(0, total - 8))
+        first = False
+        if total < 12 or total % 4 or total > _MAX_BLOCK or len(body) < total - 8:
+            raise CaptureError(f"{path}: bad pcapng block length {total}")
+        body = body[:-4]
+        if btype == 1:  # interface description
+            if len(body) < 8:
+                raise CaptureError(f"{path}: short interface block")
+            linktype = struct.unpack_from(endian + "H", body)[0]
+            unit = 1e-6
+            for code, value in _options(body[8:], endian):
+                if code == 9 and value:
+                    r = value[0]
+                    unit = 2.0 ** -(r & 0x7F) if r & 0x80 else 10.0 ** -r
+            ifaces.append((linktype, unit))
+        elif btype in (2, 6):  # (obsolete) packet / enhanced packet
+            n += 1
+            if btype == 6:
+                if len(body) < 20:
+                    raise CaptureError(f"{path}: packet {n}: short block")
+                iface, hi, lo, caplen, _orig = struct.unpack_from(endian + "IIIII", body)
+            else:
+                if len(body) < 20:
+                    raise CaptureError(f"{path}: packet {n}: short block")
+                iface, _drops, hi, lo, caplen, _orig = struct.unpack_from(endian + "HHIIII", body)
+            if iface >= len(ifaces) or 20 + caplen > len(body):
+                raise CaptureError(f"{path}: packet {n}: bad interface or length")
+            linktype, unit = ifaces[iface]
+            data = body[20: 20 + caplen]
+            direction = None
+            for code, value in _options(body[20 + caplen + (-caplen % 4):], endian):
+                if code == 2 and len(value) == 4:
+                    flags = struct.unpack(endian + "I", value)[0] & 3
+                    direction = {1: Direction.S2C, 2: Direction.C2S}.get(flags)
+            yield linktype, ((hi << 32) | lo) * unit, data, direction, n
+        elif btype == 3:  # simple packet
+            n += 1
+            if not ifaces or len(body) < 4:
+                raise CaptureError(f"{path}: packet {n}: simple packet without interface")
+            yield ifaces[0][0], 0.0, body[4:], None, n
+
+
+def _decode(linktype: int, data: bytes, path: str, n: int
+            ) -> tuple[Direction | None, bytes, str | None] | None:
+    """Return (direction or None = 'previous', bytes, error kind) or None to skip."""
+    if linktype == LINKTYPE_USER0 and not (len(data) >= 12 and data[0] not in (0, 1)
+                                           and data[8] <= 0x0A):
+        if not data:
+            return None
+        if data[0] not in (0, 1):
+            raise CaptureError(f"{path}: packet {n}: USER0 direction byte {data[0]:#04x} is not 0/1")
+        return (Direction.C2S if data[0] == 0 else Direction.S2C), data[1:], None
+    if linktype in (LINKTYPE_RTAC_SERIAL, LINKTYPE_USER0):
+        if len(data) < 12:
+            raise CaptureError(f"{path}: packet {n}: RTAC serial packet shorter than 12 bytes")
+        event = data[8]
+        if event in _DATA_EVENTS:
+            return _DATA_EVENTS[event], data[12:], None
+        if event in _ERROR_EVENTS:
+            return None, data[12:], _ERROR_EVENTS[event]
+        return None
+    raise CaptureError(f"{path}: packet {n}: unsupported link type {linktype} "
+                       f"(expected {LINKTYPE_RTAC_SERIAL} RTAC serial or {LINKTYPE_USER0} USER0)")
+
+
+def _runs(path: str, max_run: int) -> Iterator[ByteRun]:
+    last_dir: Direction | None = None
+    pending: list | None = None  # [direction, bytearray, errors, time, source]
+    with open(path, "rb") as f:
+        for linktype, t, data, epb_dir, n in _packets(f, path):
+            decoded = _decode(linktype, data, path, n)
+            if decoded is None:
+                continue
+            direction, payload, error = decoded
+            if direction is None:
+                direction = epb_dir or last_dir or Direction.C2S
+            last_dir = direction
+            if pending is not None and (pending[0] is not direction or pending[3] != t
+                                        or len(pending[1]) >= max_run):
+                if pending[1]:
+                    yield ByteRun(pending[0], bytes(pending[1]), pending[3], (),
+                                  tuple(pending[2]), pending[4])
+                pending = None
+            if pending is None:
+                pending = [direction, bytearray(), [], t, f"{path}#{n}"]
+            if error:
+                start = len(pending[1])
+                pending[2].extend(LineError(start + i, error) for i in range(len(payload)))
+            pending[1] += payload
+    if pending is not None and pending[1]:
+        yield ByteRun(pending[0], bytes(pending[1]), pending[3], (), tuple(pending[2]), pending[4])
+
+
+def _rtac(t: float, event: int, payload: bytes) -> bytes:
+    sec = int(t)
+    usec = int(round((t - sec) * 1e6))
+    if usec >= 1_000_000:
+        sec, usec = sec + 1, usec - 1_000_000
+    return struct.pack(">IIBBH", sec, usec, event, 0, 0) + payload
+
+
+def write_pcap(runs: Iterable[ByteRun], path: str, linktype: int = LINKTYPE_RTAC_SERIAL) -> None:
+    """Write runs as a classic little-endian microsecond pcap (RTAC serial or USER0).
+
+    Each run becomes DATA_TX_START (C->S) / DATA_RX_START (S->C) packets stamped with the run's
+    time; bytes with a :class:`LineError` go into FRAMING/PARITY/BREAK/OVERFLOW event packets
+    with the same stamp.  Times before 0 or unknown are written as 0.
+    """
+    if linktype not in (LINKTYPE_RTAC_SERIAL, LINKTYPE_USER0):
+        raise ValueError(f"unsupported link type {linktype}")
+    codes = {v: k for k, v in _ERROR_EVENTS.items()}
+    rec = struct.Struct("<IIII")
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, linktype))
+
+        def put(t: float, payload: bytes) -> None:
+            sec = int(t)
+            usec = int(round((t - sec) * 1e6))
+            if usec >= 1_000_000:
+                sec, usec = sec + 1, usec - 1_000_000
+            f.write(rec.pack(sec, usec, len(payload), len(payload)))
+            f.write(payload)
+
+        for run in runs:
+            t = max(run.time or 0.0, 0.0)
+            if linktype == LINKTYPE_USER0:
+                for i in range(0, max(len(run.data), 1), 65000):
+                    put(t, bytes([run.direction is Direction.S2C]) + run.data[i:i + 65000])
+                continue
+            event = 0x01 if run.direction is Direction.C2S else 0x02
+            kinds = {e.index: e.kind for e in run.errors}
+            pieces: list[tuple[int, bytes]] = []
+            start = 0
+            for i in sorted(kinds):
+                if i >= len(run.data):
+                    continue
+                if i > start or not pieces:
+                    pieces.append((event, run.data[start:i]))
+                pieces.append((codes.get(kinds[i], 0x07), run.data[i:i + 1]))
+                start = i + 1
+            if start < len(run.data) or not pieces:
+                pieces.append((event, run.data[start:]))
+            for ev, chunk in pieces:
+                for j in range(0, max(len(chunk), 1), 65000):
+                    put(t, _rtac(t, ev, chunk[j:j + 65000]))

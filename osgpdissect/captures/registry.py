@@ -1,0 +1,178 @@
+"""Format registry, content-based detection and the time-ordered merge of several inputs."""
+
+from __future__ import annotations
+
+import heapq
+import struct
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from osgpdissect.bytestream import ByteRun, Direction
+from osgpdissect.captures import hextext, pcap, rawbin, saleae1, saleae2, sigrok_ann, sigrok_sr
+from osgpdissect.captures.base import CaptureError, CaptureOptions, Source, parse_direction
+
+__all__ = ["Reader", "READERS", "register_reader", "detect_format", "open_capture", "split_path"]
+
+ReadFn = Callable[[Source, CaptureOptions], Iterator[ByteRun]]
+
+
+@dataclass(frozen=True)
+class Reader:
+    """A registered format: its name, aliases, reader and content sniffers."""
+
+    name: str
+    read: ReadFn
+    sniff_bytes: Callable[[bytes], bool] | None = None
+    sniff_text: Callable[[str], bool] | None = None
+    aliases: tuple[str, ...] = ()
+    description: str = ""
+
+
+READERS: dict[str, Reader] = {}
+_ALIASES: dict[str, str] = {}
+_HEAD = 64 * 1024
+
+
+def register_reader(reader: Reader) -> Reader:
+    """Add a format (later registrations win on name clashes); detection tries them in order."""
+    READERS[reader.name] = reader
+    for alias in (reader.name, *reader.aliases):
+        _ALIASES[alias.lower()] = reader.name
+    return reader
+
+
+register_reader(Reader("sigrok", sigrok_sr.read, sniff_bytes=sigrok_sr.sniff,
+                       aliases=("sr", "sigrok-sr"), description="sigrok .sr session (UART decoded)"))
+register_reader(Reader("pcap", pcap.read, sniff_bytes=pcap.sniff, aliases=("pcapng",),
+                       description="pcap/pcapng, RTAC serial (250) or USER0 (147)"))
+register_reader(Reader("saleae1", saleae1.read, sniff_text=saleae1.sniff,
+                       aliases=("logic1", "saleae-logic1"),
+                       description="Saleae Logic 1.x async serial export"))
+register_reader(Reader("saleae2", saleae2.read, sniff_text=saleae2.sniff,
+                       aliases=("logic2", "saleae-logic2"),
+                       description="Saleae Logic 2 data-table export"))
+register_reader(Reader("sigrok-ann", sigrok_ann.read, sniff_text=sigrok_ann.sniff,
+                       aliases=("sigrok-text", "annotations"),
+                       description="sigrok-cli UART annotation text"))
+register_reader(Reader("hex", hextext.read, sniff_text=hextext.sniff, aliases=("hextext", "text"),
+                       description="hex text, one frame per line"))
+register_reader(Reader("raw", rawbin.read, aliases=("bin", "binary", "sigrok-bin"),
+                       description="raw bytes of one direction"))
+
+
+def split_path(spec: str) -> Source:
+    """``capture.bin:tx`` -> Source(path, C->S); a suffix that is no direction stays in the path."""
+    path, sep, suffix = spec.rpartition(":")
+    if sep and path:
+        d = parse_direction(suffix)
+        if d is not None:
+            return Source(path, d)
+    return Source(spec)
+
+
+def _canonical(format: str) -> str:
+    name = _ALIASES.get(format.lower())
+    if name is None:
+        raise CaptureError(f"unknown capture format {format!r} (known: {', '.join(READERS)})")
+    return name
+
+
+def detect_format(path: str) -> str:
+    """Name the format of ``path`` from its content (``FILE:tx`` suffixes are allowed)."""
+    src = split_path(path)
+    try:
+        with open(src.path, "rb") as f:
+            head = f.read(_HEAD)
+    except OSError as exc:
+        raise CaptureError(f"{src.path}: cannot read: {exc.strerror or exc}") from None
+    for reader in READERS.values():
+        if reader.sniff_bytes is not None and reader.sniff_bytes(head):
+            return reader.name
+    if head[:4] == b"PK\x03\x04":
+        try:
+            with zipfile.ZipFile(src.path) as zf:
+                if "metadata" in zf.namelist():
+                    return "sigrok"
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+            pass
+    if not head:
+        return "raw"
+    text = _as_text(head)
+    if text is None:
+        return "raw"
+    for reader in READERS.values():
+        if reader.sniff_text is not None and reader.sniff_text(text):
+            return reader.name
+    first = next((ln for ln in text.splitlines() if ln.strip()), "")[:60]
+    raise CaptureError(f"{src.path}: unknown capture format (starts {first!r}); "
+                       f"name it with format=")
+
+
+def _as_text(head: bytes) -> str | None:
+    if b"\x00" in head:
+        return None
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut at the end
+            return None
+        text = head[: exc.start].decode("utf-8")
+    bad = sum(1 for c in text if ord(c) < 32 and c not in "\r\n\t")
+    return None if bad > len(text) // 100 else text
+
+
+_WRAP = (OSError, ValueError, struct.error, zipfile.BadZipFile, zlib.error, EOFError,
+         UnicodeError, OverflowError, MemoryError, NotImplementedError, KeyError, IndexError)
+
+
+def _guarded(it: Iterator[ByteRun], src: Source, swap: bool) -> Iterator[ByteRun]:
+    try:
+        for run in it:
+            if swap:
+                run = ByteRun(run.direction.flipped(), run.data, run.time, run.byte_times,
+                              run.errors, run.source, run.channel)
+            yield run
+    except CaptureError:
+        raise
+    except _WRAP as exc:
+        raise CaptureError(f"{src.path}: cannot read: {type(exc).__name__}: {exc}") from exc
+
+
+def _key(run: ByteRun) -> float:
+    return float("-inf") if run.time is None else run.time
+
+
+def open_capture(paths: list[str] | str, format: str | None = None,
+                 options: CaptureOptions | None = None) -> Iterator[ByteRun]:
+    """Open capture files and return their runs merged in time order.
+
+    ``paths`` may carry direction suffixes (``tx.csv:tx``, ``meter.bin:rx``); ``options.tx`` /
+    ``options.rx`` add more.  ``format`` forces a format for every file (a name or alias from
+    :data:`READERS`); otherwise each file's format is detected from its content.  Files are
+    checked and opened now (raising :class:`CaptureError`); reading is lazy and streaming.
+    Runs without a time sort first, keeping file order.
+    """
+    opts = options if options is not None else CaptureOptions()
+    specs = [split_path(p) for p in ([paths] if isinstance(paths, str) else list(paths))]
+    if opts.tx:
+        specs.append(Source(split_path(opts.tx).path, Direction.C2S))
+    if opts.rx:
+        specs.append(Source(split_path(opts.rx).path, Direction.S2C))
+    if not specs:
+        raise CaptureError("no capture files given")
+    forced = _canonical(format) if format else None
+    streams = []
+    for src in specs:
+        name = forced or detect_format(src.path)
+        try:
+            it = READERS[name].read(src, opts)
+        except CaptureError:
+            raise
+        except _WRAP as exc:
+            raise CaptureError(f"{src.path}: cannot read: {type(exc).__name__}: {exc}") from exc
+        streams.append(_guarded(it, src, opts.swap))
+    if len(streams) == 1:
+        return streams[0]
+    return heapq.merge(*streams, key=_key)

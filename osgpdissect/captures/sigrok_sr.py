@@ -1,0 +1,334 @@
+"""sigrok ``.sr`` session files: read logic samples and decode UART; write UART waveforms.
+
+A session is a ZIP holding ``version`` (``2``), an INI ``metadata`` (``[device 1]`` with
+``capturefile=logic-1``, ``total probes``, ``samplerate=200 kHz``, ``probe1=TX``...,
+``unitsize``) and sample chunks ``logic-1-1``, ``logic-1-2``... (version 1: one ``logic-1``).
+Probe *n* is bit *n-1* of each little-endian ``unitsize``-byte sample.  Probe names map to
+directions through ``options.channels`` or by containing TX/RX (C->S, meter...).
+"""
+
+from __future__ import annotations
+
+import configparser
+import heapq
+import re
+import zipfile
+from collections.abc import Iterable, Iterator
+from itertools import tee
+
+from osgpdissect.bytestream import ByteRun, Direction
+from osgpdissect.captures.base import (
+    CaptureError,
+    CaptureOptions,
+    Source,
+    assemble,
+    guess_direction,
+)
+from osgpdissect.captures.uart import (
+    UartDecoder,
+    UartFormat,
+    estimate_baud,
+    level_table,
+    pulse_widths,
+    waveform,
+)
+
+__all__ = ["read", "sniff", "write_sigrok_sr", "SrInfo", "read_info"]
+
+_CHUNK = 4 << 20  # samples per piece read from / written to the ZIP
+_PREFETCH = 16 << 20  # bytes of samples looked at to estimate baud and idle level
+_RATE = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*([kMG]?)\s*Hz\s*$", re.I)
+_PREFIX = {"": 1, "k": 1e3, "m": 1e6, "g": 1e9}
+
+
+def sniff(head: bytes) -> bool:
+    """True for a ZIP whose first entry is a sigrok ``version`` or ``metadata`` member."""
+    return head[:4] == b"PK\x03\x04" and head[30:30 + 7] in (b"version", b"metadat")
+
+
+def parse_samplerate(text: str) -> float:
+    """``200 kHz`` -> 200000.0 (also a bare number of Hz).  Raises ValueError."""
+    t = text.strip()
+    try:
+        return float(t)
+    except ValueError:
+        pass
+    m = _RATE.match(t)
+    if not m:
+        raise ValueError(f"bad samplerate {text!r}")
+    return float(m.group(1)) * _PREFIX[m.group(2).lower()]
+
+
+def format_samplerate(rate: int) -> str:
+    """Format a samplerate like libsigrok (``200 kHz``, ``1 MHz``, ``9600 Hz``)."""
+    for unit, div in (("GHz", 10**9), ("MHz", 10**6), ("kHz", 10**3)):
+        if rate >= div:
+            if rate % div == 0:
+                return f"{rate // div} {unit}"
+            return f"{rate / div:g} {unit}"
+    return f"{rate} Hz"
+
+
+class SrInfo:
+    """What ``metadata`` says: samplerate, probe names by bit, unitsize, chunk member names."""
+
+    def __init__(self, samplerate: float, probes: dict[int, str], unitsize: int,
+                 members: list[str]) -> None:
+        self.samplerate = samplerate
+        self.probes = probes
+        self.unitsize = unitsize
+        self.members = members
+
+
+def read_info(zf: zipfile.ZipFile, path: str) -> SrInfo:
+    """Parse and check ``metadata`` of an open session ZIP; raise CaptureError when unusable."""
+    names = set(zf.namelist())
+    if "metadata" not in names:
+        raise CaptureError(f"{path}: not a sigrok session (no metadata member)")
+    text = zf.read("metadata").decode("utf-8", "replace")
+    cp = configparser.ConfigParser(interpolation=None, strict=False)
+    try:
+        cp.read_string(text)
+    except configparser.Error as exc:
+        raise CaptureError(f"{path}: bad sigrok metadata: {str(exc).splitlines()[0]}") from None
+    for section in cp.sections():
+        if not section.startswith("device") or "capturefile" not in cp[section]:
+            continue
+        sec = cp[section]
+        try:
+            samplerate = parse_samplerate(sec.get("samplerate", ""))
+            unitsize = int(sec.get("unitsize", "1"))
+        except ValueError as exc:
+            raise CaptureError(f"{path}: bad sigrok metadata in [{section}]: {exc}") from None
+        if samplerate <= 0 or not 1 <= unitsize <= 8:
+            raise CaptureError(f"{path}: bad samplerate/unitsize in [{section}]")
+        probes: dict[int, str] = {}
+        for key, value in sec.items():
+            m = re.fullmatch(r"probe(\d+)", key)
+            if m and 1 <= int(m.group(1)) <= unitsize * 8:
+                probes[int(m.group(1)) - 1] = value.strip()
+        base = sec["capturefile"].strip()
+        members = []
+        n = 1
+        while f"{base}-{n}" in names:
+            members.append(f"{base}-{n}")
+            n += 1
+        if not members and base in names:
+            members = [base]
+        return SrInfo(samplerate, probes, unitsize, members)
+    raise CaptureError(f"{path}: sigrok metadata has no device with logic samples")
+
+
+def read(src: Source, opts: CaptureOptions) -> Iterator[ByteRun]:
+    """Decode the UART channels of a ``.sr`` session into runs."""
+    try:
+        with zipfile.ZipFile(src.path) as zf:
+            info = read_info(zf, src.path)
+    except (OSError, zipfile.BadZipFile, ValueError, EOFError) as exc:
+        raise CaptureError(f"{src.path}: cannot read sigrok session: {exc}") from None
+    chans: list[tuple[int, str, Direction]] = []
+    for bit, name in sorted(info.probes.items()):
+        d = opts.channels.get(name) or guess_direction(name)
+        if d is None and src.direction is not None and len(info.probes) == 1:
+            d = src.direction
+        if d is not None:
+            chans.append((bit, name, d))
+    if not chans:
+        listed = ", ".join(info.probes.values()) or "none"
+        raise CaptureError(f"{src.path}: no channel named TX/RX (channels: {listed}); "
+                           f"map them, e.g. channels=D0:tx,D1:rx")
+    return assemble(_events(src, opts, info, chans), opts.run_gap, opts.max_run)
+
+
+def _samples(zf: zipfile.ZipFile, info: SrInfo) -> Iterator[bytes]:
+    step = _CHUNK * info.unitsize
+    rest = b""
+    for member in info.members:
+        with zf.open(member) as f:
+            while True:
+                block = f.read(step)
+                if not block:
+                    break
+                if rest:
+                    block = rest + block
+                cut = len(block) - len(block) % info.unitsize
+                rest = block[cut:]
+                if cut:
+                    yield block[:cut]
+
+
+def _channel_bytes(samples: bytes, bit: int, unitsize: int) -> bytes:
+    if unitsize == 1:
+        return samples
+    return samples[bit // 8::unitsize]
+
+
+def _events(src: Source, opts: CaptureOptions, info: SrInfo,
+            chans: list[tuple[int, str, Direction]]) -> Iterator[tuple]:
+    path = src.path
+    rate = info.samplerate
+    with zipfile.ZipFile(path) as zf:
+        pieces = _samples(zf, info)
+        prefetch: list[bytes] = []
+        size = 0
+        for block in pieces:
+            prefetch.append(block)
+            size += len(block)
+            if size >= _PREFETCH:
+                break
+        first = b"".join(prefetch)
+        inverts: list[bool] = []
+        widths: list[int] = []
+        for bit, _name, _d in chans:
+            raw = _channel_bytes(first, bit, info.unitsize)
+            inv = opts.invert
+            if inv is None:
+                ones = raw.translate(level_table(bit % 8, False)).count(1)
+                inv = ones * 2 < len(raw)
+            inverts.append(inv)
+            if opts.baud is None:
+                widths += pulse_widths(raw.translate(level_table(bit % 8, inv)))
+        del first
+        baud = opts.baud or estimate_baud(widths, rate)
+        if baud is None:
+            return  # no edges at all: an idle capture
+        fmt = UartFormat(opts.data_bits, opts.parity, opts.stop_bits)
+        try:
+            decoders = [UartDecoder(rate / baud, fmt) for _ in chans]
+        except ValueError as exc:
+            raise CaptureError(f"{path}: {exc}") from None
+        tables = [level_table(bit % 8, inv) for (bit, _, _), inv in zip(chans, inverts, strict=True)]
+        sources = [f"{path}:{name}" for _, name, _ in chans]
+        pending: list[list[tuple[int, int, str | None]]] = [[] for _ in chans]
+        blocks = _chain_blocks(prefetch, pieces)
+        block = next(blocks, None)
+        while block is not None:
+            nxt = next(blocks, None)
+            final = nxt is None
+            for k, (bit, _name, _d) in enumerate(chans):
+                levels = _channel_bytes(block, bit, info.unitsize).translate(tables[k])
+                pending[k].extend(decoders[k].feed(levels, final))
+            cutoff = None if final else min(dec.base for dec in decoders)
+            ready = []
+            for k in range(len(chans)):
+                lst = pending[k]
+                if cutoff is None:
+                    cut = len(lst)
+                else:
+                    cut = 0
+                    while cut < len(lst) and lst[cut][0] < cutoff:
+                        cut += 1
+                ready.append([(s, v, e, k) for s, v, e in lst[:cut]])
+                del lst[:cut]
+            for s, v, e, k in heapq.merge(*ready):
+                yield chans[k][2], v, s / rate, e, sources[k], chans[k][1]
+            block = nxt
+
+
+def _chain_blocks(first: list[bytes], rest: Iterator[bytes]) -> Iterator[bytes]:
+    while first:
+        yield first.pop(0)
+    yield from rest
+
+
+_RATES = (1_000, 2_000, 5_000, 10_000, 20_000, 25_000, 50_000, 100_000, 200_000, 250_000,
+          500_000, 1_000_000, 2_000_000, 4_000_000, 5_000_000, 8_000_000, 10_000_000,
+          12_000_000, 16_000_000, 20_000_000, 24_000_000, 50_000_000, 100_000_000)
+
+
+def write_sigrok_sr(runs: Iterable[ByteRun], path: str, baud: int = 9600,
+                    samplerate: int | None = None, invert: bool = False,
+                    names: tuple[str, str] = ("TX", "RX"), data_bits: int = 8,
+                    parity: str = "none", stop_bits: float = 1.0,
+                    origin: float | None = None) -> None:
+    """Synthesize UART waveforms of ``runs`` into a sigrok session ``.sr`` file.
+
+    Probe 1 (``names[0]``) carries C->S, probe 2 S->C; lines idle high (low with ``invert``).
+    ``samplerate`` defaults to the smallest common rate giving at least 20 samples per bit.
+    Sample 0 is time ``origin``: by default 0 when the first run starts within an hour of 0
+    (capture-relative times), else shortly before the first byte.  Bytes keep their
+    ``byte_times`` (pushed later only if they would overlap); :class:`LineError` kinds
+    ``framing``/``break`` give a low stop bit, ``parity`` a wrong parity bit.
+    """
+    if samplerate is None:
+        samplerate = next((r for r in _RATES if r >= 20 * baud), 20 * baud)
+    spb = samplerate / baud
+    fmt = UartFormat(data_bits, parity, stop_bits)
+    it = iter(runs)
+    first = next(it, None)
+    if origin is None:
+        t0 = first.time if first is not None and first.time is not None else 0.0
+        origin = 0.0 if 0.0 <= t0 < 3600 else t0 - 10 / baud
+    runs_all = _prepend(first, it)
+    a, b = tee(runs_all, 2)
+    lines = [waveform(_chars(a, Direction.C2S, origin, samplerate, spb, fmt), spb, fmt),
+             waveform(_chars(b, Direction.S2C, origin, samplerate, spb, fmt), spb, fmt)]
+    metadata = (
+        "[global]\nsigrok version=0.5.2\n\n[device 1]\ncapturefile=logic-1\n"
+        f"total probes=2\nsamplerate={format_samplerate(samplerate)}\ntotal analog=0\n"
+        f"probe1={names[0]}\nprobe2={names[1]}\nunitsize=1\n"
+    )
+    tail = round(spb * 12)
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(zipfile.ZipInfo("version"), "2", compress_type=zipfile.ZIP_STORED)
+        zf.writestr("metadata", metadata, compress_type=zipfile.ZIP_DEFLATED)
+        for n, chunk in enumerate(_mix(lines, invert, tail), 1):
+            zf.writestr(f"logic-1-{n}", chunk, compress_type=zipfile.ZIP_DEFLATED)
+
+
+def _prepend(first: ByteRun | None, rest: Iterator[ByteRun]) -> Iterator[ByteRun]:
+    if first is not None:
+        yield first
+        yield from rest
+
+
+def _chars(runs: Iterable[ByteRun], direction: Direction, origin: float, rate: float,
+           spb: float, fmt: UartFormat) -> Iterator[tuple[float, int, str | None]]:
+    frame = spb * fmt.frame_bits
+    nxt = 0.0
+    for run in runs:
+        if run.direction is not direction:
+            continue
+        kinds = {e.index: e.kind for e in run.errors}
+        for i, value in enumerate(run.data):
+            t = run.byte_times[i] if i < len(run.byte_times) else (run.time if i == 0 else None)
+            s = (t - origin) * rate if t is not None else nxt
+            s = max(s, nxt, 0.0)
+            yield s, value, kinds.get(i)
+            nxt = round(s) + frame
+
+
+def _mix(lines: list[Iterator[tuple[int, bytes]]], invert: bool, tail: int) -> Iterator[bytes]:
+    """Combine per-line level pieces into unitsize-1 sample chunks (line k = bit k)."""
+    state = [next(line, None) for line in lines]
+    flip = bytes.maketrans(b"\x00\x01", b"\x01\x00")
+    last_end = 0
+    c0 = 0
+    while any(p is not None for p in state):
+        c1 = c0 + _CHUNK
+        value = 0
+        for k, line in enumerate(lines):
+            buf = bytearray(b"\x01" * (c1 - c0))
+            while state[k] is not None and state[k][0] < c1:
+                ps, pb = state[k]
+                pe = ps + len(pb)
+                last_end = max(last_end, pe)
+                lo, hi = max(ps, c0), min(pe, c1)
+                if hi > lo:
+                    buf[lo - c0:hi - c0] = pb[lo - ps:hi - ps]
+                if pe <= c1:
+                    state[k] = next(line, None)
+                else:
+                    break
+            if invert:
+                buf = buf.translate(flip)
+            value |= int.from_bytes(buf, "big") << k
+        chunk = value.to_bytes(c1 - c0, "big")
+        if all(p is None for p in state):
+            total = last_end + tail
+            yield chunk[: max(1, total - c0)]
+            if total > c1:
+                yield bytes([0 if invert else (1 << len(lines)) - 1]) * (total - c1)
+            return
+        yield chunk
+        c0 = c1
