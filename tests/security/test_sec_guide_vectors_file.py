@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
-from guide import FRAMES
+from sec_guide import FRAMES
 
 VECTORS = Path("/work/shared/vectors/guide-frames.json")
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from guide import GUIDE_KEY
-from secrets_check import assert_no_key
+from sec_guide import GUIDE_KEY
+from sec_secrets_check import assert_no_key
 
 ASCII_MAK = "Qm7pZx2Lw9Rt4Yv8Nc3K"  # 20 characters: key bytes = first 16 codes
 HEX_MBK = "A1B2C3D4E5F60718293A4B5C6D7E8F90"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from guide import GUIDE_KEY, split
+from sec_guide import GUIDE_KEY, split
 
 from osgpdissect.security.digest import digest
 from osgpdissect.security.rc4 import RC4, encode_exchange, exchange_cipher, exchange_key

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from guide import EXCHANGES, FRAMES, GUIDE_KEY, split
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from refmodel import reference_oneshot, reference_split
+from sec_guide import EXCHANGES, FRAMES, GUIDE_KEY, split
+from sec_refmodel import reference_oneshot, reference_split
 
 from osgpdissect.security.digest import Digest, block_size, digest
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from guide import EXCHANGES, GUIDE_KEY, split
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from testkeys import ENC_KEY, HEX_MBK, OTHER_KEY, checked
+from sec_guide import EXCHANGES, GUIDE_KEY, split
+from sec_testkeys import ENC_KEY, HEX_MBK, OTHER_KEY, checked
 
 from osgpdissect.security import KeyRing, Security
 from osgpdissect.security.api import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from testkeys import ASCII_MAK, HEX_MBK, checked
+from sec_testkeys import ASCII_MAK, HEX_MBK, checked
 
 from osgpdissect.security.keys import (
     KeyMaterialError,
