@@ -124,22 +124,14 @@ class Security:
         if not auth:
             notes = () if plain_shape else ("request does not look like plaintext (encrypted?)",)
             return _finish(
-                req,
-                req_mac,
-                resp,
-                resp_mac,
-                DigestCheck(NO_KEY),
-                DigestCheck(NO_KEY),
-                None,
-                False,
-                notes,
+                req, req_mac, resp, resp_mac, DigestCheck(NO_KEY), DigestCheck(NO_KEY), notes=notes
             )
 
         check = _verify_request(auth, req, req_mac)
         if check is not None:
             key = dict(auth)[check.key]  # type: ignore[index]
             resp_check = _check_response(key, check.key, req, resp, resp_mac)
-            return _finish(req, req_mac, resp, resp_mac, check, resp_check, check.key, False, ())
+            return _finish(req, req_mac, resp, resp_mac, check, resp_check, level=check.key)
 
         opened = self._try_decrypt(req, req_mac, resp, resp_mac)
         if opened is not None:
@@ -147,16 +139,19 @@ class Security:
 
         has_enc = any(self.keys.encryption_key(label) for label, _ in auth)
         if not has_enc and not plain_shape:
+            req_check = DigestCheck(UNVERIFIABLE, detail="encrypted request and no encryption key")
+            resp_check = DigestCheck(
+                UNVERIFIABLE, detail="encrypted exchange and no encryption key"
+            )
             return _finish(
                 req,
                 req_mac,
                 resp,
                 resp_mac,
-                DigestCheck(UNVERIFIABLE, detail="encrypted request and no encryption key"),
-                DigestCheck(UNVERIFIABLE, detail="encrypted exchange and no encryption key"),
-                None,
-                True,
-                ("encrypted (no encryption key)",),
+                req_check,
+                resp_check,
+                encrypted=True,
+                notes=("encrypted (no encryption key)",),
             )
         detail = "request digest fails under " + " and ".join(label for label, _ in auth)
         if has_enc:
@@ -165,15 +160,7 @@ class Security:
             detail += ": explains the 0x0B"
         resp_check = _check_unauthenticated(auth, req, resp, resp_mac)
         return _finish(
-            req,
-            req_mac,
-            resp,
-            resp_mac,
-            DigestCheck(MISMATCH, detail=detail),
-            resp_check,
-            None,
-            False,
-            (),
+            req, req_mac, resp, resp_mac, DigestCheck(MISMATCH, detail=detail), resp_check
         )
 
     def _try_decrypt(
@@ -193,10 +180,10 @@ class Security:
             plain_resp = None if resp is None else cipher.crypt(resp)
             resp_check = _check_response(key, label, plain_req, plain_resp, resp_mac)
             if resp and resp[0] == 0x0B and not resp_check.verified:
-                alt = _check_response(key, label, plain_req, resp, resp_mac)
-                if alt.verified or (plain_resp and plain_resp[0] != 0x0B):
-                    plain_resp, resp_check = resp, alt
-                    notes.append("0x0B response is never encrypted")
+                # A 0x0B response is never encrypted: read it as sent.
+                plain_resp = resp
+                resp_check = _check_response(key, label, plain_req, resp, resp_mac)
+                notes.append("0x0B response is never encrypted")
             return _finish(
                 plain_req,
                 req_mac,
@@ -204,9 +191,9 @@ class Security:
                 resp_mac,
                 check,
                 resp_check,
-                label,
-                True,
-                tuple(notes),
+                level=label,
+                encrypted=True,
+                notes=tuple(notes),
             )
         return None
 
@@ -244,9 +231,10 @@ def _finish(
     resp_mac: bytes | None,
     req_check: DigestCheck,
     resp_check: DigestCheck,
-    level: str | None,
-    encrypted: bool,
-    notes: tuple[str, ...],
+    *,
+    level: str | None = None,
+    encrypted: bool = False,
+    notes: tuple[str, ...] = (),
 ) -> OpenedExchange:
     """Assemble the result; ``req``/``resp`` are plaintext unless the exchange stayed sealed."""
     sealed = encrypted and level is None

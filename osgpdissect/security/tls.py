@@ -96,7 +96,6 @@ class TlsError(TlsEvent):
 class _Cipher:
     key: AESGCM = field(repr=False)
     iv: bytes = field(repr=False)
-    seq: int = 0
 
 
 @dataclass
