@@ -269,14 +269,11 @@ class KeyRing:
 
     @classmethod
     def from_toml(cls, path: str | PathLike[str]) -> KeyRing:
-        """Load a key file::
+        """Load a TOML key file.
 
-        mak = "32 hex digits or 20 ASCII characters"
-        mbk = "..."
-        rc4_key = "..."                  # derived encryption key (optional)
-        [[psk]]                           # explicit TLS PSKs (optional)
-        identity = "640001"
-        key = "00112233..."
+        Top-level strings ``mak``, ``mbk``, ``rc4_key`` (also ``rc4_key_mak`` /
+        ``rc4_key_mbk``), each 32 hex digits or 20 ASCII characters, and an optional array
+        of tables ``[[psk]]`` with hex strings ``identity`` (e.g. "640001") and ``key``.
         """
         with open(path, "rb") as fh:
             try:
