@@ -134,8 +134,9 @@ def count(records: list[tuple[str, bytes]], direction: str, content_type: int) -
 
 def drain(stream) -> threading.Thread:  # noqa: ANN001
     """Keep reading a child's output so it never blocks on a full pipe."""
-    thread = threading.Thread(target=lambda: [None for _ in iter(lambda: stream.read(4096), b"")],
-                              daemon=True)
+    thread = threading.Thread(
+        target=lambda: [None for _ in iter(lambda: stream.read(4096), b"")], daemon=True
+    )
     thread.start()
     return thread
 
@@ -155,9 +156,22 @@ def run_session(server_psk: bytes, ems: bool, exchanges: list[tuple[str, str]]):
             conf.write_text(NO_EMS_CONF)
             env["OPENSSL_CONF"] = str(conf)
         server = subprocess.Popen(
-            [openssl, "s_server", "-accept", f"{HOST}:{server_port}", "-nocert", "-naccept", "1",
-             "-psk", server_psk.hex(), *common],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
+            [
+                openssl,
+                "s_server",
+                "-accept",
+                f"{HOST}:{server_port}",
+                "-nocert",
+                "-naccept",
+                "1",
+                "-psk",
+                server_psk.hex(),
+                *common,
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env=env,
         )
         client = None
         try:
@@ -170,9 +184,21 @@ def run_session(server_psk: bytes, ems: bool, exchanges: list[tuple[str, str]]):
             relay = Relay(relay_port, server_port)
             relay.start()
             client = subprocess.Popen(
-                [openssl, "s_client", "-connect", f"{HOST}:{relay_port}", "-psk", PSK.hex(),
-                 "-nocommands", "-no_ign_eof", *common],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
+                [
+                    openssl,
+                    "s_client",
+                    "-connect",
+                    f"{HOST}:{relay_port}",
+                    "-psk",
+                    PSK.hex(),
+                    "-nocommands",
+                    "-no_ign_eof",
+                    *common,
+                ],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                env=env,
             )
             drain(client.stdout)
             if server_psk != PSK:
@@ -247,20 +273,28 @@ def main() -> None:
     }
     for name, ems in (("session_ems", True), ("session_no_ems", False)):
         records = run_session(PSK, ems, EXCHANGES)
-        write(name, records, {
-            **base,
-            "extended_master_secret": ems,
-            "exchanges": [{"request": q, "response": r} for q, r in EXCHANGES],
-            "ends_with": "client close_notify in a 0x57 TLS_TERMINATE frame",
-        })
+        write(
+            name,
+            records,
+            {
+                **base,
+                "extended_master_secret": ems,
+                "exchanges": [{"request": q, "response": r} for q, r in EXCHANGES],
+                "ends_with": "client close_notify in a 0x57 TLS_TERMINATE frame",
+            },
+        )
     records = run_session(WRONG_PSK, False, [])
-    write("wrong_psk", records, {
-        **base,
-        "extended_master_secret": False,
-        "server_psk_hex": WRONG_PSK.hex(),
-        "exchanges": [],
-        "ends_with": "server alert after the client's Finished fails to decrypt",
-    })
+    write(
+        "wrong_psk",
+        records,
+        {
+            **base,
+            "extended_master_secret": False,
+            "server_psk_hex": WRONG_PSK.hex(),
+            "exchanges": [],
+            "ends_with": "server alert after the client's Finished fails to decrypt",
+        },
+    )
 
 
 if __name__ == "__main__":
