@@ -35,6 +35,8 @@ _LINE = re.compile(
 _DIRS = {"c->s": Direction.C2S, "c2s": Direction.C2S, "tx": Direction.C2S, ">": Direction.C2S,
          "s->c": Direction.S2C, "s2c": Direction.S2C, "rx": Direction.S2C, "<": Direction.S2C}
 _ERRS = {"": "framing", "p": "parity", "b": "break", "o": "overrun", "f": "framing"}
+_FAST = re.compile(r"^[ \t]*(?:(\d+\.\d+)[ \t]+)?(?:(C->S|S->C|TX|RX|>|<):?[ \t]+)?"
+                   r"([0-9A-Fa-f]{2}(?: [0-9A-Fa-f]{2})*)[ \t]*\r?\n?$")
 _SEP = re.compile(r"[\s,;:\-]+")
 _COMMENT = re.compile(r"(?:^|\s)(?:#|//)")
 
@@ -96,9 +98,14 @@ def _bytes(text: str) -> tuple[bytes, list[LineError]]:
 
 def parse_line(line: str) -> tuple[float | None, Direction | None, bytes, list[LineError]] | None:
     """Parse one line; None for blank/comment lines.  Raises ValueError for garbage."""
-    m = _COMMENT.search(line)
+    m = _FAST.match(line)
     if m:
-        line = line[: m.start()]
+        t, d, hexs = m.groups()
+        return (float(t) if t else None, _DIRS[d.lower()] if d else None, bytes.fromhex(hexs), [])
+    if "#" in line or "//" in line:
+        m = _COMMENT.search(line)
+        if m:
+            line = line[: m.start()]
     if not line.strip():
         return None
     m = _LINE.match(line)

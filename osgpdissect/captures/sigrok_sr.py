@@ -245,8 +245,9 @@ def write_sigrok_sr(runs: Iterable[ByteRun], path: str, baud: int = 9600,
 
     Probe 1 (``names[0]``) carries C->S, probe 2 S->C; lines idle high (low with ``invert``).
     ``samplerate`` defaults to the smallest common rate giving at least 20 samples per bit.
-    Sample 0 is time ``origin``: by default 0 when the first run starts within an hour of 0
-    (capture-relative times), else shortly before the first byte.  Bytes keep their
+    Sample 0 is time ``origin``: by default 0 when the first run starts between 12 bit times
+    and an hour after 0 (capture-relative times), else 12 bit times before the first byte (a
+    decoder needs idle line before the first start bit).  Bytes keep their
     ``byte_times`` (pushed later only if they would overlap); :class:`LineError` kinds
     ``framing``/``break`` give a low stop bit, ``parity`` a wrong parity bit.
     """
@@ -258,7 +259,8 @@ def write_sigrok_sr(runs: Iterable[ByteRun], path: str, baud: int = 9600,
     first = next(it, None)
     if origin is None:
         t0 = first.time if first is not None and first.time is not None else 0.0
-        origin = 0.0 if 0.0 <= t0 < 3600 else t0 - 10 / baud
+        lead = 12 / baud
+        origin = 0.0 if lead <= t0 < 3600 else t0 - lead
     runs_all = _prepend(first, it)
     a, b = tee(runs_all, 2)
     lines = [waveform(_chars(a, Direction.C2S, origin, samplerate, spb, fmt), spb, fmt),
