@@ -1,0 +1,26 @@
+"""MEP dissector: reassembly, pairing, exchange records, procedures and transactions.
+
+``dissect(runs, security=None)`` turns :class:`~osgpdissect.bytestream.ByteRun` values into
+:class:`Record` values (one per exchange, alert or malformed stretch).
+"""
+
+from osgpdissect.mep.dissector import Dissector, dissect
+from osgpdissect.mep.frames import Alert, Frame, Malformed, Request, Response
+from osgpdissect.mep.reassembly import ReassemblyOptions, StreamReassembler, reassemble
+from osgpdissect.mep.records import Record
+from osgpdissect.mep.tables import TableContext
+
+__all__ = [
+    "Alert",
+    "Dissector",
+    "Frame",
+    "Malformed",
+    "ReassemblyOptions",
+    "Record",
+    "Request",
+    "Response",
+    "StreamReassembler",
+    "TableContext",
+    "dissect",
+    "reassemble",
+]

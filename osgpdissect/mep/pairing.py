@@ -1,0 +1,144 @@
+"""Pair requests and responses (guide l.246-248, 612-630).
+
+MEP is half duplex and client driven: at most one request is outstanding, and the next frame
+from the server answers it.  Rules:
+
+* a request while another is outstanding: a byte-identical resend is a retry of it (l.618);
+  the same command with another sequence number is a retry too (l.339); anything else leaves
+  the first one *unanswered*;
+* a response with nothing outstanding is an *orphan*, unless it follows a retried exchange
+  (a late answer to the first try: kept as an extra response of that exchange);
+* a frame's role comes from its direction; a plaintext frame whose code and shape say the
+  opposite (pasted hex with wrong markers) takes the role its code gives, with a warning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from osgpdissect.bytestream import Direction
+from osgpdissect.mep import codes as C
+from osgpdissect.mep.frames import Alert, Frame, Malformed, looks_like_frame
+from osgpdissect.mep.reassembly import Item
+from osgpdissect.mep.records import Record, Retry
+
+__all__ = ["Pairer", "frame_role", "pair"]
+
+_REQUEST_START = frozenset(C.REQUEST_CODES) | frozenset(C.TLS_REQUEST_CODES)
+
+
+def frame_role(frame: Frame) -> tuple[str, str | None]:
+    """``("request"|"response", warning)`` for a frame."""
+    code = frame.raw[2] if len(frame.raw) > 2 else None
+    if frame.direction is Direction.C2S:
+        if (
+            code in C.RESPONSE_CODES
+            and code not in _REQUEST_START
+            and looks_like_frame(frame.raw[2:])
+        ):
+            return "response", "frame on the client line is shaped like a response: taken as one"
+        return "request", None
+    if code in C.REQUEST_CODES and looks_like_frame(frame.raw[2:]):
+        return "request", "frame on the meter line is shaped like a request: taken as one"
+    return "response", None
+
+
+class Pairer:
+    """Turns frames/alerts/malformed items into records (frames only; no decoding)."""
+
+    def __init__(self, response_timeout: float = 0.5) -> None:
+        self.response_timeout = response_timeout
+        self._outstanding: Record | None = None
+        self._last: Record | None = None
+
+    def feed(self, item: Item) -> Iterator[Record]:
+        if isinstance(item, Frame):
+            role, warning = frame_role(item)
+            if role == "request":
+                yield from self._request(item, warning)
+            else:
+                yield from self._response(item, warning)
+        elif isinstance(item, Alert):
+            rec = Record("alert", alert=item)
+            if item.direction is Direction.C2S:
+                rec.warnings.append("00 00 on the client line (alerts come from the meter)")
+            yield rec
+        elif isinstance(item, Malformed):
+            rec = Record("malformed", malformed=item)
+            if self._outstanding is not None and item.direction is Direction.S2C:
+                rec.warnings.append("damaged bytes while a request waits for its response")
+            yield rec
+
+    def close(self) -> Iterator[Record]:
+        if self._outstanding is not None:
+            rec, self._outstanding = self._outstanding, None
+            rec.kind = "unanswered"
+            rec.warnings.append("no response before the end of the capture")
+            yield rec
+
+    def _request(self, frame: Frame, warning: str | None) -> Iterator[Record]:
+        pending = self._outstanding
+        if pending is not None and pending.request_frame is not None:
+            kind = _retry_kind(pending.request_frame, frame)
+            if kind is not None:
+                pending.retries.append(Retry(frame.time, kind))
+                return
+            pending.kind = "unanswered"
+            pending.warnings.append("no response before the next request")
+            self._outstanding = None
+            yield pending
+        rec = Record("exchange", request_frame=frame)
+        if warning:
+            rec.warnings.append(warning)
+        last = self._last
+        if (
+            last is not None
+            and last.request_frame is not None
+            and last.request_frame.raw == frame.raw
+        ):
+            rec.warnings.append("identical resend of an answered request")
+        self._outstanding = rec
+
+    def _response(self, frame: Frame, warning: str | None) -> Iterator[Record]:
+        rec = self._outstanding
+        if rec is None:
+            last = self._last
+            if last is not None and last.retries and not last.extra_responses:
+                last.extra_responses.append(frame)
+                rec = Record("orphan", response_frame=frame)
+                rec.warnings.append("second response to a retried request (answers the first try)")
+                yield rec
+                return
+            rec = Record("orphan", response_frame=frame)
+            rec.warnings.append("response without an outstanding request")
+            if warning:
+                rec.warnings.append(warning)
+            yield rec
+            return
+        rec.response_frame = frame
+        if warning:
+            rec.warnings.append(warning)
+        latency = rec.latency
+        if latency is not None and latency > self.response_timeout and not rec.retries:
+            rec.warnings.append(
+                f"response {latency * 1000:.0f} ms after the request (timeout 500 ms, l.615)"
+            )
+        self._outstanding = None
+        self._last = rec
+        yield rec
+
+
+def _retry_kind(first: Frame, again: Frame) -> str | None:
+    if again.raw == first.raw:
+        return "identical resend"
+    a, b = first.raw, again.raw
+    if len(a) == len(b) and len(a) > 14 and a[2] in C.REQUEST_CODES and a[:-12] == b[:-12]:
+        return "resend with a new sequence number"
+    return None
+
+
+def pair(items: Iterable[Item], response_timeout: float = 0.5) -> Iterator[Record]:
+    pairer = Pairer(response_timeout)
+    for item in items:
+        yield from pairer.feed(item)
+    yield from pairer.close()

@@ -1,0 +1,158 @@
+"""Procedure calls (BT07 writes) and their results (ET59/ET85/BT08 reads), l.1385-1464.
+
+BT07 data: ``UINT16 LSB`` procedure number (bits 0..11) + response handling (bits 12..15),
+PSN ``UINT8``, parameters.  Result tables: procedure number + filler, PSN, result code, data.
+The result is matched with the last call by procedure number and PSN.  Response table rule:
+MEP1 reads ET59 when ET50.30 bit 1 ("ET59 Response") is set, else BT08; MEP2 reads ET85.
+Parameter and result-data decoding is the spec's (``osgpdissect.procedures``) when present.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from osgpdissect.mep import codes as C
+
+__all__ = ["ProcedureTracker"]
+
+log = logging.getLogger(__name__)
+
+_ET50_MEP_FLAGS = 30  # ET50.30: MEP Flags of MEP client 1 (bit 1 = ET59 Response)
+
+
+class ProcedureTracker:
+    """Remembers the last BT07 call and the ET50 "ET59 Response" flag of one capture."""
+
+    def __init__(self, tables: Any) -> None:
+        self.tables = tables
+        self.last_call: dict[str, Any] | None = None
+        self.last_call_index: int | None = None
+        self.et59_response: bool | None = None
+        self._last_psn: int | None = None
+        self._spec_calls = _spec_procedures()
+
+    def on_et50_data(self, offset: int, data: bytes) -> None:
+        """ET50 bytes read, or written and acknowledged: pick up the ET59 Response flag."""
+        k = _ET50_MEP_FLAGS - offset
+        if 0 <= k < len(data):
+            self.et59_response = bool(data[k] & 0x02)
+
+    def on_call(self, data: bytes, index: int) -> dict[str, Any]:
+        """A BT07 write; ``index`` is the exchange number, for the result to point back."""
+        out: dict[str, Any] = {"kind": "procedure call"}
+        if len(data) < 3:
+            out["problems"] = [f"BT07 write of {len(data)} bytes: no procedure header"]
+            return out
+        word = data[0] | data[1] << 8
+        number, handling, psn = word & 0x0FFF, word >> 12, data[2]
+        problems = []
+        if not 5 <= psn <= 9:
+            problems.append(f"PSN {psn} outside the MEP client range 5..9 (l.1421)")
+        if psn == self._last_psn:
+            problems.append(f"PSN {psn} repeats the previous call: the meter answers 0x04 (l.1422)")
+        self._last_psn = psn
+        out.update(
+            procedure=C.procedure_id(number),
+            number=number,
+            name=self._name(number),
+            response_handling=handling,
+            psn=psn,
+            parameters=data[3:].hex(),
+            raw=data.hex(),
+            problems=problems,
+        )
+        decoded = self._spec_call(data)
+        if decoded is not None:
+            out["decoded"] = decoded
+        self.last_call, self.last_call_index = out, index
+        return out
+
+    def on_result(self, table: int, offset: int, data: bytes) -> dict[str, Any] | None:
+        """A read of BT08/ET59/ET85 from offset 0: the result of the last call."""
+        if offset != 0 or len(data) < 4:
+            return None
+        number = (data[0] | data[1] << 8) & 0x0FFF
+        psn, result = data[2], data[3]
+        out: dict[str, Any] = {
+            "kind": "procedure result",
+            "procedure": C.procedure_id(number),
+            "number": number,
+            "name": self._name(number),
+            "psn": psn,
+            "result_code": result,
+            "result_name": C.PROCEDURE_RESULT_CODES.get(result, "procedure-specific code"),
+            "data": data[4:].hex(),
+            "problems": [],
+        }
+        call = self.last_call
+        if call is None or "number" not in call:
+            out["problems"].append("no BT07 call seen before this result")
+        elif call["number"] != number or call["psn"] != psn:
+            out["problems"].append(
+                f"result of {C.procedure_id(number)} PSN {psn} does not match the last call "
+                f"({call['procedure']} PSN {call['psn']}): posted by another user?"
+            )
+        else:
+            out["call_exchange"] = self.last_call_index
+        expected = self._expected_table()
+        if expected is not None and table != expected and table != C.ET85:
+            out["problems"].append(
+                f"ET50.30.1 = {int(bool(self.et59_response))} puts MEP1 results in "
+                f"{C.table_id(expected)}, not {C.table_id(table)}"
+            )
+        decoded = self._spec_result(data, call)
+        if decoded is not None:
+            out["decoded"] = decoded
+        return out
+
+    def _expected_table(self) -> int | None:
+        if self.et59_response is None:
+            return None
+        return C.ET59 if self.et59_response else C.BT08
+
+    def _name(self, number: int) -> str:
+        spec = getattr(self.tables, "spec", None)
+        if spec is None:
+            return ""
+        try:
+            entry = spec.find(C.procedure_id(number))
+        except Exception as exc:  # a spec lookup problem only costs the name
+            log.debug("spec.find(%s) failed: %s", number, exc)
+            return ""
+        return getattr(entry, "name", "") or ""
+
+    def _spec_call(self, data: bytes) -> Any:
+        if self._spec_calls is None or not getattr(self.tables, "available", False):
+            return None
+        try:
+            return _jsonable(self._spec_calls[0](self.tables.spec, data))
+        except Exception as exc:  # the spec decoder is optional detail
+            log.debug("decode_procedure_call failed: %s", exc)
+            return {"warning": f"decode_procedure_call failed: {type(exc).__name__}: {exc}"}
+
+    def _spec_result(self, data: bytes, call: dict[str, Any] | None) -> Any:
+        if self._spec_calls is None or not getattr(self.tables, "available", False):
+            return None
+        raw_call = bytes.fromhex(call["raw"]) if call and "raw" in call else None
+        try:
+            return _jsonable(self._spec_calls[1](self.tables.spec, data, raw_call))
+        except Exception as exc:  # the spec decoder is optional detail
+            log.debug("decode_procedure_result failed: %s", exc)
+            return {"warning": f"decode_procedure_result failed: {type(exc).__name__}: {exc}"}
+
+
+def _spec_procedures() -> tuple[Any, Any] | None:
+    try:
+        from osgpdissect.procedures import (  # noqa: PLC0415
+            decode_procedure_call,
+            decode_procedure_result,
+        )
+    except ImportError:
+        return None
+    return decode_procedure_call, decode_procedure_result
+
+
+def _jsonable(value: Any) -> Any:
+    to_json = getattr(value, "to_json", None)
+    return to_json() if callable(to_json) else value

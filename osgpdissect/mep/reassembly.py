@@ -1,0 +1,318 @@
+"""Cut timestamped, direction-tagged bytes into MEP frames, alerts and malformed records.
+
+Rules (guide l.256, 549-565, 612-630):
+
+* a frame is ``<length BE16>`` + that many bytes, length ≤ 476; ``00 00`` is the server's alert;
+* the server sends long responses as 117-byte segments with 25 ms pauses, so frames are cut by
+  the length field, never by short gaps;
+* a pause longer than ``max_gap`` (default 0.1 s; requests may not pause > 50 ms) or the other
+  direction starting to talk (the link is half duplex) ends a *chunk*: no frame spans a chunk
+  boundary, so a frame still incomplete there is reported as truncated;
+* after damage the stream is resynchronised on the first position that holds a structurally
+  consistent frame (:func:`~osgpdissect.mep.frames.looks_like_frame`, optionally confirmed by
+  ``confirm``, e.g. a digest check when keys are known).  While in sync, frames whose code is
+  unknown (RC4-encrypted) are accepted too.
+
+Everything is a generator over a bounded buffer (at most one chunk tail), so memory stays flat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from osgpdissect.bytestream import ByteRun, Direction
+from osgpdissect.mep import codes as C
+from osgpdissect.mep.frames import Alert, Frame, Malformed, looks_like_frame
+
+__all__ = ["Item", "ReassemblyOptions", "StreamReassembler", "reassemble"]
+
+Item = Frame | Alert | Malformed
+_MIN_OPAQUE = 1 + C.DIGEST_LEN  # shortest RC4 frame body (a bare response code + digest)
+
+
+@dataclass(frozen=True, slots=True)
+class ReassemblyOptions:
+    """``max_gap``: seconds of silence that end a chunk.  ``byte_time``: seconds per byte, to
+    estimate a run's end when the reader gives one time per run (10 bits at 9600 baud).
+    ``half_duplex``: the other direction talking ends this direction's chunk.
+    ``confirm``: extra check of a resync candidate's body (e.g. digest with known keys)."""
+
+    max_gap: float = 0.1
+    byte_time: float = 10 / 9600
+    half_duplex: bool = True
+    confirm: Callable[[bytes], bool] | None = None
+
+
+class _Piece:
+    """Where a run's bytes sit in the buffer, to give bytes their times back."""
+
+    __slots__ = ("start", "time", "byte_times", "source")
+
+    def __init__(self, start: int, time: float | None, byte_times: tuple[float, ...], source: str):
+        self.start = start
+        self.time = time
+        self.byte_times = byte_times
+        self.source = source
+
+
+class StreamReassembler:
+    """Frames of one direction.  ``feed`` runs, then ``close`` at a boundary or the end."""
+
+    def __init__(self, direction: Direction, options: ReassemblyOptions | None = None) -> None:
+        self.direction = direction
+        self.options = options or ReassemblyOptions()
+        self._buf = bytearray()
+        self._pieces: list[_Piece] = []
+        self._last_time: float | None = None  # estimated time of the last byte fed
+        self._in_sync = True
+        self._frame_end = -1  # buffer index just after the last frame cut
+
+    # -- input ------------------------------------------------------------------------------
+    def feed(self, run: ByteRun) -> Iterator[Item]:
+        """Add one run; yield what became final."""
+        if not run.data:
+            return
+        for start, stop, time, times in self._split_at_gaps(run):
+            if time is not None and self._last_time is not None and self._buf:
+                if time - self._last_time > self.options.max_gap:
+                    yield from self.close()
+            self._pieces.append(_Piece(len(self._buf), time, times, run.source))
+            self._buf += run.data[start:stop]
+            if times:
+                self._last_time = times[-1]
+            elif time is not None:
+                self._last_time = time + (stop - start - 1) * self.options.byte_time
+            yield from self._scan(final=False)
+
+    def close(self) -> Iterator[Item]:
+        """End the current chunk: everything pending becomes final."""
+        yield from self._scan(final=True)
+        self._buf.clear()
+        self._pieces.clear()
+        self._in_sync = True
+        self._frame_end = -1
+
+    def _split_at_gaps(
+        self, run: ByteRun
+    ) -> Iterator[tuple[int, int, float | None, tuple[float, ...]]]:
+        times = run.byte_times if len(run.byte_times) == len(run.data) else ()
+        if not times:
+            yield 0, len(run.data), run.time, ()
+            return
+        gap = self.options.max_gap
+        start = 0
+        for i in range(1, len(times)):
+            if times[i] - times[i - 1] > gap:
+                yield start, i, times[start], times[start:i]
+                start = i
+        yield start, len(times), times[start], times[start:]
+
+    # -- cutting ----------------------------------------------------------------------------
+    def _scan(self, final: bool) -> Iterator[Item]:
+        buf = self._buf
+        size = len(buf)
+        pos = 0
+        junk = -1  # start of pending garbage
+        while pos < size:
+            avail = size - pos
+            if avail < 2:
+                if final:
+                    junk = pos if junk < 0 else junk
+                    pos = size
+                break
+            length = (buf[pos] << 8) | buf[pos + 1]
+            if length == 0 and self.direction is Direction.S2C:
+                verdict = self._alert_verdict(pos, final)
+                if verdict is None:
+                    break
+                if verdict:
+                    if junk >= 0:
+                        yield self._garbage(junk, pos)
+                        junk = -1
+                    yield Alert(self.direction, self._time_at(pos), self._source_at(pos))
+                    pos += 2
+                    self._in_sync = True
+                    continue
+            elif 0 < length <= C.MAX_MESSAGE:
+                end = pos + 2 + length
+                if end > size:
+                    if not final:
+                        break
+                    restart = self._find_start(pos + 1, size)
+                    if restart < 0:
+                        if junk >= 0:
+                            yield self._garbage(junk, pos)
+                            junk = -1
+                        why = f"truncated frame: length says {length}, {avail - 2} bytes follow"
+                        if not self._plausible_head(pos):
+                            why = "garbage (no frame start found)"
+                        yield self._malformed(pos, size, why)
+                        pos = size
+                        break
+                    junk = pos if junk < 0 else junk
+                    pos = restart
+                    self._in_sync = False
+                    continue
+                body = bytes(buf[pos + 2 : end])
+                if self._accept(body):
+                    if junk >= 0:
+                        yield self._garbage(junk, pos)
+                        junk = -1
+                    yield self._frame(pos, end, body)
+                    pos = end
+                    self._frame_end = end
+                    self._in_sync = True
+                    continue
+            junk = pos if junk < 0 else junk
+            pos += 1
+            self._in_sync = False
+        if junk >= 0 and (final or pos - junk > C.MAX_MESSAGE + 2):
+            yield self._garbage(junk, pos)
+            junk = -1
+        keep = junk if junk >= 0 else pos
+        self._consume(keep)
+
+    def _accept(self, body: bytes) -> bool:
+        if looks_like_frame(body):
+            confirm = self.options.confirm
+            return self._in_sync or confirm is None or confirm(body)
+        return (
+            self._in_sync
+            and len(body) >= _MIN_OPAQUE
+            and body[0] not in C.RESPONSE_CODES
+            and body[0] not in C.REQUEST_CODES
+        )
+
+    def _alert_verdict(self, pos: int, final: bool) -> bool | None:
+        """``00 00`` at ``pos``: an alert (True), a stray ``00`` before a frame (False), or
+        undecided until more bytes come (None)."""
+        buf = self._buf
+        if pos + 3 > len(buf):
+            return True if final else None
+        length = (buf[pos + 1] << 8) | buf[pos + 2]
+        if length == 0 or length > C.MAX_MESSAGE:
+            return True
+        end = pos + 3 + length
+        if end > len(buf):
+            return True if final else None
+        return not looks_like_frame(bytes(buf[pos + 3 : end]))
+
+    def _find_start(self, lo: int, hi: int) -> int:
+        """First position in [lo, hi) where a complete, consistent frame or an alert starts."""
+        buf = self._buf
+        for q in range(lo, hi - 1):
+            length = (buf[q] << 8) | buf[q + 1]
+            if length > C.MAX_MESSAGE:
+                continue
+            if length == 0:
+                if q + 2 == hi and self.direction is Direction.S2C:
+                    return q
+                continue
+            end = q + 2 + length
+            if end <= hi and looks_like_frame(bytes(buf[q + 2 : end])):
+                return q
+        return -1
+
+    def _plausible_head(self, pos: int) -> bool:
+        buf = self._buf
+        if pos + 2 >= len(buf):
+            return self._in_sync
+        code = buf[pos + 2]
+        known = code in C.REQUEST_CODES or code in C.RESPONSE_CODES or code in C.TLS_REQUEST_CODES
+        return known or self._in_sync
+
+    # -- records ----------------------------------------------------------------------------
+    def _frame(self, start: int, end: int, body: bytes) -> Frame:
+        raw = bytes(self._buf[start : start + 2]) + body
+        first = self._piece_index(start)
+        last = self._piece_index(end - 1)
+        return Frame(
+            self.direction,
+            raw,
+            self._time_at(start),
+            self._time_at(end - 1),
+            self._pieces[first].source if self._pieces else "",
+            last - first + 1,
+        )
+
+    def _garbage(self, start: int, end: int) -> Malformed:
+        if start == self._frame_end:
+            why = "stray bytes directly after a frame (that frame may be damaged)"
+        else:
+            why = "garbage between frames"
+        return self._malformed(start, end, why)
+
+    def _malformed(self, start: int, end: int, reason: str) -> Malformed:
+        return Malformed(
+            self.direction,
+            bytes(self._buf[start:end]),
+            reason,
+            self._time_at(start),
+            self._time_at(end - 1),
+            self._source_at(start),
+        )
+
+    def _piece_index(self, index: int) -> int:
+        pieces = self._pieces
+        lo, hi = 0, len(pieces) - 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if pieces[mid].start <= index:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo
+
+    def _time_at(self, index: int) -> float | None:
+        if not self._pieces:
+            return None
+        piece = self._pieces[self._piece_index(index)]
+        k = index - piece.start
+        if piece.byte_times and k < len(piece.byte_times):
+            return piece.byte_times[k]
+        if piece.time is None:
+            return None
+        return piece.time + k * self.options.byte_time
+
+    def _source_at(self, index: int) -> str:
+        return self._pieces[self._piece_index(index)].source if self._pieces else ""
+
+    def _consume(self, upto: int) -> None:
+        self._frame_end = self._frame_end - upto if self._frame_end >= upto else -1
+        if upto <= 0:
+            return
+        if upto >= len(self._buf):
+            self._buf.clear()
+            self._pieces.clear()
+            return
+        keep = self._piece_index(upto)
+        del self._buf[:upto]
+        pieces = self._pieces[keep:]
+        for piece in pieces:
+            if piece.start < upto:
+                skip = upto - piece.start
+                if piece.byte_times:
+                    piece.byte_times = piece.byte_times[skip:]
+                if piece.time is not None and not piece.byte_times:
+                    piece.time += skip * self.options.byte_time
+                elif piece.byte_times:
+                    piece.time = piece.byte_times[0]
+                piece.start = 0
+            else:
+                piece.start -= upto
+        self._pieces = pieces
+
+
+def reassemble(runs: Iterable[ByteRun], options: ReassemblyOptions | None = None) -> Iterator[Item]:
+    """Frames, alerts and malformed records of both directions, in stream order."""
+    streams = {d: StreamReassembler(d, options) for d in Direction}
+    half_duplex = (options or ReassemblyOptions()).half_duplex
+    last: Direction | None = None
+    for run in runs:
+        if half_duplex and last is not None and run.direction is not last:
+            yield from streams[last].close()
+        last = run.direction
+        yield from streams[run.direction].feed(run)
+    for stream in streams.values():
+        yield from stream.close()

@@ -1,0 +1,170 @@
+"""The output model: one :class:`Record` per exchange, alert or malformed stretch.
+
+``Record.to_json()`` is the JSON-lines schema of ``osgpdissect decode --output json``::
+
+    {"record": "exchange" | "unanswered" | "orphan" | "alert" | "malformed",
+     "index": int, "time": float|null,
+     "request":  {"direction", "time", "end_time", "source", "hex", "length", "mode",
+                  "code", "code_name", "table", "table_number", "table_name", "offset", "count",
+                  "data", "seq", "digest", "problems"} | null,
+     "response": {"direction", "time", "end_time", "source", "hex", "length", "mode", "code",
+                  "code_name", "count", "data", "next_seq", "digest", "segments",
+                  "problems"} | null,
+     "pairing":  {"rule", "latency", "retries": [{"time", "kind"}], "extra_responses": [hex]},
+     "security": {"request_digest", "response_digest", "access_level", "encrypted", "notes"},
+     "decoded":  {"table", "name", "offset", "size", "fields": [node], "defaults_used",
+                  "warnings"} | null,
+     "procedure": {...} | null, "transaction": {...} | null,
+     "malformed": {"direction", "time", "end_time", "source", "hex", "reason"} | null,
+     "warnings": [str]}
+
+``node`` is the decoded-field shape of ``osgpdissect.decode.Node.to_json``: name, orig_name,
+offset, size, value, raw (hex), enum, unit, partial, children.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from osgpdissect.mep import codes as C
+from osgpdissect.mep.frames import Alert, Frame, Malformed, Request, Response
+from osgpdissect.mep.tables import TableDecoding
+
+__all__ = ["Record", "Retry"]
+
+
+@dataclass(slots=True)
+class Retry:
+    time: float | None
+    kind: str  # "identical resend" | "resend with a new sequence number"
+
+
+@dataclass(slots=True)
+class Record:
+    kind: str
+    index: int = 0
+    request_frame: Frame | None = None
+    response_frame: Frame | None = None
+    request: Request | None = None
+    response: Response | None = None
+    retries: list[Retry] = field(default_factory=list)
+    extra_responses: list[Frame] = field(default_factory=list)
+    security: dict[str, Any] | None = None
+    table: TableDecoding | None = None
+    table_name: str = ""
+    procedure: dict[str, Any] | None = None
+    transaction: dict[str, Any] | None = None
+    alert: Alert | None = None
+    malformed: Malformed | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def time(self) -> float | None:
+        for item in (self.request_frame, self.response_frame, self.alert, self.malformed):
+            if item is not None:
+                return item.time
+        return None
+
+    @property
+    def latency(self) -> float | None:
+        req, resp = self.request_frame, self.response_frame
+        if req is None or resp is None or req.end_time is None or resp.time is None:
+            return None
+        return resp.time - req.end_time
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"record": self.kind, "index": self.index, "time": self.time}
+        out["request"] = self._request_json() if self.request_frame is not None else None
+        out["response"] = self._response_json() if self.response_frame is not None else None
+        out["pairing"] = (
+            {
+                "rule": "order",
+                "latency": self.latency,
+                "retries": [{"time": r.time, "kind": r.kind} for r in self.retries],
+                "extra_responses": [f.raw.hex() for f in self.extra_responses],
+            }
+            if self.kind in ("exchange", "unanswered", "orphan")
+            else None
+        )
+        out["security"] = self.security
+        out["decoded"] = self.table.to_json() if self.table is not None else None
+        out["procedure"] = self.procedure
+        out["transaction"] = self.transaction
+        out["malformed"] = _malformed_json(self.malformed) if self.malformed else None
+        if self.alert is not None:
+            out["alert"] = {
+                "direction": self.alert.direction.value,
+                "time": self.alert.time,
+                "source": self.alert.source,
+            }
+        out["warnings"] = list(self.warnings)
+        return out
+
+    def _request_json(self) -> dict[str, Any]:
+        frame, req = self.request_frame, self.request
+        assert frame is not None
+        out = _frame_json(frame)
+        if req is None:
+            return out
+        out.update(
+            mode=req.mode,
+            code=req.code,
+            code_name=C.request_code_name(req.code) if req.code is not None else None,
+            table=C.table_id(req.table) if req.table is not None else None,
+            table_number=req.table,
+            table_name=self.table_name,
+            offset=req.offset,
+            count=req.count,
+            data=req.data.hex() if req.data else None,
+            seq=req.seq,
+            digest=req.digest.hex() if req.digest else None,
+            problems=list(req.problems),
+        )
+        if req.payload:
+            out["payload"] = req.payload.hex()
+        return out
+
+    def _response_json(self) -> dict[str, Any]:
+        frame, resp = self.response_frame, self.response
+        assert frame is not None
+        out = _frame_json(frame)
+        if resp is None:
+            return out
+        tls = resp.mode == "tls"
+        out.update(
+            mode=resp.mode,
+            code=resp.code,
+            code_name=C.response_code_name(resp.code, tls) if resp.code is not None else None,
+            count=resp.count,
+            data=resp.data.hex() if resp.data else None,
+            next_seq=resp.next_seq,
+            digest=resp.digest.hex() if resp.digest else None,
+            problems=list(resp.problems),
+        )
+        if resp.payload:
+            out["payload"] = resp.payload.hex()
+        return out
+
+
+def _frame_json(frame: Frame) -> dict[str, Any]:
+    return {
+        "direction": frame.direction.value,
+        "time": frame.time,
+        "end_time": frame.end_time,
+        "source": frame.source,
+        "hex": frame.raw.hex(),
+        "length": frame.length,
+        "segments": frame.segments,
+    }
+
+
+def _malformed_json(bad: Malformed) -> dict[str, Any]:
+    return {
+        "direction": bad.direction.value,
+        "time": bad.time,
+        "end_time": bad.end_time,
+        "source": bad.source,
+        "hex": bad.raw.hex(),
+        "reason": bad.reason,
+    }
