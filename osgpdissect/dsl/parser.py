@@ -18,6 +18,7 @@ def _parser() -> Lark:
         parser="lalr",
         propagate_positions=True,
         maybe_placeholders=False,
+        start=["start", "expr"],
     )
 
 
@@ -32,10 +33,10 @@ def _expected(exc: UnexpectedInput) -> str:
     return f" (expected one of: {shown}{', ...' if len(names) > 8 else ''})" if names else ""
 
 
-def parse_tree(text: str, filename: str) -> Tree:
+def parse_tree(text: str, filename: str, start: str = "start") -> Tree:
     """Parse spec text; raise :class:`SpecError` with ``file:line:col`` on a syntax error."""
     try:
-        return _parser().parse(text)
+        return _parser().parse(text, start=start)
     except UnexpectedCharacters as exc:
         msg = f"unexpected character {text[exc.pos_in_stream]!r}{_expected(exc)}"
         raise SpecError([Diagnostic(filename, exc.line, exc.column, msg, _line(text, exc.line))]) from None

@@ -1,0 +1,314 @@
+"""What one meter has taught us: firmware, generation and the bytes of its dimension tables.
+
+A :class:`Device` answers the binder's questions (``ET11.num_devices``, ``fw``, ...) from
+table bytes learned in a capture, from explicit settings, or from the spec's defaults under
+the chosen profile — and remembers which defaults it had to use.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from osgpdissect import model as m
+from osgpdissect.errors import OsgpError
+from osgpdissect.layout import (
+    Binder,
+    BindError,
+    Bound,
+    LArray,
+    LBits,
+    LBlob,
+    LNode,
+    LRecord,
+    LScalar,
+    version_key,
+)
+
+
+class _Sparse:
+    """Bytes of one table known so far (partial reads fill holes)."""
+
+    __slots__ = ("data", "known")
+
+    def __init__(self):
+        self.data = bytearray()
+        self.known = bytearray()
+
+    def put(self, offset: int, chunk: bytes) -> None:
+        end = offset + len(chunk)
+        if end > len(self.data):
+            grow = end - len(self.data)
+            self.data += bytes(grow)
+            self.known += bytes(grow)
+        self.data[offset:end] = chunk
+        self.known[offset:end] = b"\x01" * len(chunk)
+
+    def get(self, offset: int, size: int) -> bytes | None:
+        end = offset + size
+        if end > len(self.data) or 0 in self.known[offset:end]:
+            return None
+        return bytes(self.data[offset:end])
+
+
+def parse_version(text: str) -> m.Version:
+    try:
+        major, minor = str(text).split(".")[:2]
+        return m.Version(int(major), int(minor))
+    except ValueError:
+        raise OsgpError(f"firmware version must look like 3.50 or 4.0, got {text!r}") from None
+
+
+class Device:
+    """The decode context of one meter.
+
+    ``profile`` names a spec profile (``gen3``, ``gen4``); ``fw``/``generation`` override it;
+    ``values`` pre-seeds dimension values as ``{"ET11.num_devices": 6}``.
+    """
+
+    def __init__(self, spec: m.Spec, profile: str | None = None, *, fw: str | m.Version | None = None,
+                 generation: int | None = None, values: dict[str, int] | None = None):
+        self.spec = spec
+        self.profile = spec.profile(profile) if spec.profiles else m.Profile("none", "none", ())
+        self.fw = parse_version(fw) if isinstance(fw, str) else fw
+        self.generation = generation
+        self.values = dict(values or {})
+        self._tables: dict[str, _Sparse] = {}
+        self._bound: dict[tuple[str, str], Bound] = {}
+        self._binding: list[str] = []
+        self._defaults: list[str] = []
+        self.version = 0
+
+    # ------------------------------------------------------------------ learning
+    def learn(self, table_id: str, offset: int, data: bytes) -> None:
+        """Remember bytes of a table (a read response or write request at ``offset``)."""
+        if not data:
+            return
+        self._tables.setdefault(table_id, _Sparse()).put(offset, bytes(data))
+        self._bound.clear()
+        self.version += 1
+
+    def known(self, table_id: str, offset: int, size: int) -> bytes | None:
+        t = self._tables.get(table_id)
+        return t.get(offset, size) if t else None
+
+    @classmethod
+    def from_file(cls, spec: m.Spec, path: str | Path, profile: str | None = None) -> Device:
+        """Load ``--dims FILE``: JSON ``{"profile": "gen4", "fw": "4.30", "ET11.num_devices": 6}``."""
+        try:
+            raw = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise OsgpError(f"{path}: cannot read dimensions file ({exc})") from None
+        if not isinstance(raw, dict):
+            raise OsgpError(f"{path}: dimensions file must hold a JSON object")
+        prof = raw.pop("profile", profile)
+        fw = raw.pop("fw", None)
+        gen = raw.pop("generation", None)
+        try:
+            return cls(spec, prof, fw=fw, generation=gen, values={k: int(v) for k, v in raw.items()})
+        except (KeyError, TypeError, ValueError) as exc:
+            raise OsgpError(f"{path}: bad dimensions entry ({exc})") from None
+
+    # ------------------------------------------------------------------ resolver protocol
+    def setting(self, name: str):
+        if name == "fw":
+            return self.fw or self.profile.get("fw")
+        if name == "generation":
+            if self.generation is not None:
+                return self.generation
+            return self.profile.get("generation")
+        if name == "x":
+            gen = self.setting("generation")
+            if gen is None:
+                return self.profile.get("x")
+            return 1 if int(gen) >= 4 else 0
+        if name in ("ni_format1", "ni_format2"):
+            if "BT00" not in self.spec.tables:
+                return 8
+            try:
+                return self.remote(m.Ref(("BT00", name)), (name,), search=True)
+            except BindError:
+                return 8
+        return self.profile.get(name)
+
+    def remote(self, ref: m.Ref, path: tuple, search: bool = False) -> int:
+        table_id = str(ref.parts[0])
+        key = f"{table_id}." + ".".join(str(p) for p in path)
+        if key in self.values:
+            return self.values[key]
+        table = self.spec.tables.get(table_id)
+        if table is None:
+            raise BindError(ref.pos, f"unknown table {table_id} in {ref.text()}")
+        if table.header.status == "referenced" or not table.body:
+            for d in table.header.dims:
+                if d.id == path[0]:
+                    self._defaults.append(key)
+                    return self._eval_default(d.default, ref.pos, key)
+            raise BindError(ref.pos, f"{table_id} is not laid out in the guide and has no dim {path[0]!r}")
+        if table.header.layout_of:
+            table_id = table.header.layout_of
+        bound = self.bound(table_id)
+        if search:
+            path = _find_path(bound.root, path[0]) or path
+        offset, node, member, index = _locate(bound.root, path, ref)
+        raw = self.known(table_id, offset, node.size or 0) if node.size else None
+        if raw is not None:
+            value = _int_of(node, raw)
+            if member is not None:
+                value = (value >> member.lo) & ((1 << member.width) - 1)
+            return value
+        meta = member.meta if member is not None else node.meta
+        if meta.default is not None:
+            self._defaults.append(key)
+            return self._eval_default(meta.default, ref.pos, key, index)
+        if meta.value is not None:
+            try:
+                v = int(meta.value, 0)
+            except ValueError:
+                v = None
+            if v is not None:
+                self._defaults.append(key)
+                return v
+        raise BindError(ref.pos, f"{key} is used as a dimension but has no numeric value or default in the spec")
+
+    def _eval_default(self, expr: m.Expr, pos: m.Pos, key: str, index: int | None = None) -> int:
+        b = Binder(self.spec, self)
+        if index is not None:
+            b.statics.append({"index": index})
+        v = b.peval(expr)
+        if isinstance(v, m.Version) or not isinstance(v, (int, bool)):
+            raise BindError(pos, f"the default of {key} must be a number")
+        return int(v)
+
+    # ------------------------------------------------------------------ binding
+    def bound(self, table_id: str, part: str = "table") -> Bound:
+        """The table's layout for this device (cached until something new is learned)."""
+        ck = (table_id, part)
+        hit = self._bound.get(ck)
+        if hit is not None:
+            return hit
+        decl = self.spec.find(table_id)
+        if decl is None:
+            raise BindError(m.NOPOS, f"unknown table or procedure {table_id}")
+        if isinstance(decl, m.Table) and decl.header.layout_of:
+            other = self.spec.find(decl.header.layout_of)
+            if other is None:
+                raise BindError(decl.pos, f"layout {decl.header.layout_of}: unknown table")
+            decl = other
+        if ck in self._binding:
+            raise BindError(decl.pos, f"{table_id} depends on itself ({' -> '.join(self._binding)})")
+        self._binding.append(ck)
+        mark = len(self._defaults)
+        try:
+            root = Binder(self.spec, self).bind_table(decl, table_id, part)
+        finally:
+            self._binding.pop()
+        used = tuple(dict.fromkeys(self._defaults[mark:]))
+        result = Bound(table_id, root, used, key=f"{table_id}:{part}:{hash(root)}")
+        self._bound[ck] = result
+        return result
+
+    @property
+    def fw_key(self) -> tuple[int, int] | None:
+        fw = self.setting("fw")
+        return version_key(fw) if fw is not None else None
+
+
+def _find_path(root: LRecord, name: str) -> tuple | None:
+    """Depth-first search for a field or bit member called ``name`` (first array element)."""
+
+    def walk(n: LNode, path: tuple):
+        if n.id == name and path:
+            return path
+        if isinstance(n, LBits):
+            for mb in n.members:
+                if mb.id == name:
+                    return path + (name,)
+        if isinstance(n, LRecord):
+            for c in n.children:
+                hit = walk(c, path if n.synthetic else path + (c.id,))
+                if hit:
+                    return hit
+        return None
+
+    for c in root.children:
+        hit = walk(c, (c.id,))
+        if hit:
+            return hit
+    return None
+
+
+def _locate(root: LRecord, path: tuple, ref: m.Ref):
+    """(absolute offset, node, bit member or None) of a static field path."""
+    node: LNode = root
+    offset = 0
+    member = None
+    index = None
+    for part in path:
+        if member is not None:
+            raise BindError(ref.pos, f"{ref.text()}: a bit has no fields")
+        if isinstance(part, int):
+            if not isinstance(node, LArray):
+                raise BindError(ref.pos, f"{ref.text()}: {node.id} is not an array")
+            if isinstance(node.count, int) and part >= node.count:
+                raise IndexError(part)
+            index = part
+            if node.element is not None:
+                el = node.element
+                if el.size is None:
+                    raise BindError(ref.pos, f"{ref.text()}: element size depends on the data")
+                offset += part * el.size
+                node = el
+            else:
+                i = part
+                for count, el in node.segments:
+                    if i < count:
+                        offset += i * (el.size or 0)
+                        node = el
+                        break
+                    offset += count * (el.size or 0)
+                    i -= count
+                else:
+                    raise IndexError(part)
+            continue
+        if isinstance(node, LBits):
+            for mb in node.members:
+                if mb.id == part:
+                    member = mb
+                    break
+            else:
+                raise BindError(ref.pos, f"{ref.text()}: {node.id} has no bit {part!r}")
+            continue
+        if isinstance(node, LArray):
+            # implicit element 0 (the guide's `BT61.x` for single-data-set meters)
+            node, offset = (node.element or node.segments[0][1]), offset
+        if not isinstance(node, LRecord):
+            raise BindError(ref.pos, f"{ref.text()}: {node.id} has no field {part!r}")
+        found = _child(node, part, offset, ref)
+        node, offset = found
+    if isinstance(node, (LRecord, LArray)) or (isinstance(node, LBlob) and node.kind not in ("bytes",)):
+        raise BindError(ref.pos, f"{ref.text()} is not a number")
+    return offset, node, member, index
+
+
+def _child(rec: LRecord, name: str, offset: int, ref: m.Ref):
+    o = offset
+    for c in rec.children:
+        if isinstance(c, LRecord) and c.synthetic:
+            hit = _child(c, name, o, ref)
+            if hit:
+                return hit
+        if c.id == name:
+            return c, o
+        if c.size is None:
+            raise BindError(ref.pos, f"{ref.text()}: the offset of {name!r} depends on the data")
+        o += c.size
+    raise BindError(ref.pos, f"{ref.text()}: no field {name!r} in {rec.id}")
+
+
+def _int_of(node: LNode, raw: bytes) -> int:
+    if isinstance(node, LScalar):
+        return int.from_bytes(raw, "big" if node.big_endian else "little", signed=node.signed)
+    if isinstance(node, LBits):
+        return int.from_bytes(raw, "big" if node.big_endian else "little")
+    return int.from_bytes(raw, "little")
