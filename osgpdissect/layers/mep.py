@@ -1,0 +1,296 @@
+"""scapy layers for MEP frames (guide Tables 2.1-2.7).
+
+One class per PDU; lengths and counts fill themselves on build::
+
+    raw(MEPRequest(code=0x3F, table=0x0017, offset=0, count=44, seq=0x77635B91))
+    MEPResponse(b"\\x00\\x09\\x00...")          # dissect
+    dissect_exchange(request_bytes, response_bytes)   # response decoded against its request
+
+A response carries no table id, so its table payload (:class:`MEPTableData`, whose fields are
+the spec's decoded fields) is attached by :func:`dissect_exchange`; a write request gets it on
+dissection.  Only ``scapy.packet``/``scapy.fields`` are imported (never ``scapy.all``).
+"""
+
+from __future__ import annotations
+
+import keyword
+from typing import Any
+
+from scapy.fields import (
+    ByteEnumField,
+    ConditionalField,
+    Field,
+    ShortField,
+    StrField,
+    StrLenField,
+    ThreeBytesField,
+    XIntField,
+    XShortField,
+    XStrFixedLenField,
+)
+from scapy.packet import Packet
+
+from osgpdissect.mep import codes as C
+
+__all__ = [
+    "MEPAlert",
+    "MEPRequest",
+    "MEPResponse",
+    "MEPTableData",
+    "MEPTLSRequest",
+    "MEPTLSResponse",
+    "dissect_exchange",
+    "dissect_frame",
+    "set_table_context",
+    "table_layer",
+]
+
+_context: Any = None
+
+
+def set_table_context(context: Any) -> None:
+    """Use this :class:`~osgpdissect.mep.tables.TableContext` for names and payload decoding."""
+    global _context
+    _context = context
+
+
+def _tables() -> Any:
+    global _context
+    if _context is None:
+        from osgpdissect.mep.tables import TableContext  # noqa: PLC0415 - spec loads lazily
+
+        _context = TableContext()
+    return _context
+
+
+class TableIdField(XShortField):
+    """A 2-byte MSB table id shown as ``0x080B (ET11 MFG Dimension Table)``."""
+
+    def i2repr(self, pkt: Packet | None, x: Any) -> str:
+        if x is None:
+            return "None"
+        name = _tables().name_of(x)
+        return f"0x{x:04X} ({C.table_id(x)}{' ' + name if name else ''})"
+
+
+def _has_count(p: Packet) -> bool:
+    if p.code in (C.PARTIAL_READ, C.FULL_WRITE, C.PARTIAL_WRITE):
+        return True
+    if p.code != C.FULL_READ:
+        return False
+    if p.length is not None:  # dissecting: the length tells whether 0x30 carries a count
+        return p.length == 1 + 2 + 2 + C.SEQ_LEN + C.DIGEST_LEN
+    return p.fields.get("count") is not None
+
+
+class MEPRequest(Packet):
+    """RC4-mode request: length, C12.18 request, sequence number BE32, digest."""
+
+    name = "MEP Request"
+    fields_desc = [
+        ShortField("length", None),
+        ByteEnumField("code", C.PARTIAL_READ, C.REQUEST_CODES),
+        TableIdField("table", 0),
+        ConditionalField(
+            ThreeBytesField("offset", 0), lambda p: p.code in (C.PARTIAL_READ, C.PARTIAL_WRITE)
+        ),
+        ConditionalField(ShortField("count", None), _has_count),
+        ConditionalField(
+            StrLenField("data", b"", length_from=lambda p: p.count or 0),
+            lambda p: p.code in C.WRITE_CODES,
+        ),
+        XIntField("seq", 0),
+        XStrFixedLenField("digest", b"\x00" * C.DIGEST_LEN, C.DIGEST_LEN),
+    ]
+
+    def post_build(self, pkt: bytes, pay: bytes) -> bytes:
+        if self.code in C.WRITE_CODES and self.count is None:
+            at = 5 if self.code == C.FULL_WRITE else 8
+            pkt = pkt[:at] + len(self.data or b"").to_bytes(2, "big") + pkt[at + 2 :]
+        if self.length is None:
+            pkt = (len(pkt) - 2).to_bytes(2, "big") + pkt[2:]
+        return pkt + pay
+
+    def do_build_payload(self) -> bytes:
+        return b""  # the table payload is a view of ``data``, already built
+
+    def post_dissection(self, pkt: Packet) -> None:
+        if self.code in C.WRITE_CODES and self.data:
+            self.add_payload(table_layer(self.table, self.getfieldval("offset") or 0, self.data))
+
+    def mysummary(self) -> str:
+        return f"MEP {C.request_code_name(self.code)} {C.table_id(self.table)} seq=0x{self.seq:08X}"
+
+
+def _has_read_data(p: Packet) -> bool:
+    if p.code != C.OK:
+        return False
+    if p.length is not None:
+        return p.length > 1 + C.DIGEST_LEN
+    return p.fields.get("count") is not None or bool(p.fields.get("data"))
+
+
+class MEPResponse(Packet):
+    """RC4-mode response: length, code, [next seq | count + data], digest."""
+
+    name = "MEP Response"
+    fields_desc = [
+        ShortField("length", None),
+        ByteEnumField("code", C.OK, C.RESPONSE_CODES),
+        ConditionalField(XIntField("next_seq", 0), lambda p: p.code == C.INVALID_SEQUENCE),
+        ConditionalField(ShortField("count", None), _has_read_data),
+        ConditionalField(
+            StrLenField("data", b"", length_from=lambda p: p.count or 0), _has_read_data
+        ),
+        XStrFixedLenField("digest", b"\x00" * C.DIGEST_LEN, C.DIGEST_LEN),
+    ]
+
+    def post_build(self, pkt: bytes, pay: bytes) -> bytes:
+        if _has_read_data(self) and self.count is None:
+            pkt = pkt[:3] + len(self.data or b"").to_bytes(2, "big") + pkt[5:]
+        if self.length is None:
+            pkt = (len(pkt) - 2).to_bytes(2, "big") + pkt[2:]
+        return pkt + pay
+
+    def do_build_payload(self) -> bytes:
+        return b""
+
+    def mysummary(self) -> str:
+        return f"MEP Response {C.response_code_name(self.code)}"
+
+
+class MEPTLSRequest(Packet):
+    """TLS-mode request: length, TLS code, TLS records (opaque here)."""
+
+    name = "MEP TLS Request"
+    fields_desc = [
+        ShortField("length", None),
+        ByteEnumField("code", C.TLS_TABLE, C.TLS_REQUEST_CODES),
+        StrLenField("records", b"", length_from=lambda p: max((p.length or 1) - 1, 0)),
+    ]
+
+    def post_build(self, pkt: bytes, pay: bytes) -> bytes:
+        if self.length is None:
+            pkt = (len(pkt) - 2).to_bytes(2, "big") + pkt[2:]
+        return pkt + pay
+
+
+class MEPTLSResponse(MEPTLSRequest):
+    """TLS-mode response: length, response code, TLS records (opaque here)."""
+
+    name = "MEP TLS Response"
+    fields_desc = [
+        ShortField("length", None),
+        ByteEnumField("code", 0, C.TLS_RESPONSE_CODES),
+        StrLenField("records", b"", length_from=lambda p: max((p.length or 1) - 1, 0)),
+    ]
+
+
+class MEPAlert(Packet):
+    """The meter's alert sequence: a zero length (l.549-565)."""
+
+    name = "MEP Alert"
+    fields_desc = [ShortField("length", 0)]
+
+
+class MEPTableData(Packet):
+    """Table bytes; subclasses made by :func:`table_layer` add the spec's decoded fields."""
+
+    name = "MEP Table Data"
+    fields_desc = [StrField("data", b"")]
+
+
+class DecodedField(Field[Any, Any]):
+    """One spec field shown from the decoded node tree; takes no bytes of its own (the bytes
+    are the layer's ``data``), so build and dissect stay exact."""
+
+    __slots__ = ["node"]
+
+    def __init__(self, name: str, node: dict[str, Any]) -> None:
+        Field.__init__(self, name, node.get("value"))
+        self.node = node
+
+    def addfield(self, pkt: Packet, s: bytes, val: Any) -> bytes:
+        return s
+
+    def getfield(self, pkt: Packet, s: bytes) -> tuple[bytes, Any]:
+        return s, self.node.get("value")
+
+    def i2repr(self, pkt: Packet | None, x: Any) -> str:
+        node = self.node
+        text = repr(x) if isinstance(x, str) else str(x)
+        if node.get("enum"):
+            text += f" ({node['enum']})"
+        if node.get("unit"):
+            text += f" {node['unit']}"
+        where = f"@{node['offset']}" if node.get("offset") is not None else ""
+        label = node.get("orig_name") or ""
+        return f"{text}  [{label} {where}]".replace(" ]", "]")
+
+
+_RESERVED = set(dir(Packet)) | {"data"}
+
+
+def _leaves(nodes: list[dict[str, Any]], prefix: str = "") -> list[tuple[str, dict[str, Any]]]:
+    out = []
+    for n in nodes:
+        name = prefix + str(n.get("name", "field"))
+        if n.get("children"):
+            out.extend(_leaves(n["children"], name + "_"))
+        else:
+            out.append((name, n))
+    return out
+
+
+def _identifier(name: str, taken: set[str]) -> str:
+    ident = "".join(ch if ch.isalnum() else "_" for ch in name).strip("_") or "field"
+    if ident[0].isdigit() or keyword.iskeyword(ident) or ident in _RESERVED:
+        ident = "f_" + ident
+    base, k = ident, 2
+    while ident in taken:
+        ident, k = f"{base}_{k}", k + 1
+    taken.add(ident)
+    return ident
+
+
+def table_layer(table: int, offset: int, data: bytes) -> MEPTableData:
+    """A table payload layer whose fields are the spec's decoded fields of ``data``."""
+    decoding = _tables().decode(table, offset, data, learn=False)
+    taken: set[str] = set()
+    fields: list[Field[Any, Any]] = [
+        DecodedField(_identifier(name, taken), node) for name, node in _leaves(decoding.nodes)
+    ]
+    fields.append(StrField("data", b""))
+    cls = type(
+        "MEPTableData_" + decoding.table,
+        (MEPTableData,),
+        {"name": f"{decoding.label} @{offset}", "fields_desc": fields},
+    )
+    return cls(data=data)
+
+
+def dissect_frame(raw: bytes, direction: str = "C->S", tls: bool = False) -> Packet:
+    """The layer for one frame; ``direction`` is ``"C->S"`` or ``"S->C"``."""
+    if direction in ("S->C", "rx"):
+        if raw[:2] == b"\x00\x00" and len(raw) == 2:
+            return MEPAlert(raw)
+        return MEPTLSResponse(raw) if tls else MEPResponse(raw)
+    if len(raw) > 2 and raw[2] in C.TLS_REQUEST_CODES:
+        return MEPTLSRequest(raw)
+    return MEPRequest(raw)
+
+
+def dissect_exchange(request: bytes, response: bytes) -> tuple[Packet, Packet]:
+    """Both frames of an exchange; a read response gets its table payload layer."""
+    req = dissect_frame(request, "C->S")
+    resp = dissect_frame(response, "S->C", tls=isinstance(req, MEPTLSRequest))
+    if (
+        isinstance(req, MEPRequest)
+        and isinstance(resp, MEPResponse)
+        and req.code in C.READ_CODES
+        and resp.code == C.OK
+        and resp.getfieldval("data")
+    ):
+        offset = req.getfieldval("offset") or 0
+        resp.add_payload(table_layer(req.table, offset, resp.data))
+    return req, resp
