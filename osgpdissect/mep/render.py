@@ -1,0 +1,221 @@
+"""Text renderings of records: a tshark -V-like tree and one-line summaries (pure functions)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from osgpdissect.mep import codes as C
+from osgpdissect.mep.records import Record
+
+__all__ = ["summary_line", "tree_lines"]
+
+
+def _t(time: float | None) -> str:
+    return f"{time:12.6f}" if time is not None else " " * 12
+
+
+def _table(number: int | None, name: str) -> str:
+    if number is None:
+        return "?"
+    return f"{C.table_id(number)}{' ' + name if name else ''}"
+
+
+def summary_line(rec: Record) -> str:
+    """One line per record."""
+    head = f"{rec.index:6d} {_t(rec.time)} "
+    if rec.kind == "alert":
+        return head + "S->C  Alert (00 00)"
+    if rec.kind == "malformed" and rec.malformed is not None:
+        bad = rec.malformed
+        return head + f"{bad.direction.value}  MALFORMED {len(bad.raw)} bytes: {bad.reason}"
+    req, resp = rec.request, rec.response
+    parts = []
+    if req is not None:
+        if req.table is not None:
+            where = f" @{req.offset}" if req.offset else ""
+            count = f" x{req.count}" if req.count is not None else ""
+            parts.append(
+                f"{C.request_code_name(req.code or 0)} {_table(req.table, rec.table_name)}{where}{count}"
+            )
+        elif req.mode == "tls":
+            parts.append(C.request_code_name(req.code or 0))
+        else:
+            parts.append("encrypted/unknown request")
+    if resp is not None and resp.code is not None:
+        parts.append("-> " + C.response_code_name(resp.code, resp.mode == "tls"))
+    elif rec.kind == "unanswered":
+        parts.append("-> (no response)")
+    if rec.procedure:
+        p = rec.procedure
+        if p.get("kind") == "procedure call":
+            parts.append(f"[call {p.get('procedure')} PSN {p.get('psn')}]")
+        else:
+            parts.append(
+                f"[result {p.get('procedure')} PSN {p.get('psn')}: {p.get('result_name')}]"
+            )
+    if rec.transaction:
+        t = rec.transaction
+        parts.append(f"[transaction {t.get('number')} {t.get('type_name', '')}]")
+    if rec.retries:
+        parts.append(f"({len(rec.retries)} retr{'y' if len(rec.retries) == 1 else 'ies'})")
+    flag = " !" if rec.warnings or rec.kind in ("unanswered", "orphan") else ""
+    return head + f"{rec.kind:10s} " + " ".join(parts) + flag
+
+
+def tree_lines(rec: Record) -> Iterator[str]:
+    """The record as an indented tree."""
+    yield summary_line(rec)
+    if rec.malformed is not None:
+        bad = rec.malformed
+        yield f"    Malformed ({bad.reason}), source {bad.source or '-'}"
+        yield f"        bytes: {bad.raw.hex(' ')}"
+    if rec.request_frame is not None:
+        yield from _frame_lines("Request", rec, rec.request_frame, _request_fields(rec))
+    if rec.response_frame is not None:
+        yield from _frame_lines("Response", rec, rec.response_frame, _response_fields(rec))
+    if rec.retries:
+        for retry in rec.retries:
+            yield f"    Retry at {_t(retry.time).strip()}: {retry.kind}"
+    if rec.latency is not None:
+        yield f"    Response latency: {rec.latency * 1000:.1f} ms"
+    if rec.security:
+        yield "    Security"
+        for key, value in rec.security.items():
+            if value in (None, [], ""):
+                continue
+            if isinstance(value, list):
+                for v in value:
+                    yield f"        {key}: {v}"
+            else:
+                yield f"        {key}: {value}"
+    if rec.table is not None:
+        yield f"    {rec.table.label} @{rec.table.offset} ({len(rec.table.data)} bytes)"
+        yield from _nodes(rec.table.nodes, 2)
+        for name in rec.table.defaults_used:
+            yield f"        (dimension from spec default: {name})"
+        for w in rec.table.warnings:
+            yield f"        note: {w}"
+    if rec.procedure:
+        yield from _mapping("Procedure", rec.procedure, 1)
+    if rec.transaction:
+        yield from _transaction(rec.transaction)
+    for w in rec.warnings:
+        yield f"    Warning: {w}"
+
+
+def _request_fields(rec: Record) -> list[str]:
+    req = rec.request
+    if req is None:
+        return []
+    out = [
+        f"Code: 0x{req.code:02X} ({C.request_code_name(req.code)})"
+        if req.code is not None
+        else "Code: ?"
+    ]
+    if req.table is not None:
+        out.append(f"Table: 0x{req.table:04X} ({_table(req.table, rec.table_name)})")
+    if req.offset is not None and req.code in (C.PARTIAL_READ, C.PARTIAL_WRITE):
+        out.append(f"Offset: {req.offset}")
+    if req.count is not None:
+        label = "Max length" if req.code == C.FULL_READ else "Count"
+        out.append(f"{label}: {req.count}")
+    if req.data:
+        out.append(f"Data: {req.data.hex(' ')}")
+    if req.payload:
+        out.append(f"TLS records: {len(req.payload)} bytes")
+    if req.seq is not None:
+        out.append(f"Sequence number: 0x{req.seq:08X}")
+    if req.digest:
+        out.append(f"Digest: {req.digest.hex(' ')}")
+    out.extend(f"Problem: {p}" for p in req.problems)
+    return out
+
+
+def _response_fields(rec: Record) -> list[str]:
+    resp = rec.response
+    if resp is None:
+        return []
+    tls = resp.mode == "tls"
+    out = []
+    if resp.code is not None:
+        out.append(f"Code: 0x{resp.code:02X} ({C.response_code_name(resp.code, tls)})")
+    if resp.next_seq is not None:
+        out.append(f"Sequence number: 0x{resp.next_seq:08X}")
+    if resp.count is not None:
+        out.append(f"Count: {resp.count}")
+    if resp.data:
+        out.append(f"Data: {resp.data.hex(' ')}")
+    if resp.payload:
+        out.append(f"TLS records: {len(resp.payload)} bytes")
+    if resp.digest:
+        out.append(f"Digest: {resp.digest.hex(' ')}")
+    out.extend(f"Problem: {p}" for p in resp.problems)
+    return out
+
+
+def _frame_lines(title: str, rec: Record, frame: Any, fields: list[str]) -> Iterator[str]:
+    seg = f", {frame.segments} segments" if frame.segments > 1 else ""
+    at = f" at {frame.time:.6f}" if frame.time is not None else ""
+    yield f"    {title} {frame.direction.value}{at}, length {frame.length}{seg}"
+    for line in fields:
+        yield f"        {line}"
+
+
+def _nodes(nodes: list[dict[str, Any]], depth: int) -> Iterator[str]:
+    pad = "    " * depth
+    for n in nodes:
+        value = n.get("value")
+        text = "" if n.get("children") and value is None else f" = {value}"
+        if n.get("enum"):
+            text += f" ({n['enum']})"
+        if n.get("unit"):
+            text += f" {n['unit']}"
+        where = f" @{n['offset']}" if n.get("offset") is not None else ""
+        partial = " (partial)" if n.get("partial") else ""
+        yield f"{pad}{n.get('orig_name') or n.get('name')}{where}{text}{partial}"
+        yield from _nodes(n.get("children") or [], depth + 1)
+
+
+def _mapping(title: str, data: dict[str, Any], depth: int) -> Iterator[str]:
+    pad = "    " * depth
+    yield f"{pad}{title}"
+    for key, value in data.items():
+        if key in ("raw",) or value in (None, [], ""):
+            continue
+        if isinstance(value, dict):
+            yield from _mapping(key, value, depth + 1)
+        elif isinstance(value, list):
+            for v in value:
+                yield f"{pad}    {key}: {v}"
+        else:
+            yield f"{pad}    {key}: {value}"
+
+
+def _transaction(txn: dict[str, Any]) -> Iterator[str]:
+    yield (
+        f"    Transaction {txn.get('number')} ({txn.get('kind')}, type {txn.get('type_name')}, "
+        f"size {txn.get('size')}{'' if txn.get('complete') else ', incomplete'})"
+    )
+    for p in txn.get("problems") or []:
+        yield f"        problem: {p}"
+    for i, cmd in enumerate(txn.get("commands") or []):
+        yield f"        Command {i}: {_command(cmd)}"
+    for item in txn.get("responses") or []:
+        cmd = item.get("command")
+        resp = item.get("response") or {}
+        yield f"        Response {item['index']}: {resp.get('code_name')}" + (
+            f" to {_command(cmd)}" if cmd else ""
+        )
+        if resp.get("data"):
+            yield f"            data: {resp['data']}"
+        decoded = item.get("decoded")
+        if decoded:
+            yield f"            {decoded['table']} {decoded.get('name', '')}".rstrip()
+            yield from _nodes(decoded.get("fields") or [], 4)
+
+
+def _command(cmd: dict[str, Any]) -> str:
+    where = f" @{cmd['offset']}" if cmd.get("offset") else ""
+    count = f" x{cmd['count']}" if cmd.get("count") is not None else ""
+    return f"{cmd.get('code_name')} {cmd.get('table')}{where}{count}"
