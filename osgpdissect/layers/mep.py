@@ -14,6 +14,8 @@ dissection.  Only ``scapy.packet``/``scapy.fields`` are imported (never ``scapy.
 from __future__ import annotations
 
 import keyword
+import logging
+import struct
 from typing import Any
 
 from scapy.fields import (
@@ -28,7 +30,7 @@ from scapy.fields import (
     XShortField,
     XStrFixedLenField,
 )
-from scapy.packet import Packet
+from scapy.packet import Packet, Raw
 
 from osgpdissect.mep import codes as C
 
@@ -45,6 +47,7 @@ __all__ = [
     "table_layer",
 ]
 
+log = logging.getLogger(__name__)
 _context: Any = None
 
 
@@ -270,7 +273,16 @@ def table_layer(table: int, offset: int, data: bytes) -> MEPTableData:
 
 
 def dissect_frame(raw: bytes, direction: str = "C->S", tls: bool = False) -> Packet:
-    """The layer for one frame; ``direction`` is ``"C->S"`` or ``"S->C"``."""
+    """The layer for one frame; ``direction`` is ``"C->S"`` or ``"S->C"``.  Bytes that no MEP
+    layer can hold (shorter than a length field, cut inside a field) come back as ``Raw``."""
+    try:
+        return _dissect_frame(raw, direction, tls)
+    except (struct.error, ValueError, IndexError, TypeError) as exc:
+        log.debug("not a MEP frame (%s): %s", exc, raw.hex())
+        return Raw(raw)
+
+
+def _dissect_frame(raw: bytes, direction: str, tls: bool) -> Packet:
     if direction in ("S->C", "rx"):
         if raw[:2] == b"\x00\x00" and len(raw) == 2:
             return MEPAlert(raw)
@@ -284,6 +296,8 @@ def dissect_exchange(request: bytes, response: bytes) -> tuple[Packet, Packet]:
     """Both frames of an exchange; a read response gets its table payload layer."""
     req = dissect_frame(request, "C->S")
     resp = dissect_frame(response, "S->C", tls=isinstance(req, MEPTLSRequest))
+    if isinstance(resp, Raw):
+        return req, resp
     if (
         isinstance(req, MEPRequest)
         and isinstance(resp, MEPResponse)

@@ -188,15 +188,29 @@ class StreamReassembler:
         """``00 00`` at ``pos``: an alert (True), a stray ``00`` before a frame (False), or
         undecided until more bytes come (None)."""
         buf = self._buf
-        if pos + 3 > len(buf):
+        if pos + 2 == len(buf):
             return True if final else None
-        length = (buf[pos + 1] << 8) | buf[pos + 2]
-        if length == 0 or length > C.MAX_MESSAGE:
-            return True
-        end = pos + 3 + length
+        if self._follows_frame(pos + 2) is None and not final:
+            return None
+        if self._follows_frame(pos + 1):
+            return False  # "00" + a frame starting with "00 .."
+        # Out of sync, "00 00" amid other junk is junk too: an alert stands alone.
+        return self._in_sync or bool(self._follows_frame(pos + 2))
+
+    def _follows_frame(self, pos: int) -> bool | None:
+        """Whether a complete, consistent frame starts at ``pos`` (None: not enough bytes)."""
+        buf = self._buf
+        if pos + 2 > len(buf):
+            return None
+        length = (buf[pos] << 8) | buf[pos + 1]
+        if length == 0:
+            return self.direction is Direction.S2C and pos + 2 == len(buf)
+        if length > C.MAX_MESSAGE:
+            return False
+        end = pos + 2 + length
         if end > len(buf):
-            return True if final else None
-        return not looks_like_frame(bytes(buf[pos + 3 : end]))
+            return None
+        return looks_like_frame(bytes(buf[pos + 2 : end]))
 
     def _find_start(self, lo: int, hi: int) -> int:
         """First position in [lo, hi) where a complete, consistent frame or an alert starts."""
