@@ -8,10 +8,10 @@ third-party package.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class Direction(str, Enum):
+class Direction(StrEnum):
     """Who sent the bytes.  The guide writes these as ``C->S`` and ``S->C``."""
 
     C2S = "C->S"  # client (MEP client / optical reader) to server (meter)

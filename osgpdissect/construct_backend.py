@@ -258,14 +258,14 @@ def _fill(n: LNode, v, scope: list[dict]):
             return base
         return _default_int(n.meta) if v is None else int(v)
     if isinstance(n, LBlob):
+        length = _ev(n.length, scope) if n.length is not None else None
         if v is None:
-            length = n.length if isinstance(n.length, int) else 0
-            return bytes(length)
+            return bytes(length or 0)
         if isinstance(v, str):
             v = v.encode("latin-1")
         v = bytes(v)
-        if isinstance(n.length, int):
-            v = v[: n.length].ljust(n.length, b"\x00")
+        if length is not None:
+            v = v[:length].ljust(length, b"\x00")
         return v
     if isinstance(n, LBits):
         vals = dict(v or {})
@@ -274,8 +274,9 @@ def _fill(n: LNode, v, scope: list[dict]):
         return _fill_record(n, v or {}, scope)
     if isinstance(n, LArray):
         items = list(v or [])
-        if isinstance(n.count, int):
-            items = items + [None] * (n.count - len(items))
+        if n.count is not None:
+            want = _ev(n.count, scope)
+            items = items[:want] + [None] * (want - len(items))
         if n.element is not None:
             return [_fill(n.element, x, scope) for x in items]
         out = []
@@ -317,6 +318,17 @@ def _fill_record(rec: LRecord, values: dict, scope: list[dict]) -> dict:
     finally:
         scope.pop()
     return out
+
+
+def _ev(e, scope) -> int:
+    from osgpdissect.layout import eval_bound
+
+    if isinstance(e, (int, bool)):
+        return int(e)
+    try:
+        return max(int(eval_bound(e, lambda loc: _lookup(scope, loc))), 0)
+    except (TypeError, ZeroDivisionError):
+        return 0
 
 
 def _lookup(scope: list[dict], loc: Local):

@@ -288,8 +288,12 @@ class _Walker:
             return self.group(c.body, pos, limit, values, nodes)
         if isinstance(c, LRecord) and c.synthetic:
             return self.group(c, pos, limit, values, nodes)
-        size = self.size_of(c, pos, limit)
-        node, value = self.field(c, pos, size, limit)
+        if isinstance(c, (LRecord, LArray)) and c.size is None:
+            node, value = self.aggregate(c, pos, 0, limit)
+            size = node.size
+        else:
+            size = self.size_of(c, pos, limit)
+            node, value = self.field(c, pos, size, limit)
         if node is not None:
             nodes.append(node)
         values[c.id] = value

@@ -34,7 +34,7 @@ class BExpr:
     args: tuple[BoundExpr, ...]
 
 
-BoundExpr = Union[int, bool, Local, BExpr]
+BoundExpr = int | bool | Local | BExpr
 
 
 class BindError(Exception):

@@ -56,7 +56,7 @@ class Ref:
     ``parts`` holds strings (names), ints (positional parts) and :data:`Expr` (indexes).
     """
 
-    parts: tuple[Union[str, int, Expr], ...]
+    parts: tuple[str | int | Expr, ...]
     pos: Pos = NOPOS
 
     @property
@@ -107,7 +107,7 @@ class Call:
     pos: Pos = NOPOS
 
 
-Expr = Union[Num, Version, Ref, BinOp, UnOp, Cond, Call]
+Expr = Num | Version | Ref | BinOp | UnOp | Cond | Call
 
 
 def expr_text(e: Expr) -> str:
@@ -166,7 +166,7 @@ class EnumEntry:
     label: str
     template: bool = False  # label contains {expr} placeholders over `value`
     reserved: bool = False
-    parts: tuple[Union[str, Expr], ...] = ()  # parsed template: text and expressions
+    parts: tuple[str | Expr, ...] = ()  # parsed template: text and expressions
     pos: Pos = NOPOS
 
     def matches(self, value: int) -> bool:
@@ -322,7 +322,7 @@ class Derived:
     pos: Pos = NOPOS
 
 
-Item = Union[Field, BitsField, RecordField, If, Switch, Let, Derived]
+Item = Field | BitsField | RecordField | If | Switch | Let | Derived
 
 # ---------------------------------------------------------------------------- declarations
 
@@ -437,7 +437,7 @@ class RecordDef:
 class Profile:
     name: str
     title: str
-    settings: tuple[tuple[str, Union[int, Version, str]], ...]
+    settings: tuple[tuple[str, int | Version | str], ...]
     pos: Pos = NOPOS
 
     def get(self, key: str, default=None):

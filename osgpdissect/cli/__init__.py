@@ -1,0 +1,72 @@
+"""The ``osgpdissect`` command.  Subcommands import their heavy modules only when run."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from osgpdissect import __version__
+
+# subcommand -> module exposing add_parser(subparsers) and run(args) -> int
+COMMANDS = {
+    "tables": "osgpdissect.cli.spec_cmds",
+    "show": "osgpdissect.cli.spec_cmds",
+    "spec": "osgpdissect.cli.spec_cmds",
+    "table": "osgpdissect.cli.table_cmd",
+    "decode": "osgpdissect.cli.decode",
+    "demo": "osgpdissect.cli.demo",
+    "docs": "osgpdissect.cli.docs",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="osgpdissect", description="Dissect OSGP MEP and optical-port traffic.")
+    p.add_argument("--version", action="version", version=f"osgpdissect {__version__}")
+    p.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    seen: set[str] = set()
+    for _name, modname in COMMANDS.items():
+        if modname in seen:
+            continue
+        try:
+            mod = importlib.import_module(modname)
+        except ImportError:
+            continue  # a subcommand whose module is not installed yet
+        seen.add(modname)
+        mod.add_parser(sub)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "--version" in argv[:1]:
+        print(f"osgpdissect {__version__}")
+        return 0
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse already printed the message
+        return int(exc.code or 0) if exc.code in (0, None) else 2
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return 2
+    from osgpdissect.errors import OsgpError
+
+    try:
+        return int(args.run(args) or 0)
+    except OsgpError as exc:
+        print(f"osgpdissect: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # last resort: one clear line, traceback only with --debug
+        if args.debug:
+            raise
+        print(f"osgpdissect: internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)",
+              file=sys.stderr)
+        return 70
