@@ -12,7 +12,7 @@ This module imports nothing third-party.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Protocol, Union
+from typing import Protocol
 
 from osgpdissect import model as m
 

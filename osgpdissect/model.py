@@ -7,7 +7,6 @@ stages (validator, backends) can point at the spec line that caused a problem.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
 
 # ---------------------------------------------------------------------------- positions
 
