@@ -1,0 +1,128 @@
+"""Procedure calls (BT07 writes) and their results (BT08 / ET59 / ET85 reads), decoded by the spec.
+
+The header is the guide's (l.1409-1430): number ``UINT(0..11)`` + response handling
+``UINT(12..15)`` in a UINT16, the procedure sequence number (PSN), then parameters (call) or
+result code + response data (result).  Parameters and response data are decoded against the
+procedure's ``request`` / ``response`` layout when the spec has one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from osgpdissect import model as m
+from osgpdissect.decode import DecodeResult, decode_table
+from osgpdissect.device import Device
+from osgpdissect.errors import DecodeError
+
+ANSI_RESULTS = {
+    0: "procedure completed",
+    1: "procedure accepted but not fully completed",
+    2: "invalid parameter for known procedure, procedure ignored",
+    3: "procedure conflicts with current device setup, procedure ignored",
+    4: "timing constraint, procedure ignored",
+    5: "no authorization for requested procedure, procedure ignored",
+    6: "unrecognized procedure, procedure ignored",
+}
+
+
+def procedure_id(number: int) -> str:
+    """``0x811`` -> ``"EP17"``; ``10`` -> ``"BP10"``."""
+    return f"{'EP' if number & 0x800 else 'BP'}{number & 0x7FF:02d}"
+
+
+@dataclass
+class ProcedureCall:
+    number: int
+    id: str
+    name: str
+    response_handling: int
+    psn: int
+    parameters: DecodeResult | None = None
+    raw_parameters: bytes = b""
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {
+            "procedure": self.id, "number": self.number, "name": self.name,
+            "response_handling": self.response_handling, "psn": self.psn,
+            "parameters": self.parameters.to_json()["fields"] if self.parameters else None,
+            "raw_parameters": self.raw_parameters.hex(" ").upper(), "warnings": self.warnings,
+        }
+
+
+@dataclass
+class ProcedureResult:
+    number: int
+    id: str
+    name: str
+    psn: int
+    result_code: int
+    result: str
+    data: DecodeResult | None = None
+    raw_data: bytes = b""
+    matches_call: bool | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {
+            "procedure": self.id, "number": self.number, "name": self.name, "psn": self.psn,
+            "result_code": self.result_code, "result": self.result,
+            "data": self.data.to_json()["fields"] if self.data else None,
+            "raw_data": self.raw_data.hex(" ").upper(), "matches_call": self.matches_call,
+            "warnings": self.warnings,
+        }
+
+
+def _procedure(spec: m.Spec, number: int) -> m.Procedure | None:
+    return spec.procedure_by_number(number)
+
+
+def decode_procedure_call(spec: m.Spec, data: bytes, device: Device | None = None) -> ProcedureCall:
+    """Decode the data of a BT07 write (header + parameters)."""
+    if len(data) < 3:
+        raise DecodeError(f"a BT07 write carries at least 3 header bytes, got {len(data)}")
+    word = int.from_bytes(data[0:2], "little")
+    number, handling, psn = word & 0xFFF, word >> 12, data[2]
+    proc = _procedure(spec, number)
+    call = ProcedureCall(number, procedure_id(number), proc.name if proc else "", handling, psn,
+                         raw_parameters=bytes(data[3:]))
+    if proc is None:
+        call.warnings.append(f"{call.id} is not in the spec")
+    elif proc.request:
+        try:
+            call.parameters = decode_table(spec, proc.id, data[3:], 0, device, part="request")
+        except DecodeError as exc:
+            call.warnings.append(str(exc))
+    elif data[3:]:
+        call.warnings.append(f"the guide does not lay out {call.id}'s parameters")
+    return call
+
+
+def decode_procedure_result(spec: m.Spec, data: bytes, call: bytes | ProcedureCall | None = None,
+                            device: Device | None = None) -> ProcedureResult:
+    """Decode a BT08/ET59/ET85 read; ``call`` (BT07 data or a decoded call) checks the match."""
+    if len(data) < 4:
+        raise DecodeError(f"a procedure response carries at least 4 header bytes, got {len(data)}")
+    word = int.from_bytes(data[0:2], "little")
+    number, psn, code = word & 0xFFF, data[2], data[3]
+    proc = _procedure(spec, number)
+    meaning = None
+    if proc is not None and proc.results is not None:
+        meaning = next((e.label for e in proc.results.entries if e.lo <= code <= e.hi), None)
+    meaning = meaning or ANSI_RESULTS.get(code, f"procedure-specific code {code}")
+    res = ProcedureResult(number, procedure_id(number), proc.name if proc else "", psn, code, meaning,
+                          raw_data=bytes(data[4:]))
+    if proc is not None and proc.response and data[4:]:
+        try:
+            res.data = decode_table(spec, proc.id, data[4:], 0, device, part="response")
+        except DecodeError as exc:
+            res.warnings.append(str(exc))
+    if call is not None:
+        if isinstance(call, (bytes, bytearray)):
+            call = decode_procedure_call(spec, bytes(call), device)
+        res.matches_call = call.number == number and call.psn == psn
+        if not res.matches_call:
+            res.warnings.append(
+                f"result is for {res.id} PSN {psn}, the last call was {call.id} PSN {call.psn}")
+    return res
