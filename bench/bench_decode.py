@@ -1,0 +1,160 @@
+"""Benchmark: a realistic MEP session through reassembly + pairing + table decode → JSON, against
+a hand-written ``struct`` decoder of the same frames in the same run.
+
+    .venv/bin/python bench/bench_decode.py [--frames 200000] [--profile]
+
+The session repeats what a MEP client does: read ET11 (10 bytes), the clock BT52 (6 bytes),
+BT21 (10 bytes), and register in ET50 (write, OK).  Prints both times, frames/s, the ratio and
+the peak RSS; ``--profile`` adds a cProfile top list of the dissector run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import pstats
+import resource
+import struct
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from osgpdissect.bytestream import ByteRun, Direction  # noqa: E402
+from osgpdissect.mep import Dissector, TableContext  # noqa: E402
+
+DIGEST = bytes.fromhex("a1b2c3d4e5f60718")
+ET11, BT52, BT21, ET50 = 0x080B, 0x0034, 0x0015, 0x0832
+READS = [
+    (ET11, 0, bytes.fromhex("054224050605020103F9")),
+    (BT52, 0, bytes.fromhex("0402100F3B37")),
+    (BT21, 0, bytes.fromhex("3F0E0C0F08000104081A")),
+]
+
+
+def _read(table: int, offset: int, count: int, seq: int) -> bytes:
+    body = struct.pack(">BHIH", 0x3F, table, offset, count)
+    body = body[:3] + body[4:]  # 24-bit offset
+    body += seq.to_bytes(4, "big") + DIGEST
+    return len(body).to_bytes(2, "big") + body
+
+
+def _write(table: int, offset: int, data: bytes, seq: int) -> bytes:
+    body = bytes([0x4F]) + table.to_bytes(2, "big") + offset.to_bytes(3, "big")
+    body += len(data).to_bytes(2, "big") + data + seq.to_bytes(4, "big") + DIGEST
+    return len(body).to_bytes(2, "big") + body
+
+
+def _ok(data: bytes | None = None) -> bytes:
+    body = b"\x00" + (len(data).to_bytes(2, "big") + data if data is not None else b"") + DIGEST
+    return len(body).to_bytes(2, "big") + body
+
+
+def session(frames: int) -> Iterator[ByteRun]:
+    """``frames`` frames (requests and responses alternating), generated lazily."""
+    t, seq = 0.0, 0x5B4E4200
+    for i in range(frames // 2):
+        k = i % 4
+        if k < 3:
+            table, offset, data = READS[k]
+            yield ByteRun(Direction.C2S, _read(table, offset, len(data), seq), t)
+            yield ByteRun(Direction.S2C, _ok(data), t + 0.05)
+        else:
+            yield ByteRun(Direction.C2S, _write(ET50, 30, b"\x01", seq), t)
+            yield ByteRun(Direction.S2C, _ok(), t + 0.05)
+        t += 0.2
+        seq += 1
+
+
+# -- the hand-written decoder: same frames, fixed layouts, no reassembly beyond the length ----
+def handwritten(frames: int) -> int:
+    out = 0
+    last: tuple[int, int, int] | None = None
+    for run in session(frames):
+        raw = run.data
+        (length,) = struct.unpack_from(">H", raw)
+        if run.direction is Direction.C2S:
+            code, table = raw[2], struct.unpack_from(">H", raw, 3)[0]
+            offset = int.from_bytes(raw[5:8], "big")
+            (count,) = struct.unpack_from(">H", raw, 8)
+            data = raw[10 : 10 + count] if code == 0x4F else b""
+            seq = struct.unpack_from(">I", raw, len(raw) - 12)[0]
+            rec = {"code": code, "table": table, "offset": offset, "count": count, "seq": seq,
+                   "digest": raw[-8:].hex()}
+            if code == 0x4F and table == ET50:
+                flags = data[0]
+                rec["fields"] = {"mep_device_registered": bool(flags & 1), "et59_response": bool(flags & 2),
+                                 "mbus_alerts": bool(flags & 4), "delta_data_alerts": bool(flags & 8)}
+            last = (code, table, offset)
+        else:
+            rec = {"code": raw[2], "digest": raw[-8:].hex()}
+            if length > 9 and last is not None:
+                (count,) = struct.unpack_from(">H", raw, 3)
+                data = raw[5 : 5 + count]
+                table = last[1]
+                if table == ET11:
+                    v = struct.unpack_from("<BBBBBHHB", data)
+                    rec["fields"] = dict(zip(("num_devices", "config_entry_size", "status_entry_size",
+                                              "od_queue_size", "od_entry_size", "data_entry_size",
+                                              "txn_request_len", "txn_response_len"), v, strict=False))
+                elif table == BT52:
+                    rec["fields"] = dict(zip(("year", "month", "day", "hour", "minute", "second"), data,
+                                             strict=False))
+                else:
+                    v = struct.unpack_from("<10B", data)
+                    rec["fields"] = {"flags": v[0], "self_read_flags": v[1], "counts": list(v[2:])}
+        out += len(json.dumps(rec))
+    return out
+
+
+def dissector(frames: int, tables: bool = True) -> int:
+    out = 0
+    context = None
+    if not tables:
+        context = TableContext()
+        context.available, context.reason = False, "disabled by --no-tables"
+    for rec in Dissector(tables=context).dissect(session(frames)):
+        out += len(json.dumps(rec.to_json(), default=str))
+    return out
+
+
+def _timed(fn, frames: int) -> float:
+    start = time.perf_counter()
+    fn(frames)
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--frames", type=int, default=200_000)
+    ap.add_argument("--profile", action="store_true", help="print a cProfile top list")
+    ap.add_argument("--no-tables", action="store_true",
+                    help="skip spec table decoding (measures reassembly + pairing + JSON alone)")
+    args = ap.parse_args()
+    n = args.frames
+    hand = _timed(handwritten, n)
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    ours = _timed(lambda k: dissector(k, not args.no_tables), n)
+    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(f"frames:               {n}")
+    print(f"hand-written struct:  {hand:8.2f} s  {n / hand:10.0f} frames/s")
+    print(f"osgpdissect pipeline: {ours:8.2f} s  {n / ours:10.0f} frames/s")
+    print(f"ratio:                {ours / hand:8.2f}x  (target <= 2x)")
+    print(f"peak RSS:             {rss_after / 1024:8.1f} MiB (before pipeline {rss_before / 1024:.1f} MiB)")
+    if args.profile:
+        prof = cProfile.Profile()
+        prof.enable()
+        dissector(min(n, 20_000), not args.no_tables)
+        prof.disable()
+        buf = io.StringIO()
+        pstats.Stats(prof, stream=buf).sort_stats("cumulative").print_stats(25)
+        print(buf.getvalue())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
