@@ -414,3 +414,60 @@ def test_bt74_history_log(spec):
 def test_bt74_default_dimensions(spec):
     # without BT71, the documented defaults apply: 40 entries of 12 + 4 bytes
     assert table_size(spec, "BT74", Device(spec, "gen3")) == 11 + 40 * 16
+
+
+# ------------------------------------------------------------------ procedure API (BT07 call -> result)
+
+
+def test_procedure_call_ep17_guide_example(spec):
+    from osgpdissect.procedures import decode_procedure_call
+
+    call = decode_procedure_call(spec, bytes.fromhex(vector("bt07_payload_ep17")["hex"]))
+    assert (call.id, call.number, call.name, call.psn, call.response_handling) == ("EP17", 0x811, "Remove MEP Device", 7, 0)
+    assert not call.warnings
+    assert call.parameters.values() == {"action": 0, "device_handle": 0x03F8}
+    assert call.parameters.find("action").enum == "remove device and re-assign primary address = 0"
+
+
+@pytest.mark.parametrize("code,meaning", [
+    (1, "not complete: returned until all requested devices have been removed"),
+    (3, "requested device handle to remove does not match an installed device"),
+    (4, "a remove request is already in progress"),
+])
+def test_procedure_result_ep17_codes(spec, code, meaning):
+    from osgpdissect.procedures import decode_procedure_result
+
+    res = decode_procedure_result(spec, bytes([0x11, 0x08, 0x07, code]), call=bytes.fromhex("11080700F803"))
+    assert res.id == "EP17" and res.result == meaning and res.matches_call
+
+
+def test_procedure_ep19_call_and_result(spec):
+    from osgpdissect.procedures import decode_procedure_call, decode_procedure_result
+
+    params = encode_table(spec, "EP19", {"transaction_nbr": 0x0410, "device_handle": 1000, "request_type": 2},
+                          part="request")
+    bt07 = bytes.fromhex("13 08 08") + params
+    call = decode_procedure_call(spec, bt07)
+    assert call.id == "EP19" and call.parameters.find("request_type").enum == "billing read"
+    res = decode_procedure_result(spec, bytes.fromhex("13 08 08 00 02"), call=call)
+    assert res.matches_call and res.result == "procedure completed"
+    assert res.data.values() == {"entry_index": 2}
+    full = decode_procedure_result(spec, bytes.fromhex("13 08 08 07"), call=call)
+    assert full.result == "on-demand request queue is full"
+
+
+def test_procedure_ep61_conflict(spec):
+    from osgpdissect.procedures import decode_procedure_call, decode_procedure_result
+
+    call = decode_procedure_call(spec, bytes.fromhex("3D 08 09 01"))
+    assert call.id == "EP61" and call.parameters.find("lock").enum == "lock"
+    res = decode_procedure_result(spec, bytes.fromhex("3D 08 09 03"), call=call)
+    assert res.result == "T08_CONFLICT: the other MEP client has already locked the channel"
+
+
+def test_procedure_ep39_is_partial(spec):
+    from osgpdissect.procedures import decode_procedure_call
+
+    call = decode_procedure_call(spec, bytes.fromhex("27 08 05 0C"))
+    assert call.id == "EP39" and call.name == "Post MEP Data"
+    assert call.parameters.values() == {"parameters": b"\x0c"}
