@@ -562,3 +562,19 @@ def test_et97_follows_et90_ftz_count(spec):
     dev = device(spec, "gen4", ET90=et90)
     data, res = roundtrip(spec, "ET97", {"mep1_id_comparison_mode": 2}, dev, size=40 + 102)
     assert offset(res, "mep1_id_comparison_mode") == 40
+
+
+# ---------------------------------------------------------------------------- ExtSourceId
+
+
+def test_ext_source_id_guide_example(spec):
+    """Guide l.888-893, l.931: 0x4001 = M-Bus (type 4), ET13 index 0, MDT 1; read from ET66."""
+    v = _vector("et42_mbus_extended_source_id")
+    res = decode_table(spec, "ET66", bytes.fromhex(v["hex"]), offset=0)
+    ext = res.find("extended_source_ids.[0].[0].ext_source_id")
+    assert ext.value == 0x4001
+    parts = {c.name: c for c in ext.children}
+    assert parts["source_type"].value == v["expected"]["bits 15..12 (type)"]
+    assert parts["source_type"].enum.startswith("M-Bus")
+    assert parts["source_index"].value == v["expected"]["bits 11..8 (ET13 index)"]
+    assert parts["source_low"].value % 32 == v["expected"]["bits 4..0 (MDT)"]
