@@ -349,6 +349,21 @@ def _choose(sw: LSwitch, scope) -> LRecord | None:
 
 
 def build_values(root: LRecord, values: dict) -> bytes:
-    """Bytes of a table from plain values; missing fields take defaults."""
+    """Bytes of a table from plain values; missing fields take defaults.
+
+    Padding kept from a decode (``_pad``) is written back when it still fits; when edited
+    values change an element's used size, elements are re-padded with zeros instead.
+    """
     filled = _fill_record(root, values or {}, [])
-    return struct_of(root).build(filled)
+    try:
+        return struct_of(root).build(filled)
+    except c.PaddingError:
+        return struct_of(root).build(_fill_record(root, _strip_pads(values or {}), []))
+
+
+def _strip_pads(v):
+    if isinstance(v, dict):
+        return {k: _strip_pads(x) for k, x in v.items() if k != "_pad"}
+    if isinstance(v, list):
+        return [_strip_pads(x) for x in v]
+    return v

@@ -384,7 +384,10 @@ class Binder:
             up += 1
         for scope in reversed(self.statics):
             if name in scope:
-                return scope[name]
+                v = scope[name]
+                if isinstance(v, _Deferred):  # computed at a shallower level: re-aim its Locals
+                    return _shift_up(v.value, len(self.frames) - v.depth)
+                return v
         if name in CONTEXT_NAMES:
             v = self.resolver.setting(name)
             if v is None:
@@ -622,7 +625,11 @@ class Binder:
         if rec.name in self._record_stack:
             raise BindError(rec.pos, f"record {rec.name} contains itself")
         self._record_stack.append(rec.name)
-        self.statics.append(dict(zip(rec.params, args, strict=True)))
+        depth = len(self.frames)
+        self.statics.append({
+            p: (a if _const(a) or isinstance(a, m.Version) else _Deferred(a, depth))
+            for p, a in zip(rec.params, args, strict=True)
+        })
         try:
             merged = _merge_meta(meta, rec.meta)
             node = replace(self._bind_body(rec.body, ident, merged, rec.element_size), named=True)
@@ -666,6 +673,22 @@ class Binder:
             return self._bind_body(items, table_id, m.Meta(orig_name=table.name), None)
         finally:
             self.statics.pop()
+
+
+@dataclass(frozen=True, slots=True)
+class _Deferred:
+    """A record argument that depends on the bytes, with the frame depth it was computed at."""
+
+    value: BoundExpr
+    depth: int
+
+
+def _shift_up(e: BoundExpr, by: int) -> BoundExpr:
+    if isinstance(e, Local):
+        return Local(e.name, e.up + by, e.path)
+    if isinstance(e, BExpr):
+        return BExpr(e.op, tuple(_shift_up(a, by) for a in e.args))
+    return e
 
 
 def meta_pos(meta: m.Meta, it) -> m.Pos:

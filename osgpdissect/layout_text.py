@@ -48,9 +48,14 @@ def type_text(n: LNode) -> str:
     if isinstance(n, LBits):
         return f"bits UINT{n.width * 8}{' msb' if n.big_endian else ''}"
     if isinstance(n, LArray):
-        count = "*" if n.count is None else bexpr_text(n.count)
-        inner = type_text(n.element) if n.element is not None else "variants"
-        return f"{inner}[{count}]"
+        dims = []
+        while isinstance(n, LArray) and n.element is not None:
+            dims.append("*" if n.count is None else bexpr_text(n.count))
+            n = n.element
+        inner = type_text(n) if not isinstance(n, LArray) else "variants"
+        if isinstance(n, LArray):
+            dims.append(bexpr_text(n.count))
+        return inner + "".join(f"[{d}]" for d in dims)
     if isinstance(n, LRecord):
         return "record"
     return ""
