@@ -1,0 +1,211 @@
+"""Split one UART stream carrying both MEP and optical (C12.18) traffic (Gen 2.X/3.X meters
+share one UART between the two ports), then dissect each half.
+
+Split rule, applied to each chunk (one direction, no long pause, no word from the other side):
+
+* ``EE`` + header + data + valid CRC → an optical packet (MEP lengths never start with 0xEE);
+* ``<length BE16> <body>`` with length ≤ 476 and a body shaped like a MEP request/response
+  (:func:`osgpdissect.mep.frames.looks_like_frame`) → a MEP frame; a length-fitting frame of
+  unknown code (RC4-encrypted) counts too when it ends the chunk or another item follows it;
+* ``00 00`` → the MEP alert, unless the last item of the stream was optical: then two optical
+  0x00 ACKs (reported as ambiguous either way it is read after optical traffic);
+* ``06``/``15``/``55``/``00`` → optical link bytes; an ``EE`` with a bad CRC or cut by the
+  chunk end → optical (its dissector reports it as damaged/truncated);
+* anything else → *unknown* bytes up to the next item.  Every byte lands in exactly one
+  segment: nothing is dropped.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from osgpdissect.bytestream import ByteRun
+from osgpdissect.mep import codes as M
+from osgpdissect.mep.frames import Malformed, looks_like_frame
+from osgpdissect.optical import codes as C
+from osgpdissect.optical.chunks import Chunk, ChunkOptions, chunks
+from osgpdissect.optical.packet import packet_status
+
+__all__ = ["MixedSplit", "Segment", "decode_mixed", "iter_split", "split_mixed"]
+
+MEP, OPTICAL, UNKNOWN = "mep", "optical", "unknown"
+_MIN_OPAQUE = 1 + M.DIGEST_LEN
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """Bytes of one protocol (``"mep"``, ``"optical"`` or ``"unknown"``); ``note`` says why
+    the choice was not clear-cut (empty when it was)."""
+
+    protocol: str
+    run: ByteRun
+    note: str = ""
+
+
+@dataclass(slots=True)
+class MixedSplit:
+    segments: list[Segment] = field(default_factory=list)
+
+    @property
+    def mep_runs(self) -> list[ByteRun]:
+        return [s.run for s in self.segments if s.protocol == MEP]
+
+    @property
+    def optical_runs(self) -> list[ByteRun]:
+        return [s.run for s in self.segments if s.protocol == OPTICAL]
+
+    @property
+    def unknown(self) -> list[Segment]:
+        return [s for s in self.segments if s.protocol == UNKNOWN]
+
+    @property
+    def ambiguous(self) -> list[Segment]:
+        return [s for s in self.segments if s.note and s.protocol != UNKNOWN]
+
+
+class _Splitter:
+    def __init__(self) -> None:
+        self.last = ""  # protocol of the last item, across directions
+
+    def chunk(self, ch: Chunk) -> Iterator[Segment]:
+        buf, n, pos, junk = ch.data, len(ch.data), 0, -1
+        while pos < n:
+            hit = self._item(buf, pos)
+            if hit is None:
+                if junk < 0:
+                    junk = pos
+                pos += 1
+                continue
+            proto, end, note = hit
+            if junk >= 0:
+                yield Segment(UNKNOWN, ch.run(junk, pos), "neither a MEP frame nor an optical packet")
+                junk = -1
+            self.last = proto
+            yield Segment(proto, ch.run(pos, end), note)
+            pos = end
+        if junk >= 0:
+            yield Segment(UNKNOWN, ch.run(junk, n), "neither a MEP frame nor an optical packet")
+
+    def _item(self, buf: bytearray, pos: int) -> tuple[str, int, str] | None:
+        n = len(buf)
+        byte = buf[pos]
+        if byte == C.STP:
+            status, end = packet_status(buf, pos)
+            if status == "ok":
+                return OPTICAL, end, ""
+            if status == "truncated" and pos + C.HEADER_LEN <= n:
+                return OPTICAL, n, ""
+            if status == "bad_crc" and (end == n or self._strong(buf, end)):
+                return OPTICAL, end, ""
+            return None
+        mep = self._mep(buf, pos)
+        if mep is not None:
+            return mep
+        if byte in C.LINK_BYTES:
+            end = pos + 1
+            if byte == C.WAKE_UP:
+                while end < n and buf[end] == C.WAKE_UP:
+                    end += 1
+            return OPTICAL, end, ""
+        return None
+
+    def _mep(self, buf: bytearray, pos: int) -> tuple[str, int, str] | None:
+        n = len(buf)
+        if pos + 2 > n or buf[pos] > 0x01:
+            return None
+        length = (buf[pos] << 8) | buf[pos + 1]
+        if length == 0:
+            if self.last == OPTICAL:
+                return OPTICAL, pos + 1, "00 00 after optical traffic: read as optical 0x00 ACKs, not a MEP alert"
+            return MEP, pos + 2, ""
+        end = pos + 2 + length
+        if length > M.MAX_MESSAGE or end > n:
+            return None
+        body = bytes(buf[pos + 2 : end])
+        if looks_like_frame(body):
+            return MEP, end, ""
+        if length >= _MIN_OPAQUE and (end == n or self._strong(buf, end)):
+            return MEP, end, "frame of unknown code (RC4-encrypted?) taken as MEP by its length"
+        return None
+
+    def _strong(self, buf: bytearray, pos: int) -> bool:
+        """A certain item starts at ``pos``: a valid optical packet, a MEP frame or link byte."""
+        if buf[pos] == C.STP:
+            return packet_status(buf, pos)[0] == "ok"
+        if buf[pos] in (C.ACK, C.NAK, C.WAKE_UP):
+            return True
+        if pos + 2 <= len(buf) and buf[pos] <= 0x01:
+            length = (buf[pos] << 8) | buf[pos + 1]
+            end = pos + 2 + length
+            return length == 0 or (length <= M.MAX_MESSAGE and end <= len(buf)
+                                   and looks_like_frame(bytes(buf[pos + 2 : end])))
+        return False
+
+
+def iter_split(runs: Iterable[ByteRun], options: ChunkOptions | None = None) -> Iterator[Segment]:
+    """Segments of a mixed stream in stream order (streaming)."""
+    splitter = _Splitter()
+    for ch in chunks(runs, options):
+        yield from splitter.chunk(ch)
+
+
+def split_mixed(runs: Iterable[ByteRun], options: ChunkOptions | None = None) -> MixedSplit:
+    """Split a mixed MEP/optical stream into its two protocols (and unknown bytes)."""
+    return MixedSplit(list(iter_split(runs, options)))
+
+
+def decode_mixed(
+    runs: Iterable[ByteRun],
+    device: Any = None,
+    *,
+    spec: Any = None,
+    tables: Any = None,
+    security: Any = None,
+    show_password: bool = False,
+) -> list[Any]:
+    """Records of a mixed capture: MEP records (``osgpdissect.mep.dissect``), optical records
+    and one ``malformed`` record per unknown stretch, merged by time and numbered 1..N.  Both
+    halves decode tables through one table context (one ``Device``)."""
+    from osgpdissect.mep import dissect  # noqa: PLC0415 - the MEP pipeline loads lazily
+    from osgpdissect.mep.records import Record  # noqa: PLC0415
+    from osgpdissect.mep.tables import TableContext  # noqa: PLC0415
+    from osgpdissect.optical.session import decode_optical_runs  # noqa: PLC0415
+
+    split = split_mixed(runs)
+    if tables is None:
+        tables = TableContext(spec=spec if spec is not None else getattr(device, "spec", None),
+                              device=device)
+    unknown = []
+    for seg in split.unknown:
+        r = seg.run
+        end = r.byte_times[-1] if r.byte_times else r.time
+        unknown.append(Record("malformed", malformed=Malformed(r.direction, r.data, seg.note,
+                                                               r.time, end, r.source)))
+    streams = [
+        dissect(split.mep_runs, security, tables),
+        decode_optical_runs(split.optical_runs, tables=tables, show_password=show_password),
+        iter(unknown),
+    ]
+    merged = list(heapq.merge(*streams, key=_time_key))
+    for k, rec in enumerate(merged, 1):
+        rec.index = k
+    _attach_ambiguity(merged, split)
+    return merged
+
+
+def _time_key(rec: Any) -> float:
+    t = rec.time
+    return t if t is not None else float("-inf")
+
+
+def _attach_ambiguity(records: list[Any], split: MixedSplit) -> None:
+    """Put each ambiguity note on the first record at or after the ambiguous bytes."""
+    for seg in split.ambiguous:
+        t = seg.run.time
+        target = next((r for r in records if t is None or (r.time is not None and r.time >= t)),
+                      None)
+        if target is not None:
+            target.warnings.append(f"ambiguous bytes {seg.run.data.hex()} at {t}: {seg.note}")
