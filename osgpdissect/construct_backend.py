@@ -241,12 +241,21 @@ def parse_values(root: LRecord, data: bytes, compiled: bool = True) -> dict:
 
 
 def _default_int(meta) -> int:
-    if meta.value is not None:
-        try:
-            return int(meta.value, 0)
-        except ValueError:
-            return 0
-    return 0
+    """A field's build default: a literal ``default``, its numeric ``value`` (TRUE/FALSE as 1/0), else 0."""
+    if meta.default is not None:
+        from osgpdissect.model import Num
+
+        if isinstance(meta.default, Num):
+            return meta.default.value
+    if meta.value is None:
+        return 0
+    text = meta.value.strip().upper()
+    if text in ("TRUE", "FALSE"):
+        return int(text == "TRUE")
+    try:
+        return int(text, 0)
+    except ValueError:
+        return 0
 
 
 def _fill(n: LNode, v, scope: list[dict]):

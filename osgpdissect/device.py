@@ -196,7 +196,7 @@ class Device:
                 raise BindError(decl.pos, f"layout {decl.header.layout_of}: unknown table")
             decl = other
         if ck in self._binding:
-            raise BindError(decl.pos, f"{table_id} depends on itself ({' -> '.join(self._binding)})")
+            raise BindError(decl.pos, f"{table_id} depends on itself ({' -> '.join(t for t, _ in self._binding)})")
         self._binding.append(ck)
         mark = len(self._defaults)
         try:

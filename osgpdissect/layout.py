@@ -415,11 +415,16 @@ class Binder:
                     self.bind_items(it.then if t else it.other, out)
                     continue
                 body = self._group(it.then, it.pos)
-                out.append(LOptional(f"_if_{it.pos.line}", m.Meta(), None if body.size else 0, test=t, body=body))
-                if it.other:
-                    body2 = self._group(it.other, it.pos)
-                    out.append(LOptional(f"_else_{it.pos.line}", m.Meta(), None if body2.size else 0,
-                                         test=BExpr("not", (t,)), body=body2))
+                if not it.other:
+                    out.append(LOptional(f"_if_{it.pos.line}", m.Meta(), None if body.size else 0, test=t, body=body))
+                    continue
+                # if/else: one two-way switch, so both branches start at the same offset
+                other = self._group(it.other, it.pos)
+                size = body.size if body.size == other.size else None
+                test = t if isinstance(t, BExpr) and t.op in ("==", "!=", "<", "<=", ">", ">=", "and", "or", "not") \
+                    else BExpr("!=", (t, 0))
+                out.append(LSwitch(f"_if_{it.pos.line}", m.Meta(), size, on=test, cases=((((1, 1),), body),),
+                                   default=other))
                 continue
             if isinstance(it, m.Switch):
                 on = self.peval(it.on)
