@@ -75,7 +75,9 @@ class Device:
         self.values = dict(values or {})
         self._tables: dict[str, _Sparse] = {}
         self._bound: dict[tuple[str, str], Bound] = {}
-        self._binding: list[str] = []
+        self._deps: dict[tuple[str, str], set[str]] = {}  # bound layout -> tables it consulted
+        self._dep_stack: list[set[str]] = []
+        self._binding: list[tuple[str, str]] = []
         self._defaults: list[str] = []
         self.version = 0
 
@@ -84,8 +86,14 @@ class Device:
         """Remember bytes of a table (a read response or write request at ``offset``)."""
         if not data:
             return
-        self._tables.setdefault(table_id, _Sparse()).put(offset, bytes(data))
-        self._bound.clear()
+        sparse = self._tables.setdefault(table_id, _Sparse())
+        if sparse.get(offset, len(data)) == bytes(data):
+            return  # nothing new: every cached layout still holds
+        sparse.put(offset, bytes(data))
+        stale = [k for k, deps in self._deps.items() if table_id in deps]
+        for k in stale:
+            self._bound.pop(k, None)
+            self._deps.pop(k, None)
         self.version += 1
 
     def known(self, table_id: str, offset: int, size: int) -> bytes | None:
@@ -133,6 +141,8 @@ class Device:
 
     def remote(self, ref: m.Ref, path: tuple, search: bool = False) -> int:
         table_id = str(ref.parts[0])
+        for deps in self._dep_stack:
+            deps.add(table_id)
         key = f"{table_id}." + ".".join(str(p) for p in path)
         if key in self.values:
             return self.values[key]
@@ -198,11 +208,14 @@ class Device:
         if ck in self._binding:
             raise BindError(decl.pos, f"{table_id} depends on itself ({' -> '.join(t for t, _ in self._binding)})")
         self._binding.append(ck)
+        self._dep_stack.append({"BT00"})  # NI formats come from BT00
         mark = len(self._defaults)
         try:
             root = Binder(self.spec, self).bind_table(decl, table_id, part)
         finally:
             self._binding.pop()
+            deps = self._dep_stack.pop()
+        self._deps[ck] = deps
         used = tuple(dict.fromkeys(self._defaults[mark:]))
         result = Bound(table_id, root, used, key=f"{table_id}:{part}:{hash(root)}")
         self._bound[ck] = result
