@@ -301,8 +301,6 @@ def _et45_mep_entry() -> bytes:
     return entry + bytes(525 - len(entry))
 
 
-@pytest.mark.xfail(reason="binder: the argument of Mbr(handle >= 1000) is bound as a Local of the enclosing frame "
-                          "but looked up inside the record's own frame (up-level off by one), so 'handle' is not found")
 def test_et45_decode_mep_entry(spec):
     dev = _et36_with(spec, "gen3", 45, 1, 525)
     header = bytes([0x04, 1, 0, 9, 0, 1])  # circular queue, 1 valid entry, last element 0, seq 9, 1 unread
@@ -319,8 +317,6 @@ def test_et45_decode_mep_entry(spec):
     assert res.find("header.nbr_valid_entries").value == 1
 
 
-@pytest.mark.xfail(reason="construct backend builds the Mbr(handle >= 1000) argument as this['handle'] inside the "
-                          "record, where the enclosing entry's handle is not in scope (KeyError: 'handle')")
 def test_et45_roundtrip_mep_entry(spec):
     dev = _et36_with(spec, "gen3", 45, 1, 525)
     data = bytes([0x04, 1, 0, 9, 0, 1]) + _et45_mep_entry()
