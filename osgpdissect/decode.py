@@ -364,6 +364,8 @@ class _Walker:
         return node, raw
 
     def aggregate(self, c: LNode, off: int, size: int, limit) -> tuple[Node, Any]:
+        if isinstance(c, LRecord) and c.bound is not None and c.size is None:
+            size = self.ev(c.bound)  # sized by the bytes before it (evaluated at the parent level)
         node = Node(c.id, c.meta.orig_name, off, size, unit=c.meta.unit)
         if isinstance(c, LRecord):
             values: dict = {}

@@ -416,7 +416,8 @@ class Binder:
                     continue
                 body = self._group(it.then, it.pos)
                 if not it.other:
-                    out.append(LOptional(f"_if_{it.pos.line}", m.Meta(), None if body.size else 0, test=t, body=body))
+                    out.append(LOptional(f"_if_{it.pos.line}", m.Meta(), 0 if body.size == 0 else None,
+                                         test=t, body=body))
                     continue
                 # if/else: one two-way switch, so both branches start at the same offset
                 other = self._group(it.other, it.pos)
