@@ -372,8 +372,6 @@ def test_et74_header_only(spec):
     assert value(r, "header.nbr_valid_entries") == 300
 
 
-@pytest.mark.xfail(strict=False, reason="decoder: a record argument naming a sibling field (Mbr(handle >= 1000)) "
-                   "is evaluated in the record's own scope, so the entry is shown undecoded (also ET45)")
 def test_et74_roundtrip_mep_entry(spec):
     dev = Device(spec, "gen3", values={"ET54.et74_entry_count": 2})
     size = table_size(spec, "ET74", dev)
