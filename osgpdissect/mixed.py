@@ -7,8 +7,9 @@ Split rule, applied to each chunk (one direction, no long pause, no word from th
 * ``<length BE16> <body>`` with length ≤ 476 and a body shaped like a MEP request/response
   (:func:`osgpdissect.mep.frames.looks_like_frame`) → a MEP frame; a length-fitting frame of
   unknown code (RC4-encrypted) counts too when it ends the chunk or another item follows it;
-* ``00 00`` → the MEP alert, unless the last item of the stream was optical: then two optical
-  0x00 ACKs (reported as ambiguous either way it is read after optical traffic);
+* ``00 00`` → the MEP alert, except where an optical ACK is due (the other side's last item
+  was an optical packet): there the first ``00`` is the NES meters' 0x00 ACK, and the pair is
+  reported as ambiguous;
 * ``06``/``15``/``55``/``00`` → optical link bytes; an ``EE`` with a bad CRC or cut by the
   chunk end → optical (its dissector reports it as damaged/truncated);
 * anything else → *unknown* bytes up to the next item.  Every byte lands in exactly one
@@ -22,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from osgpdissect.bytestream import ByteRun
+from osgpdissect.bytestream import ByteRun, Direction
 from osgpdissect.mep import codes as M
 from osgpdissect.mep.frames import Malformed, looks_like_frame
 from osgpdissect.optical import codes as C
@@ -68,12 +69,13 @@ class MixedSplit:
 
 class _Splitter:
     def __init__(self) -> None:
-        self.last = ""  # protocol of the last item, across directions
+        self.ack_due: dict[Direction, bool] = {d: False for d in Direction}
 
     def chunk(self, ch: Chunk) -> Iterator[Segment]:
         buf, n, pos, junk = ch.data, len(ch.data), 0, -1
+        d = ch.direction
         while pos < n:
-            hit = self._item(buf, pos)
+            hit = self._item(buf, pos, self.ack_due[d])
             if hit is None:
                 if junk < 0:
                     junk = pos
@@ -83,15 +85,20 @@ class _Splitter:
             if junk >= 0:
                 yield Segment(UNKNOWN, ch.run(junk, pos), "neither a MEP frame nor an optical packet")
                 junk = -1
-            self.last = proto
+            self.ack_due[d] = False
+            self.ack_due[d.flipped()] = proto == OPTICAL and buf[pos] == C.STP
             yield Segment(proto, ch.run(pos, end), note)
             pos = end
         if junk >= 0:
             yield Segment(UNKNOWN, ch.run(junk, n), "neither a MEP frame nor an optical packet")
 
-    def _item(self, buf: bytearray, pos: int) -> tuple[str, int, str] | None:
+    def _item(self, buf: bytearray, pos: int, ack_due: bool) -> tuple[str, int, str] | None:
         n = len(buf)
         byte = buf[pos]
+        if byte == C.ACK_ZERO and ack_due:
+            if pos + 1 < n and buf[pos + 1] == 0x00:
+                return OPTICAL, pos + 1, "00 00 where an optical ACK is due: first 00 read as the 0x00 ACK, not a MEP alert"
+            return OPTICAL, pos + 1, ""
         if byte == C.STP:
             status, end = packet_status(buf, pos)
             if status == "ok":
@@ -118,8 +125,6 @@ class _Splitter:
             return None
         length = (buf[pos] << 8) | buf[pos + 1]
         if length == 0:
-            if self.last == OPTICAL:
-                return OPTICAL, pos + 1, "00 00 after optical traffic: read as optical 0x00 ACKs, not a MEP alert"
             return MEP, pos + 2, ""
         end = pos + 2 + length
         if length > M.MAX_MESSAGE or end > n:

@@ -21,7 +21,7 @@ from osgpdissect.optical.messages import Message
 from osgpdissect.optical.packet import LinkByte
 from osgpdissect.optical.services import ServiceRequest, ServiceResponse
 
-__all__ = ["MASK", "OpticalRecord", "mask_packet_hex"]
+__all__ = ["MASK", "OpticalRecord", "mask_packet_hex", "mask_stray_hex"]
 
 MASK = "********"
 
@@ -30,9 +30,28 @@ def mask_packet_hex(raw: bytes) -> str:
     """Hex of packet bytes with a security request's password and CRC replaced by ``*``."""
     if len(raw) > C.HEADER_LEN and raw[0] == C.STP and raw[C.HEADER_LEN] == C.SECURITY:
         start = C.HEADER_LEN + 1
-        head = raw[:start].hex()
-        return head + "**" * max(len(raw) - start, 0)
+        return raw[:start].hex() + "**" * max(len(raw) - start, 0)
     return raw.hex()
+
+
+_SECURITY_TAIL = bytes((0x00, 1 + C.PASSWORD_LEN, C.SECURITY))  # length 21 + code 0x51
+
+
+def mask_stray_hex(raw: bytes) -> str:
+    """Hex of damaged bytes, masking whatever may be a password: the 22 bytes after each
+    ``00 15 51`` (length 21 + security code), and the data of a damaged 21-byte packet whose
+    service code is unknown."""
+    masked = bytearray(b"\x00" * len(raw))  # 1 = hide
+    pos = raw.find(_SECURITY_TAIL)
+    while pos >= 0:
+        for k in range(pos + 3, min(pos + 3 + C.PASSWORD_LEN + C.CRC_LEN, len(raw))):
+            masked[k] = 1
+        pos = raw.find(_SECURITY_TAIL, pos + 1)
+    if (len(raw) > C.HEADER_LEN and raw[0] == C.STP and raw[4:6] == _SECURITY_TAIL[:2]
+            and raw[C.HEADER_LEN] not in C.SERVICES):
+        for k in range(C.HEADER_LEN, len(raw)):
+            masked[k] = 1
+    return "".join("**" if hide else f"{b:02x}" for b, hide in zip(raw, masked, strict=True))
 
 
 @dataclass(slots=True)
@@ -52,7 +71,7 @@ class OpticalRecord(Record):
         out = Record.to_json(self)
         out["protocol"] = "optical"
         if self.malformed is not None and not self.show_password:
-            out["malformed"]["hex"] = mask_packet_hex(self.malformed.raw)
+            out["malformed"]["hex"] = mask_stray_hex(self.malformed.raw)
         out["link"] = (
             {"direction": self.token.direction.value, "time": self.token.time,
              "kind": self.token.kind, "count": self.token.count, "hex": self.token.raw.hex(),

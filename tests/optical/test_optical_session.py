@@ -100,3 +100,12 @@ def test_directions_and_times():
     assert read["request"]["direction"] == Direction.C2S.value
     assert read["response"]["direction"] == Direction.S2C.value
     assert read["pairing"]["latency"] > 0
+
+
+def test_password_masked_in_damaged_packets():
+    runs = B.session([B.Exchange(B.security(PASSWORD), B.ok(), request_naks=1)])
+    stray = B.security(PASSWORD)[1:]  # start byte lost: shows up as garbage
+    runs += B.session([(stray, None)], start=5.0, wakeup=0)
+    text = json.dumps([r.to_json() for r in decode_optical_runs(runs, device())])
+    assert "malformed" in text
+    assert PASSWORD.encode().hex() not in text
