@@ -39,10 +39,13 @@ _SECURITY_TAIL = bytes((0x00, 1 + C.PASSWORD_LEN, C.SECURITY))  # length 21 + co
 
 def mask_stray_hex(raw: bytes) -> str:
     """Hex of damaged bytes, masking whatever may be a password: the 22 bytes after each
-    ``00 15 51`` (length 21 + security code), and the data of a damaged 21-byte packet whose
-    service code is unknown."""
+    ``00 15 51`` (length 21 + security code) or after a leading ``51``, and the data of a
+    damaged 21-byte packet whose service code is unknown."""
     masked = bytearray(b"\x00" * len(raw))  # 1 = hide
     pos = raw.find(_SECURITY_TAIL)
+    if raw[:1] == bytes((C.SECURITY,)):  # header lost (its bytes read as tokens): code first
+        for k in range(1, min(1 + C.PASSWORD_LEN + C.CRC_LEN, len(raw))):
+            masked[k] = 1
     while pos >= 0:
         for k in range(pos + 3, min(pos + 3 + C.PASSWORD_LEN + C.CRC_LEN, len(raw))):
             masked[k] = 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from optical_helpers import BT01, PASSWORD, device, session_runs, table_image
+from optical_helpers import BT01, PASSWORD, device, session_runs, table_image, timed
 
 from osgpdissect.bytestream import Direction
 from osgpdissect.optical import builders as B
@@ -105,7 +105,7 @@ def test_directions_and_times():
 def test_password_masked_in_damaged_packets():
     runs = B.session([B.Exchange(B.security(PASSWORD), B.ok(), request_naks=1)])
     stray = B.security(PASSWORD)[1:]  # start byte lost: shows up as garbage
-    runs += B.session([(stray, None)], start=5.0, wakeup=0)
+    runs.append(timed(Direction.C2S, stray, 5.0))
     text = json.dumps([r.to_json() for r in decode_optical_runs(runs, device())])
     assert "malformed" in text
     assert PASSWORD.encode().hex() not in text
