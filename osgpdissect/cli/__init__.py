@@ -49,13 +49,14 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse already printed the message
         return int(exc.code or 0) if exc.code in (0, None) else 2
-    if not getattr(args, "run", None):
+    handler = getattr(args, "run", None) or getattr(args, "func", None)
+    if handler is None:
         parser.print_help()
         return 2
     from osgpdissect.errors import OsgpError
 
     try:
-        return int(args.run(args) or 0)
+        return int(handler(args) or 0)
     except OsgpError as exc:
         print(f"osgpdissect: {exc}", file=sys.stderr)
         return 2

@@ -24,8 +24,6 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--output", "-O", choices=("text", "json"), default="text")
     p.add_argument("--summary", "-s", action="store_true", help="one line per record")
     p.add_argument("--keys", help="TOML key file (MBK/MAK, encryption keys, TLS PSKs)")
-    p.add_argument("--mak", help="MEP advanced key (20 ASCII characters or 32 hex digits)")
-    p.add_argument("--mbk", help="MEP basic key (20 ASCII characters or 32 hex digits)")
     p.add_argument("--profile", help="meter profile for table layouts (e.g. gen3, gen4)")
     p.add_argument(
         "--option",
@@ -78,14 +76,20 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _security(args: argparse.Namespace) -> Any:
-    if not (args.keys or args.mak or args.mbk):
+    """Keys from ``--keys FILE`` and the environment (``OSGP_MAK``, ``OSGP_MBK``, ``OSGP_RC4_KEY``).
+
+    Keys are never taken from the command line, where ``ps`` and shell history would keep them.
+    """
+    import os  # noqa: PLC0415
+
+    if not (args.keys or any(os.environ.get(v) for v in ("OSGP_MAK", "OSGP_MBK", "OSGP_RC4_KEY"))):
         return None
     from osgpdissect.security import Security  # noqa: PLC0415
     from osgpdissect.security.keys import KeyRing  # noqa: PLC0415
 
-    ring = KeyRing.from_toml(args.keys) if args.keys else KeyRing()
-    if args.mak or args.mbk:
-        ring = ring.merge(KeyRing(mak=args.mak, mbk=args.mbk))
+    ring = KeyRing.from_env(os.environ)
+    if args.keys:
+        ring = ring.merge(KeyRing.from_toml(args.keys))
     return Security(ring)
 
 
