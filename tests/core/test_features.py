@@ -572,11 +572,14 @@ def test_f25_nibbles(fs):
 
 
 def test_f25_real_bt64_channel_status(spec):
-    dev = Device(spec)
-    bound = dev.bound("BT64")
-    assert bound.size is not None or bound.size is None  # binds under the defaults
-    text = (REPO / "spec" / "tables" / "bt64.osgp").read_text(encoding="utf-8")
-    assert "NIBBLE[nch - 1] channel_status" in text
+    data = bytearray(encode_table(spec, "BT64", {}))
+    path = "lp_data_set.[0].lp_int.[0].extended_int_status.channel_status"
+    n = node(decode_table(spec, "BT64", bytes(data)), path)
+    assert (n.offset, n.size, n.value) == (18, 1, [0])  # defaults: 2 channels -> 1 nibble
+    data[18] = 0x10  # the high nibble of byte 18 is channel 1
+    n = node(decode_table(spec, "BT64", bytes(data)), path)
+    assert n.value == [1] and n.children[0].enum is not None
+    assert n.children[0].enum != node(decode_table(spec, "BT64", bytes(9770)), path).children[0].enum
 
 
 # ---------------------------------------------------------------------------- F26 derived
@@ -639,9 +642,11 @@ def test_f29_real_bt64_family(spec):
     assert t.family_end == "BT67" and t.family_param == "n"
     assert all(spec.tables[x] is t for x in ("BT65", "BT66", "BT67"))
     dev = Device(spec)
-    sizes = {x: dev.bound(x).size for x in ("BT64", "BT65", "BT66", "BT67")}
-    assert all(s is None or s >= 0 for s in sizes.values())
-    assert dev.bound("BT65").table_id == "BT65"
+    for n, x in enumerate(("BT64", "BT65", "BT66", "BT67")):
+        b = dev.bound(x)
+        assert b.table_id == x and b.size == 9770
+        # n = number - 64 picks the data set: BT61.sets[n]
+        assert b.defaults_used[0] == f"BT61.sets.{n}.nbr_blks_set"
 
 
 # ---------------------------------------------------------------------------- F30 lookup
