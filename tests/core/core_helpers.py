@@ -8,7 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 SPECS = HERE / "specs"

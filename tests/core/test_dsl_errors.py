@@ -9,12 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from core_helpers import SPECS, run_cli, write_spec
 
 from osgpdissect.dsl.loader import load_spec
 from osgpdissect.errors import SpecError
 from osgpdissect.spec import load_and_validate
-
-from core_helpers import SPECS, run_cli, write_spec
 
 # name -> (spec text, [(line, col, message, snippet)])  -- snippet None: none expected
 CASES: dict[str, tuple[str, list[tuple[int, int, str, str | None]]]] = {
