@@ -1,83 +1,211 @@
-"""``osgpdissect decode``: dissect MEP captures into a tree, one-line summaries or JSON lines."""
+"""``osgpdissect decode``: dissect captures into a tree, one-line summaries, JSON lines or a
+pcap, with filters, statistics and a progress bar.  Streaming: records are written as they are
+decoded, so memory stays flat however long the capture."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
 __all__ = ["add_parser", "run"]
+
+_DIRECTIONS = {"c2s": "C->S", "tx": "C->S", "s2c": "S->C", "rx": "S->C"}
+
+
+class UsageError(ValueError):
+    """A bad option value: one line, exit status 2."""
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Register the ``decode`` subcommand; returns its parser."""
     p = subparsers.add_parser(
         "decode",
-        help="dissect MEP captures",
-        description="Dissect MEP traffic: frames, exchanges, tables, procedures, transactions.",
+        help="dissect MEP and optical-port captures",
+        description="Dissect MEP / optical (C12.18) traffic from Saleae, sigrok, pcap, raw or "
+        "hex captures: frames, exchanges, tables, procedures, transactions.",
     )
-    p.add_argument("files", nargs="+", help="capture files (FILE:tx / FILE:rx set a direction)")
-    p.add_argument(
-        "--format", "-f", default=None, help="capture format (e.g. hex); default: detect"
-    )
-    p.add_argument("--output", "-O", choices=("text", "json"), default="text")
+    p.add_argument("files", nargs="*", metavar="FILE",
+                   help="capture files (FILE:tx / FILE:rx give a file's direction)")
+    p.add_argument("--format", "-f", default=None,
+                   help="capture format (saleae1, saleae2, sigrok, sigrok-ann, pcap, hex, raw); "
+                   "default: detect from the content")
+    p.add_argument("--tx", metavar="FILE", help="capture file of the client's (C->S) line")
+    p.add_argument("--rx", metavar="FILE", help="capture file of the meter's (S->C) line")
+    p.add_argument("--output", "-O", nargs="+", default=["text"], metavar="FORMAT",
+                   help="text (default), json (JSON lines) or 'pcap FILE' (RTAC serial pcap)")
     p.add_argument("--summary", "-s", action="store_true", help="one line per record")
-    p.add_argument("--keys", help="TOML key file (MBK/MAK, encryption keys, TLS PSKs)")
+    p.add_argument("--stats", action="store_true",
+                   help="statistics after the records (exchanges, tables, errors, digests)")
+    p.add_argument("--quiet", "-q", action="store_true", help="no records (with --stats)")
+    p.add_argument("--table", "-t", action="append", default=[], metavar="TABLE",
+                   help="only records touching this table (ET13, BT23, 2061; repeatable)")
+    p.add_argument("--errors", "-e", action="store_true",
+                   help="only records with errors or warnings")
+    p.add_argument("--direction", "-d", choices=sorted(_DIRECTIONS),
+                   help="only records whose first frame goes this way")
+    p.add_argument("--protocol", "-p", choices=("auto", "mep", "optical"), default="auto",
+                   help="auto (default: split MEP/optical when optical packets are present)")
+    p.add_argument("--color", "--colour", choices=("auto", "always", "never"), default="auto",
+                   help="colour the text output (auto: when stdout is a terminal)")
+    p.add_argument("--progress", choices=("auto", "always", "never"), default="auto",
+                   help="progress bar on stderr (auto: stderr is a terminal, stdout is not)")
+    p.add_argument("--keys", help="TOML key file (MBK/MAK, encryption keys, TLS PSKs); keys "
+                   "also come from OSGP_MAK / OSGP_MBK / OSGP_RC4_KEY, never the command line")
     p.add_argument("--profile", help="meter profile for table layouts (e.g. gen3, gen4)")
-    p.add_argument(
-        "--option",
-        "-o",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="capture reader option (repeatable), e.g. -o baud=9600",
-    )
-    p.add_argument(
-        "--max-gap",
-        type=float,
-        default=0.1,
-        help="seconds of silence that end a frame (default 0.1)",
-    )
-    p.set_defaults(func=run)
+    p.add_argument("--option", "-o", action="append", default=[], metavar="KEY=VALUE",
+                   help="capture reader option (repeatable), e.g. -o baud=9600")
+    p.add_argument("--max-gap", type=float, default=0.1,
+                   help="seconds of silence that end a frame (default 0.1)")
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                   help="show a traceback on internal errors")
+    p.set_defaults(run=run, func=run)
     return p
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the subcommand; returns the exit status.  Errors are one line on stderr."""
-    from osgpdissect.captures import CaptureError, CaptureOptions, open_capture  # noqa: PLC0415
+    """Run the subcommand; returns the exit status.  Errors are one line on stderr (exit 2)."""
+    from osgpdissect.captures import CaptureError  # noqa: PLC0415
     from osgpdissect.errors import OsgpError  # noqa: PLC0415
-    from osgpdissect.mep import Dissector, ReassemblyOptions, TableContext  # noqa: PLC0415
-    from osgpdissect.mep.render import summary_line, tree_lines  # noqa: PLC0415
 
-    out = sys.stdout
     try:
-        security = _security(args)
-        options = CaptureOptions.parse(args.option) if args.option else CaptureOptions()
-        runs = open_capture(args.files, format=args.format, options=options)
-        dissector = Dissector(
-            security=security,
-            tables=TableContext(profile=args.profile),
-            reassembly=ReassemblyOptions(max_gap=args.max_gap),
-        )
-        for rec in dissector.dissect(runs):
-            if args.output == "json":
-                out.write(json.dumps(rec.to_json(), default=_json_default) + "\n")
-            elif args.summary:
-                out.write(summary_line(rec) + "\n")
-            else:
-                out.write("\n".join(tree_lines(rec)) + "\n\n")
+        return _decode(args)
+    except BrokenPipeError:
+        _silence_stdout()
+        return 0
+    except KeyboardInterrupt:
+        return 130
     except (CaptureError, OsgpError, ValueError, OSError) as exc:
+        if getattr(args, "debug", False):
+            raise
         sys.stderr.write(f"osgpdissect decode: {exc}\n")
         return 2
-    except BrokenPipeError:
+
+
+def _plan(args: argparse.Namespace) -> tuple[str, str | None, list[str]]:
+    """(output kind, pcap path, capture files) from ``--output`` and the positionals."""
+    out = list(args.output)
+    kind = out.pop(0).lower()
+    files = list(args.files)
+    pcap = None
+    if kind == "pcap":
+        if not out:
+            raise UsageError("--output pcap needs a file name: --output pcap FILE")
+        pcap = out.pop(0)
+    elif kind not in ("text", "json"):
+        raise UsageError(f"bad --output {kind!r}: text, json or pcap FILE")
+    files = out + files  # `--output json cap.csv`: the rest are capture files
+    if not files and not (args.tx or args.rx):
+        raise UsageError("no capture files given")
+    return kind, pcap, files
+
+
+def _decode(args: argparse.Namespace) -> int:
+    from osgpdissect.captures import CaptureOptions, open_capture  # noqa: PLC0415
+    from osgpdissect.cli.filters import RecordFilter, parse_table  # noqa: PLC0415
+    from osgpdissect.cli.outputs import JsonOutput, PcapTee, TextOutput  # noqa: PLC0415
+    from osgpdissect.cli.pipeline import LineErrorTracker, decode_records  # noqa: PLC0415
+    from osgpdissect.cli.progress import Progress  # noqa: PLC0415
+    from osgpdissect.cli.stats import Stats  # noqa: PLC0415
+
+    kind, pcap_path, files = _plan(args)
+    try:
+        tables = [parse_table(t) for t in args.table]
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if not args.max_gap > 0:
+        raise UsageError(f"bad --max-gap {args.max_gap}: must be > 0")
+    options = CaptureOptions.parse(args.option) if args.option else CaptureOptions()
+    if args.tx:
+        options.tx = args.tx
+    if args.rx:
+        options.rx = args.rx
+    security = _security(args)
+    runs = open_capture(files, format=args.format, options=options)
+
+    out = sys.stdout
+    progress = Progress([f.rsplit(":", 1)[0] if _has_dir(f) else f
+                         for f in [*files, *(p for p in (args.tx, args.rx) if p)]],
+                        _progress_enabled(args, kind))
+    tee = PcapTee(pcap_path) if pcap_path else None
+    try:
+        if tee is not None:
+            runs = tee.tee(runs)
+        if tee is not None and not args.stats:  # a conversion: nothing to decode
+            for _ in runs:
+                progress.tick()
+            return 0
+        writer: Any = None
+        if kind == "json":
+            writer = JsonOutput(out)
+        elif kind == "text":
+            from osgpdissect.cli.outputs import use_colour  # noqa: PLC0415
+
+            writer = TextOutput(out, args.summary, use_colour(out, args.color))
+        if args.quiet or kind == "pcap":
+            show = None
+        else:
+            show = writer
+        stats = Stats() if args.stats else None
+        keep = RecordFilter(tables, args.errors, _DIRECTIONS.get(args.direction or ""))
+        errors = LineErrorTracker()
+        records = decode_records(errors.observe(runs), args.protocol, security=security,
+                                 tables=_tables(args), reassembly=_reassembly(args))
+        for item in records:
+            item.line_errors = errors.claim(item.record)
+            progress.tick()
+            if stats is not None:
+                stats.add(item)
+            if keep.active and not keep(item.record, item.line_errors):
+                continue
+            if stats is not None:
+                stats.shown += 1
+            if show is not None:
+                show.write(item)
+        left = errors.finish()
+        if left:
+            sys.stderr.write(f"osgpdissect decode: {len(left)} line error(s) outside any "
+                             "frame\n")
+        if stats is not None:
+            stats.add_unclaimed(left)
+            (writer or TextOutput(out)).write_stats(stats)
+        out.flush()
         return 0
-    return 0
+    finally:
+        progress.close()
+        if tee is not None:
+            tee.close(check=sys.exc_info()[0] is None)
+
+
+def _has_dir(spec: str) -> bool:
+    from osgpdissect.captures import split_path  # noqa: PLC0415
+
+    return split_path(spec).direction is not None
+
+
+def _progress_enabled(args: argparse.Namespace, kind: str) -> bool:
+    if args.progress != "auto":
+        return args.progress == "always"
+    if not sys.stderr.isatty():
+        return False
+    quiet_stdout = kind == "pcap" or args.quiet
+    return quiet_stdout or not sys.stdout.isatty()
+
+
+def _tables(args: argparse.Namespace) -> Any:
+    from osgpdissect.mep import TableContext  # noqa: PLC0415
+
+    return TableContext(profile=args.profile)
+
+
+def _reassembly(args: argparse.Namespace) -> Any:
+    from osgpdissect.mep import ReassemblyOptions  # noqa: PLC0415
+
+    return ReassemblyOptions(max_gap=args.max_gap)
 
 
 def _security(args: argparse.Namespace) -> Any:
     """Keys from ``--keys FILE`` and the environment (``OSGP_MAK``, ``OSGP_MBK``, ``OSGP_RC4_KEY``).
-
     Keys are never taken from the command line, where ``ps`` and shell history would keep them.
     """
     import os  # noqa: PLC0415
@@ -93,7 +221,10 @@ def _security(args: argparse.Namespace) -> Any:
     return Security(ring)
 
 
-def _json_default(value: Any) -> Any:
-    if isinstance(value, bytes | bytearray):
-        return bytes(value).hex()
-    return str(value)
+def _silence_stdout() -> None:
+    import os  # noqa: PLC0415
+
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass

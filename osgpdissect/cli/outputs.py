@@ -1,0 +1,181 @@
+"""Outputs of ``osgpdissect decode``: text tree / one-line summaries (ANSI colour when asked),
+JSON lines, and a pcap writer fed run by run while the dissector streams.
+
+JSON lines (``--output json``): one object per record, ``Record.to_json()`` of
+:mod:`osgpdissect.mep.records` (optical records: :mod:`osgpdissect.optical.records`) plus two
+keys the CLI adds: ``protocol`` (``"mep"``, ``"optical"`` or ``"unknown"``) and
+``line_errors`` (UART errors on the record's bytes).  See ``examples/README.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import threading
+from collections.abc import Iterator
+from typing import IO, Any
+
+from osgpdissect.bytestream import ByteRun
+
+__all__ = ["JsonOutput", "PcapTee", "TextOutput", "use_colour"]
+
+_RESET = "\x1b[0m"
+_BOLD = "\x1b[1m"
+_RED = "\x1b[31m"
+_YELLOW = "\x1b[33m"
+_CYAN = "\x1b[36m"
+_DIM = "\x1b[2m"
+_KIND_COLOUR = {"malformed": _RED, "unanswered": _RED, "orphan": _RED, "alert": _YELLOW,
+                "wakeup": _DIM, "link": _DIM}
+
+
+def use_colour(stream: IO[str], choice: str = "auto") -> bool:
+    """``always``/``never``, or ``auto``: a terminal and no ``NO_COLOR`` in the environment."""
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, bytes | bytearray):
+        return bytes(value).hex()
+    return str(value)
+
+
+class JsonOutput:
+    """One JSON object per line."""
+
+    def __init__(self, out: IO[str]) -> None:
+        self.out = out
+
+    def write(self, item: Any) -> None:
+        self.out.write(json.dumps(item.to_json(), default=_json_default) + "\n")
+
+    def write_stats(self, stats: Any) -> None:
+        self.out.write(json.dumps(stats.to_json()) + "\n")
+
+
+class TextOutput:
+    """tshark -V-like tree (summary line, then the decoded tree) or ``summary`` lines."""
+
+    def __init__(self, out: IO[str], summary: bool = False, colour: bool = False) -> None:
+        self.out = out
+        self.summary = summary
+        self.colour = colour
+
+    def write(self, item: Any) -> None:
+        self.out.write("\n".join(self.lines(item)) + ("\n" if self.summary else "\n\n"))
+
+    def lines(self, item: Any) -> Iterator[str]:
+        rec = item.record
+        head, tree = _render(rec)
+        if item.line_errors:
+            kinds = sorted({e.kind for e in item.line_errors})
+            head += f" [{'/'.join(kinds)} error]"
+        if item.protocol == "optical" and "optical" not in head:
+            head += " (optical)"
+        yield self._paint(head, _BOLD + _KIND_COLOUR.get(rec.kind, "")) if self.colour else head
+        if self.summary:
+            return
+        for line in tree:
+            yield self._tree_line(line)
+        for err in item.line_errors:
+            line = f"    Line error: {err.text()}"
+            yield self._paint(line, _RED) if self.colour else line
+
+    def _tree_line(self, line: str) -> str:
+        if not self.colour:
+            return line
+        s = line.lstrip()
+        if s.startswith(("Warning:", "Problem:", "note:", "problem:")) or "mismatch" in s:
+            return self._paint(line, _YELLOW)
+        if s.startswith(("Request ", "Response ")):
+            return self._paint(line, _CYAN)
+        return line
+
+    @staticmethod
+    def _paint(text: str, code: str) -> str:
+        return f"{code}{text}{_RESET}" if code else text
+
+    def write_stats(self, stats: Any) -> None:
+        self.out.write("\n".join(stats.lines()) + "\n")
+
+
+def _render(rec: Any) -> tuple[str, Iterator[str]]:
+    """The record's summary line and the rest of its tree (MEP renderer; an optical renderer
+    is used when the optical package provides one)."""
+    mod = _renderer(type(rec).__module__)
+    lines = mod.tree_lines(rec)
+    head = next(lines)
+    return head, lines
+
+
+_RENDERERS: dict[str, Any] = {}
+
+
+def _renderer(module: str) -> Any:
+    mod = _RENDERERS.get(module)
+    if mod is None:
+        import importlib  # noqa: PLC0415
+
+        mod = None
+        if module.startswith("osgpdissect.optical"):
+            try:
+                mod = importlib.import_module("osgpdissect.optical.render")
+            except ImportError:
+                mod = None
+        if mod is None:
+            mod = importlib.import_module("osgpdissect.mep.render")
+        _RENDERERS[module] = mod
+    return mod
+
+
+class PcapTee:
+    """Writes the runs that stream past to a pcap with :func:`osgpdissect.captures.write_pcap`
+    in a helper thread fed through a bounded queue (so memory stays flat)."""
+
+    _END = object()
+
+    def __init__(self, path: str) -> None:
+        from osgpdissect.captures import write_pcap  # noqa: PLC0415
+
+        # open now so that an unwritable path fails before any decoding
+        with open(path, "wb"):
+            pass
+        self.path = path
+        self.count = 0
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=4096)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._work, args=(write_pcap,), daemon=True)
+        self._thread.start()
+
+    def _work(self, write_pcap: Any) -> None:
+        def feed() -> Iterator[ByteRun]:
+            while (run := self._queue.get()) is not self._END:
+                yield run
+
+        try:
+            write_pcap(feed(), self.path)
+        except BaseException as exc:  # reported by close()
+            self._error = exc
+            while self._queue.get() is not self._END:  # drain so the producer never blocks
+                pass
+
+    def tee(self, runs: Iterator[ByteRun]) -> Iterator[ByteRun]:
+        for run in runs:
+            self._queue.put(run)
+            self.count += 1
+            yield run
+
+    def close(self, check: bool = True) -> None:
+        """Finish the file; raises OSError when writing failed (unless ``check`` is false)."""
+        self._queue.put(self._END)
+        self._thread.join()
+        if check and self._error is not None:
+            raise OSError(f"{self.path}: cannot write pcap: {self._error}")

@@ -1,0 +1,259 @@
+"""The decode pipeline between capture readers and outputs: protocol choice (MEP, optical, or
+a mixed stream split in bounded windows) and UART line errors attached to the frames they hit.
+
+Everything is a generator; the only buffers are a bounded peek at the capture's start (auto
+protocol detection), one mixed-stream window and the line errors not yet claimed by a record.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from osgpdissect.bytestream import ByteRun, Direction
+
+__all__ = ["Decoded", "LineErrorHit", "LineErrorTracker", "decode_records", "detect_protocol"]
+
+PROTOCOLS = ("auto", "mep", "optical")
+_PEEK_RUNS = 512
+_PEEK_BYTES = 256 * 1024
+_WINDOW_GAP = 3.0  # a pause this long ends a mixed-stream window (both response timeouts)
+_WINDOW_SOFT = 2000  # ...or a shorter pause (> 0.6 s) once the window holds this many segments
+_WINDOW_HARD = 20000  # ...or this many segments, whatever the pauses
+_HORIZON = 30.0  # seconds after which an unclaimed line error is given up
+
+
+@dataclass(frozen=True, slots=True)
+class LineErrorHit:
+    """A UART error (``framing``, ``parity``, ``break``, ``overrun``) on one received byte.
+    ``frame`` (``request``/``response``/``alert``/``malformed``) and ``index`` (byte position
+    in that frame, when the byte timing allows it) are set once a record claims it."""
+
+    direction: Direction
+    time: float | None
+    kind: str
+    value: int
+    source: str = ""
+    frame: str = ""
+    index: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"direction": self.direction.value, "time": self.time, "kind": self.kind,
+                "value": self.value, "frame": self.frame or None, "index": self.index}
+
+    def text(self) -> str:
+        where = f" of the {self.frame}" if self.frame else ""
+        at = f" byte {self.index}" if self.index is not None else " a byte"
+        t = f" at {self.time:.6f}" if self.time is not None else ""
+        return f"{self.kind} error on{at}{where} (0x{self.value:02x}, {self.direction.value}){t}"
+
+
+@dataclass(slots=True)
+class Decoded:
+    """One record with what the CLI adds: its protocol and the line errors it claimed."""
+
+    record: Any
+    protocol: str = "mep"
+    line_errors: list[LineErrorHit] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        out = self.record.to_json()
+        out.setdefault("protocol", self.protocol)
+        out["line_errors"] = [e.to_json() for e in self.line_errors]
+        return out
+
+
+class LineErrorTracker:
+    """Notes the line errors of runs as they stream past and hands each to the record whose
+    frame (same direction, time inside the frame) holds the errored byte."""
+
+    def __init__(self, byte_time: float = 10 / 9600) -> None:
+        self.byte_time = byte_time
+        self.pending: deque[LineErrorHit] = deque()
+        self.unclaimed: list[LineErrorHit] = []
+        self.seen = 0
+
+    def observe(self, runs: Iterable[ByteRun]) -> Iterator[ByteRun]:
+        for run in runs:
+            if run.errors:
+                self._note(run)
+            yield run
+
+    def _note(self, run: ByteRun) -> None:
+        times = run.byte_times if len(run.byte_times) == len(run.data) else ()
+        for err in run.errors:
+            if not 0 <= err.index < len(run.data):
+                continue
+            if times:
+                t: float | None = times[err.index]
+            else:
+                t = None if run.time is None else run.time + err.index * self.byte_time
+            self.pending.append(LineErrorHit(run.direction, t, err.kind, run.data[err.index],
+                                             run.source))
+            self.seen += 1
+
+    def claim(self, rec: Any) -> list[LineErrorHit]:
+        """Line errors inside ``rec``'s frames (removed from the pending ones)."""
+        if not self.pending:
+            return []
+        frames = [(name, getattr(rec, attr, None)) for name, attr in (
+            ("request", "request_frame"), ("response", "response_frame"), ("alert", "alert"),
+            ("malformed", "malformed"), ("link", "token"))]
+        got: list[LineErrorHit] = []
+        keep: deque[LineErrorHit] = deque()
+        for hit in self.pending:
+            placed = None
+            for name, frame in frames:
+                if frame is not None and frame.direction is hit.direction:
+                    index = self._index_in(frame, hit.time)
+                    if index is not False:
+                        placed = LineErrorHit(hit.direction, hit.time, hit.kind, hit.value,
+                                              hit.source, name, index)
+                        break
+            if placed is not None:
+                got.append(placed)
+            else:
+                keep.append(hit)
+        self.pending = keep
+        self._expire(rec.time)
+        return got
+
+    def _index_in(self, frame: Any, t: float | None) -> int | None | bool:
+        """The byte index of time ``t`` in ``frame`` (None: inside but unknown), or False."""
+        start = frame.time
+        if t is None or start is None:
+            return False
+        end = getattr(frame, "end_time", None)
+        end = start if end is None else end
+        eps = self.byte_time / 2
+        if not start - eps <= t <= end + eps:
+            return False
+        n = len(frame.raw) if hasattr(frame, "raw") else 0
+        if n <= 1 or getattr(frame, "segments", 1) != 1:
+            return None
+        step = (end - start) / (n - 1) if end > start else self.byte_time
+        return max(0, min(n - 1, round((t - start) / step)))
+
+    def _expire(self, now: float | None) -> None:
+        if now is None:
+            return
+        while self.pending and self.pending[0].time is not None and \
+                self.pending[0].time < now - _HORIZON:
+            self.unclaimed.append(self.pending.popleft())
+
+    def finish(self) -> list[LineErrorHit]:
+        """Errors no record claimed (reported by ``--stats`` and as a warning)."""
+        self.unclaimed.extend(self.pending)
+        self.pending.clear()
+        return self.unclaimed
+
+
+def _peek(runs: Iterable[ByteRun]) -> tuple[list[ByteRun], Iterator[ByteRun]]:
+    it = iter(runs)
+    head: list[ByteRun] = []
+    size = 0
+    for run in it:
+        head.append(run)
+        size += len(run.data)
+        if len(head) >= _PEEK_RUNS or size >= _PEEK_BYTES:
+            break
+    return head, it
+
+
+def detect_protocol(head: list[ByteRun]) -> str:
+    """``"mixed"`` when the runs hold a valid C12.18 packet (``EE`` ... CRC), else ``"mep"``.
+    A capture with optical packets only is still split: its MEP half is simply empty."""
+    try:
+        from osgpdissect.mixed import iter_split  # noqa: PLC0415
+    except ImportError:  # the optical package is not installed
+        return "mep"
+    for seg in iter_split(head):
+        if seg.protocol == "optical" and seg.run.data[:1] == b"\xee" and not seg.note:
+            return "mixed"
+    return "mep"
+
+
+def decode_records(runs: Iterable[ByteRun], protocol: str = "auto", *, security: Any = None,
+                   tables: Any = None, reassembly: Any = None) -> Iterator[Decoded]:
+    """Records of ``runs`` as :class:`Decoded` values, in capture order."""
+    if protocol == "auto":
+        head, rest = _peek(runs)
+        protocol = detect_protocol(head)
+        runs = itertools.chain(head, rest)
+    if protocol == "mep":
+        from osgpdissect.mep import Dissector  # noqa: PLC0415
+
+        dis = Dissector(security=security, tables=tables, reassembly=reassembly)
+        return (Decoded(rec) for rec in dis.dissect(runs))
+    optical = _optical()
+    if protocol == "optical":
+        return (Decoded(rec, "optical") for rec in optical(tables).dissect(runs))
+    if protocol == "mixed":
+        return _mixed(runs, security, tables, reassembly)
+    raise ValueError(f"unknown protocol {protocol!r} (auto, mep, optical)")
+
+
+def _optical() -> Any:
+    try:
+        from osgpdissect.optical import OpticalDissector  # noqa: PLC0415
+    except ImportError as exc:
+        raise ValueError(f"optical decoding is not available: {exc}") from None
+    return OpticalDissector
+
+
+def _mixed(runs: Iterable[ByteRun], security: Any, tables: Any,
+           reassembly: Any) -> Iterator[Decoded]:
+    """Split a mixed stream; decode each window of segments (cut at pauses) with one MEP and
+    one optical dissector that keep their state across windows; merge each window by time."""
+    from osgpdissect.mep import Dissector  # noqa: PLC0415
+    from osgpdissect.mixed import iter_split  # noqa: PLC0415
+
+    mep = Dissector(security=security, tables=tables, reassembly=reassembly)
+    opt = _optical()(tables)
+    window: list[Any] = []
+    last: float | None = None
+    counter = itertools.count(1)
+    for seg in iter_split(runs):
+        t = seg.run.time
+        if window and t is not None and last is not None:
+            gap = t - last
+            if gap > _WINDOW_GAP or (len(window) >= _WINDOW_SOFT and gap > 0.6) \
+                    or len(window) >= _WINDOW_HARD:
+                yield from _window(window, mep, opt, counter)
+                window = []
+        window.append(seg)
+        end = seg.run.byte_times[-1] if seg.run.byte_times else t
+        if end is not None:
+            last = end if last is None else max(last, end)
+    if window:
+        yield from _window(window, mep, opt, counter)
+
+
+def _window(segments: list[Any], mep: Any, opt: Any, counter: Iterator[int]) -> Iterator[Decoded]:
+    from osgpdissect.mep.frames import Malformed  # noqa: PLC0415
+    from osgpdissect.mep.records import Record  # noqa: PLC0415
+
+    out = [Decoded(r) for r in mep.dissect([s.run for s in segments if s.protocol == "mep"])]
+    out += [Decoded(r, "optical")
+            for r in opt.dissect([s.run for s in segments if s.protocol == "optical"])]
+    for s in segments:
+        if s.protocol == "unknown":
+            r = s.run
+            end = r.byte_times[-1] if r.byte_times else r.time
+            bad = Malformed(r.direction, r.data, s.note, r.time, end, r.source)
+            out.append(Decoded(Record("malformed", malformed=bad), "unknown"))
+    out.sort(key=lambda d: float("-inf") if d.record.time is None else d.record.time)
+    for s in segments:
+        if s.note and s.protocol != "unknown":
+            t = s.run.time
+            target = next((d for d in out if t is None or (d.record.time is not None
+                                                          and d.record.time >= t)), None)
+            if target is not None:
+                target.record.warnings.append(
+                    f"ambiguous bytes {s.run.data.hex()} at {t}: {s.note}")
+    for d in out:
+        d.record.index = next(counter)
+        yield d
