@@ -1,0 +1,30 @@
+"""Docs tests: ``--update-golden`` rewrites the golden reST; one site build shared by the tests."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from osgpdissect.cli.docs import docs_source, sphinx_command
+
+
+def pytest_addoption(parser) -> None:
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="rewrite tests/docs/golden/*.rst from the current spec and backend")
+
+
+@pytest.fixture
+def update_golden(request) -> bool:
+    return bool(request.config.getoption("--update-golden", default=False))
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory) -> Path:
+    """The site built once with ``sphinx-build -W --keep-going`` (warnings fail the build)."""
+    out = tmp_path_factory.mktemp("site")
+    proc = subprocess.run(sphinx_command(docs_source(), out / "html", out / "doctrees"),
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, f"sphinx-build failed:\n{proc.stdout}\n{proc.stderr}"
+    return out / "html"
