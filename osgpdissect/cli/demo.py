@@ -1,41 +1,62 @@
-"""``osgpdissect demo``: decode the bundled example and print the decoded trees."""
+"""``osgpdissect demo``: decode the bundled example capture (``examples/session-logic2.csv``, a
+Saleae Logic 2 export of a MEP session) and print its decoded tree, as ``osgpdissect decode``
+would with the guide's example key (sixteen 0x01 bytes) as MAK."""
 
 from __future__ import annotations
 
+import argparse
+import sys
 from pathlib import Path
+from typing import Any
+
+EXAMPLE = "session-logic2.csv"
+GUIDE_KEY = bytes([0x01] * 16)  # published in the MEP guide's examples: not a secret
 
 
-def add_parser(sub) -> None:
-    p = sub.add_parser("demo", help="decode the bundled example capture")
-    p.set_defaults(run=run)
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("demo", help="decode the bundled example capture",
+                       description="Decode examples/session-logic2.csv (MEP registration, "
+                       "dimension reads, an alert, register reads, a transaction, a procedure "
+                       "call) with the guide's example key.")
+    p.add_argument("--summary", "-s", action="store_true", help="one line per record")
+    p.add_argument("--stats", action="store_true", help="statistics after the records")
+    p.set_defaults(run=run, func=run)
 
 
 def examples_dir() -> Path:
-    from osgpdissect.resources import data_dir
+    from osgpdissect.resources import data_dir  # noqa: PLC0415
 
     return data_dir("examples")
 
 
-def run(args) -> int:
-    from osgpdissect.cli.table_cmd import parse_hex
-    from osgpdissect.decode import decode_table
-    from osgpdissect.device import Device
-    from osgpdissect.render import node_lines
-    from osgpdissect.spec import load_default_spec
+def run(args: argparse.Namespace) -> int:
+    from osgpdissect.captures import CaptureError, open_capture  # noqa: PLC0415
+    from osgpdissect.cli.outputs import TextOutput, use_colour  # noqa: PLC0415
+    from osgpdissect.cli.pipeline import LineErrorTracker, decode_records  # noqa: PLC0415
+    from osgpdissect.cli.stats import Stats  # noqa: PLC0415
+    from osgpdissect.mep import TableContext  # noqa: PLC0415
+    from osgpdissect.security import Security  # noqa: PLC0415
+    from osgpdissect.security.keys import KeyRing  # noqa: PLC0415
 
-    spec = load_default_spec()
-    device = Device(spec)
-    path = examples_dir() / "guide-payloads.txt"
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.split("#", 1)[0].strip()
-        if not line:
-            continue
-        table, at, hexdata = line.split(None, 2)
-        offset = int(at.lstrip("@"))
-        data = parse_hex(hexdata)
-        res = decode_table(spec, table, data, offset, device)
-        device.learn(table, offset, data)
-        print(f"{res.table_id} {res.name} @{offset} ({len(data)} bytes)")
-        print("\n".join(node_lines(res.nodes)))
-        print()
+    path = examples_dir() / EXAMPLE
+    out = sys.stdout
+    try:
+        runs = open_capture([str(path)])
+    except CaptureError as exc:
+        sys.stderr.write(f"osgpdissect demo: {exc}\n")
+        return 2
+    print(f"# {path.name}: a MEP session captured as a Saleae Logic 2 export, decoded with "
+          "the guide's example key as MAK", file=out)
+    print("# (the same as: OSGP_MAK=<key> osgpdissect decode " + str(path) + ")\n", file=out)
+    writer = TextOutput(out, getattr(args, "summary", False), use_colour(out))
+    stats = Stats()
+    errors = LineErrorTracker()
+    security = Security(KeyRing(mak=GUIDE_KEY))
+    for item in decode_records(errors.observe(runs), "auto", security=security,
+                               tables=TableContext()):
+        item.line_errors = errors.claim(item.record)
+        stats.add(item)
+        writer.write(item)
+    if getattr(args, "stats", False):
+        writer.write_stats(stats)
     return 0

@@ -27,14 +27,17 @@ def parse_table(text: str) -> int:
 
 
 def record_tables(rec: Any) -> set[int]:
-    """Tables a record touches: its request's table and those of its transaction's commands."""
+    """Tables a record touches: its request's table and the tables its transaction's commands
+    (ET52 write) or responses (ET53 read) name."""
     out: set[int] = set()
     req = rec.request
     if req is not None and req.table is not None:
         out.add(req.table)
     txn = rec.transaction
     if txn:
-        for cmd in txn.get("commands") or []:
+        cmds = [*(txn.get("commands") or []),
+                *(r.get("command") for r in txn.get("responses") or [] if r.get("command"))]
+        for cmd in cmds:
             n = cmd.get("table_number")
             if isinstance(n, int):
                 out.add(n)

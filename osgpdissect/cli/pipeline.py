@@ -8,9 +8,10 @@ protocol detection), one mixed-stream window and the line errors not yet claimed
 from __future__ import annotations
 
 import itertools
+from bisect import bisect_left
 from collections import deque
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from osgpdissect.bytestream import ByteRun, Direction
@@ -23,6 +24,7 @@ _PEEK_BYTES = 256 * 1024
 _WINDOW_GAP = 3.0  # a pause this long ends a mixed-stream window (both response timeouts)
 _WINDOW_SOFT = 2000  # ...or a shorter pause (> 0.6 s) once the window holds this many segments
 _WINDOW_HARD = 20000  # ...or this many segments, whatever the pauses
+_RECENT = 64  # runs per direction remembered to place frame starts
 _HORIZON = 30.0  # seconds after which an unclaimed line error is given up
 
 
@@ -39,6 +41,7 @@ class LineErrorHit:
     source: str = ""
     frame: str = ""
     index: int | None = None
+    offset: int = -1  # position in its direction's byte stream
 
     def to_json(self) -> dict[str, Any]:
         return {"direction": self.direction.value, "time": self.time, "kind": self.kind,
@@ -75,14 +78,21 @@ class LineErrorTracker:
         self.pending: deque[LineErrorHit] = deque()
         self.unclaimed: list[LineErrorHit] = []
         self.seen = 0
+        self._offset = dict.fromkeys(Direction, 0)
+        # the last runs of each direction with their stream offsets, to place a frame's start
+        self._recent: dict[Direction, deque[tuple[ByteRun, int]]] = {
+            d: deque(maxlen=_RECENT) for d in Direction}
 
     def observe(self, runs: Iterable[ByteRun]) -> Iterator[ByteRun]:
         for run in runs:
+            d = run.direction
+            self._recent[d].append((run, self._offset[d]))
             if run.errors:
-                self._note(run)
+                self._note(run, self._offset[d])
+            self._offset[d] += len(run.data)
             yield run
 
-    def _note(self, run: ByteRun) -> None:
+    def _note(self, run: ByteRun, base: int) -> None:
         times = run.byte_times if len(run.byte_times) == len(run.data) else ()
         for err in run.errors:
             if not 0 <= err.index < len(run.data):
@@ -92,7 +102,7 @@ class LineErrorTracker:
             else:
                 t = None if run.time is None else run.time + err.index * self.byte_time
             self.pending.append(LineErrorHit(run.direction, t, err.kind, run.data[err.index],
-                                             run.source))
+                                             run.source, offset=base + err.index))
             self.seen += 1
 
     def claim(self, rec: Any) -> list[LineErrorHit]:
@@ -108,10 +118,9 @@ class LineErrorTracker:
             placed = None
             for name, frame in frames:
                 if frame is not None and frame.direction is hit.direction:
-                    index = self._index_in(frame, hit.time)
+                    index = self._index_in(frame, hit)
                     if index is not False:
-                        placed = LineErrorHit(hit.direction, hit.time, hit.kind, hit.value,
-                                              hit.source, name, index)
+                        placed = replace(hit, frame=name, index=index)
                         break
             if placed is not None:
                 got.append(placed)
@@ -121,9 +130,9 @@ class LineErrorTracker:
         self._expire(rec.time)
         return got
 
-    def _index_in(self, frame: Any, t: float | None) -> int | None | bool:
-        """The byte index of time ``t`` in ``frame`` (None: inside but unknown), or False."""
-        start = frame.time
+    def _index_in(self, frame: Any, hit: LineErrorHit) -> int | None | bool:
+        """The byte index of ``hit`` in ``frame`` (None: inside but unknown), or False."""
+        start, t = frame.time, hit.time
         if t is None or start is None:
             return False
         end = getattr(frame, "end_time", None)
@@ -132,10 +141,24 @@ class LineErrorTracker:
         if not start - eps <= t <= end + eps:
             return False
         n = len(frame.raw) if hasattr(frame, "raw") else 0
+        first = self._stream_offset(hit.direction, start)
+        if first is not None and 0 <= hit.offset - first < max(n, 1):
+            return hit.offset - first
         if n <= 1 or getattr(frame, "segments", 1) != 1:
             return None
         step = (end - start) / (n - 1) if end > start else self.byte_time
         return max(0, min(n - 1, round((t - start) / step)))
+
+    def _stream_offset(self, direction: Direction, t: float) -> int | None:
+        """Stream offset of the byte of ``direction`` sent at time ``t``, when still known."""
+        eps = self.byte_time / 2
+        for run, base in reversed(self._recent[direction]):
+            if run.time is None or run.time > t + eps:
+                continue
+            times = run.byte_times if len(run.byte_times) == len(run.data) else ()
+            k = bisect_left(times, t - eps) if times else round((t - run.time) / self.byte_time)
+            return base + k if 0 <= k < len(run.data) else None
+        return None
 
     def _expire(self, now: float | None) -> None:
         if now is None:
