@@ -29,6 +29,8 @@ __all__ = ["Item", "ReassemblyOptions", "StreamReassembler", "reassemble"]
 
 Item = Frame | Alert | Malformed
 _MIN_OPAQUE = 1 + C.DIGEST_LEN  # shortest RC4 frame body (a bare response code + digest)
+ALERT_PERIOD = 1.0  # "the MEP server will continue to emit the alert once per second" (l.553)
+_ZERO_RUN = "zero bytes back to back (alerts come once per second): a damaged frame?"
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +116,7 @@ class StreamReassembler:
         size = len(buf)
         pos = 0
         junk = -1  # start of pending garbage
+        junk_why = ""  # why it is garbage, when more is known than "not a frame"
         while pos < size:
             avail = size - pos
             if avail < 2:
@@ -123,13 +126,23 @@ class StreamReassembler:
                 break
             length = (buf[pos] << 8) | buf[pos + 1]
             if length == 0 and self.direction is Direction.S2C:
+                zeros = self._zero_run_junk(pos, final)
+                if zeros is None:
+                    break
+                if zeros > pos:
+                    if junk < 0:
+                        junk = pos
+                        junk_why = _ZERO_RUN
+                    pos = zeros
+                    self._in_sync = False
+                    continue
                 verdict = self._alert_verdict(pos, final)
                 if verdict is None:
                     break
                 if verdict:
                     if junk >= 0:
-                        yield self._garbage(junk, pos)
-                        junk = -1
+                        yield self._garbage(junk, pos, junk_why)
+                        junk, junk_why = -1, ""
                     yield Alert(self.direction, self._time_at(pos), self._source_at(pos))
                     pos += 2
                     self._in_sync = True
@@ -142,8 +155,8 @@ class StreamReassembler:
                     restart = self._find_start(pos + 1, size)
                     if restart < 0:
                         if junk >= 0:
-                            yield self._garbage(junk, pos)
-                            junk = -1
+                            yield self._garbage(junk, pos, junk_why)
+                            junk, junk_why = -1, ""
                         why = f"truncated frame: length says {length}, {avail - 2} bytes follow"
                         if not self._plausible_head(pos):
                             why = "garbage (no frame start found)"
@@ -157,8 +170,8 @@ class StreamReassembler:
                 body = bytes(buf[pos + 2 : end])
                 if self._accept(body):
                     if junk >= 0:
-                        yield self._garbage(junk, pos)
-                        junk = -1
+                        yield self._garbage(junk, pos, junk_why)
+                        junk, junk_why = -1, ""
                     yield self._frame(pos, end, body)
                     pos = end
                     self._frame_end = end
@@ -168,8 +181,8 @@ class StreamReassembler:
             pos += 1
             self._in_sync = False
         if junk >= 0 and (final or pos - junk > C.MAX_MESSAGE + 2):
-            yield self._garbage(junk, pos)
-            junk = -1
+            yield self._garbage(junk, pos, junk_why)
+            junk, junk_why = -1, ""
         keep = junk if junk >= 0 else pos
         self._consume(keep)
 
@@ -196,6 +209,36 @@ class StreamReassembler:
             return False  # "00" + a frame starting with "00 .."
         # Out of sync, "00 00" amid other junk is junk too: an alert stands alone.
         return self._in_sync or bool(self._follows_frame(pos + 2))
+
+    def _zero_run_junk(self, pos: int, final: bool) -> int | None:
+        """End of the zero bytes at ``pos`` that cannot be alerts (``pos`` when they may be;
+        None: undecided until more bytes come).
+
+        An alert is two zero bytes, repeated once per second while its condition lasts
+        (l.553), so alerts never come back to back: two zero pairs in a row, timed closer than
+        half a period, are a damaged frame (e.g. ``00 09 00 00 ..`` with its length's low byte
+        lost), not alerts.  Untimed input (pasted hex) gives no such evidence."""
+        buf = self._buf
+        size = len(buf)
+        end = pos
+        while end < size and buf[end] == 0:
+            end += 1
+        if end - pos < 4:
+            return pos
+        t0 = self._time_at(pos)
+        t1 = self._time_at(pos + 2)
+        if t0 is None or t1 is None or t1 - t0 >= ALERT_PERIOD / 2:
+            return pos
+        if end == size:
+            if final:
+                return end
+            if end - pos > C.MAX_MESSAGE + 2:
+                return end - 1  # bound the buffer on a line stuck at zero
+            return None
+        follows = self._follows_frame(end - 1)  # "00 xx ..": the last zero may start a frame
+        if follows is None and not final:
+            return None
+        return end if follows is False else end - 1
 
     def _follows_frame(self, pos: int) -> bool | None:
         """Whether a complete, consistent frame starts at ``pos`` (None: not enough bytes)."""
@@ -250,11 +293,12 @@ class StreamReassembler:
             last - first + 1,
         )
 
-    def _garbage(self, start: int, end: int) -> Malformed:
-        if start == self._frame_end:
-            why = "stray bytes directly after a frame (that frame may be damaged)"
-        else:
-            why = "garbage between frames"
+    def _garbage(self, start: int, end: int, why: str = "") -> Malformed:
+        if not why:
+            if start == self._frame_end:
+                why = "stray bytes directly after a frame (that frame may be damaged)"
+            else:
+                why = "garbage between frames"
         return self._malformed(start, end, why)
 
     def _malformed(self, start: int, end: int, reason: str) -> Malformed:
