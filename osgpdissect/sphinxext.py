@@ -243,10 +243,19 @@ def generate_pages(app: Sphinx) -> None:
         _write(folder / (db.page_name(t) + ".rst"), f"{STUB_HEADER}\n\n.. osgp:{kind}:: {t}\n")
 
 
+def _code_version() -> int:
+    """Changes with the backend's and this module's source, so an edit there rebuilds every page."""
+    import zlib
+
+    text = b"".join(Path(mod.__file__).read_bytes() for mod in (db, __import__(__name__, fromlist=["_"])))
+    return zlib.crc32(text)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("osgp_spec_dir", None, "env", types=frozenset({str, type(None)}))
     app.add_config_value("osgp_pages", "", "env", types=frozenset({str}))
     app.add_config_value("osgp_pages_title", "Tables and procedures", "env", types=frozenset({str}))
     app.add_domain(OsgpDomain)
     app.connect("builder-inited", generate_pages)
-    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True,
+            "env_version": _code_version()}
