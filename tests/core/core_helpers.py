@@ -45,3 +45,21 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None,
         [sys.executable, *python_flags, "-m", "osgpdissect", *args],
         capture_output=True, text=True, cwd=cwd or REPO, env=full_env, timeout=120,
     )
+
+
+class Result:
+    def __init__(self, returncode: int, stdout: str, stderr: str):
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+
+
+def cli(*args: str) -> Result:
+    """The CLI's ``main(argv)`` in-process (fast); same exit codes and streams as the command."""
+    import contextlib
+    import io
+
+    from osgpdissect.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        rc = main(list(args))
+    return Result(rc, out.getvalue(), err.getvalue())

@@ -6,7 +6,7 @@ import json
 import re
 
 import pytest
-from core_helpers import run_cli, vectors
+from core_helpers import cli, run_cli, vectors
 
 from osgpdissect import __version__
 from osgpdissect.coverage import DEFINED, REFERENCED
@@ -16,7 +16,7 @@ OPTIONAL_KEYS = {"enum", "unit", "partial", "children"}
 
 
 def _json(*args):
-    r = run_cli(*args)
+    r = cli(*args)
     assert r.returncode == 0, r.stderr
     assert r.stderr == ""
     return json.loads(r.stdout)
@@ -41,7 +41,7 @@ def test_tables_lists_et61_and_ep61():
 
 
 def test_show_et13():
-    r = run_cli("show", "ET13")
+    r = cli("show", "ET13")
     assert r.returncode == 0, r.stderr
     out = r.stdout.splitlines()
     assert out[0] == "ET13 — MEP/M-Bus Device Configuration (2061, 0x080D)"
@@ -51,18 +51,18 @@ def test_show_et13():
     assert any(re.match(r"\s+8\s+20\s+CHAR\[20\]\s+customer_id", ln) for ln in out)
     assert any(re.match(r"\s+9\s+57\s+UINT8\[57\]\s+downlink_data", ln) for ln in out)
     assert any("alert_flags" in ln for ln in out) and any("4=2400 (M-Bus default)" in ln for ln in out)
-    r4 = run_cli("show", "ET13", "--profile", "gen4")
+    r4 = cli("show", "ET13", "--profile", "gen4")
     assert "  layout (profile gen4): 396 bytes" in r4.stdout.splitlines()
 
 
 def test_show_unknown_table():
-    r = run_cli("show", "ET99")
+    r = cli("show", "ET99")
     assert r.returncode == 2 and r.stdout == ""
     assert r.stderr.splitlines() == ["osgpdissect: unknown table or procedure 'ET99' (see `osgpdissect tables`)"]
 
 
 def test_spec_check_shipped_spec():
-    r = run_cli("spec", "check")
+    r = cli("spec", "check")
     assert r.returncode == 0, r.stderr
     m = re.fullmatch(r"spec ok: (\d+) tables/procedures, (\d+) stated offsets checked, (\d+) mismatches "
                      r"explained in ERRATA\n", r.stdout)
@@ -115,7 +115,7 @@ def test_coverage_layout_tables_report_checked_offsets(coverage_rows):
 
 
 def test_coverage_text_summary():
-    r = run_cli("spec", "coverage")
+    r = cli("spec", "coverage")
     assert r.returncode == 0, r.stderr
     assert r.stdout.splitlines()[-1] == f"{len(DEFINED)}/{len(DEFINED)} layouts the guide defines are transcribed"
 
@@ -182,7 +182,7 @@ def test_table_offset_partial():
 
 
 def test_table_text_output():
-    r = run_cli("table", "BT52", "--hex", vectors()["bt52_clock_calendar"]["hex"])
+    r = cli("table", "BT52", "--hex", vectors()["bt52_clock_calendar"]["hex"])
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
     assert lines[0] == "BT52 UTC Clock @0 (6 bytes)"

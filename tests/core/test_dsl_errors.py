@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from core_helpers import SPECS, run_cli, write_spec
+from core_helpers import SPECS, cli, run_cli, write_spec
 
 from osgpdissect.dsl.loader import load_spec
 from osgpdissect.errors import SpecError
@@ -189,7 +189,7 @@ def test_offset_mismatch_excused_by_errata(tmp_path):
         "ET01.b: computed offset 2, the guide states 1 (profile gen3)",
         "ET01.b: computed offset 2, the guide states 1 (profile gen4)",
     ]
-    r = run_cli("spec", "check", "--root", str(folder))
+    r = cli("spec", "check", "--root", str(folder))
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == ("spec ok: 1 tables/procedures, 4 stated offsets checked, "
                                 "2 mismatches explained in ERRATA")
@@ -207,7 +207,7 @@ def test_errata_for_another_field_does_not_excuse(tmp_path):
 def test_cli_spec_check_reports(tmp_path, case):
     text, want = CASES[case]
     folder = write_spec(tmp_path, case, text)
-    r = run_cli("spec", "check", "--root", str(folder))
+    r = cli("spec", "check", "--root", str(folder))
     assert r.returncode == 1
     assert "Traceback" not in r.stderr
     lines = r.stderr.splitlines()
@@ -223,24 +223,31 @@ def test_cli_spec_check_reports(tmp_path, case):
 
 def test_cli_spec_check_duplicate_table(tmp_path):
     folder = write_spec(tmp_path, "duptable", DUP_TABLE)
-    r = run_cli("spec", "check", "--root", str(folder))
+    r = cli("spec", "check", "--root", str(folder))
     assert r.returncode == 1
     assert "Traceback" not in r.stderr
     assert r.stderr.splitlines()[0] == "duptable/t.osgp:4:1: duplicate table ET01 (first declared at duptable/t.osgp:1:1)"
 
 
 def test_cli_spec_check_good_folder():
-    r = run_cli("spec", "check", "--root", str(SPECS / "features"))
+    r = run_cli("spec", "check", "--root", str(SPECS / "features"))  # the real command, once
     assert r.returncode == 0, r.stderr
-    assert r.stdout.startswith("spec ok: ")
+    assert r.stdout.startswith("spec ok: 30 tables/procedures, ")
     assert r.stderr == ""
+
+
+def test_cli_spec_check_bad_folder_subprocess(tmp_path):
+    folder = write_spec(tmp_path, "unknown_type", CASES["unknown_type"][0])
+    r = run_cli("spec", "check", "--root", str(folder))
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert r.stderr.splitlines()[:2] == ["unknown_type/t.osgp:3:5: unknown type 'UINT17'", '        UINT17 b "B" @1']  # 4 spaces + the line
 
 
 @pytest.mark.xfail(strict=True, reason="spec check --root on a folder that does not exist prints 'spec ok: 0 "
                    "tables/procedures' and exits 0 (spec.load_and_validate / loader.spec_files accept a missing "
                    "root), so a mistyped --root passes silently")
 def test_cli_spec_check_missing_folder(tmp_path):
-    r = run_cli("spec", "check", "--root", str(tmp_path / "nope"))
+    r = cli("spec", "check", "--root", str(tmp_path / "nope"))
     assert r.returncode != 0
     assert "Traceback" not in r.stderr
 
