@@ -12,6 +12,7 @@ bytes.  :meth:`DecodeResult.values` gives plain values that :func:`encode_table`
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -430,6 +431,138 @@ class _Walker:
         return pos + size
 
 
+# ---------------------------------------------------------------------------- static plans
+#
+# The bulk path (issue 5 §8): a layout whose top level is only fixed-size leaves (scalars, blobs,
+# bit fields) is the same at every call, so its walk is done once per bound layout: a "plan" of
+# (leaf, offset, size) with the values of runs of fixed-size integers read by one
+# ``struct.Struct.unpack_from``.  The plan gives exactly what ``_Walker.record`` gives.
+
+_STRUCT_CODES = {(1, False): "B", (1, True): "b", (2, False): "H", (2, True): "h",
+                 (4, False): "I", (4, True): "i", (8, False): "Q", (8, True): "q"}
+
+
+class _Leaf:
+    __slots__ = ("node", "name", "orig_name", "unit", "off", "size", "end", "enum", "run", "index", "kind",
+                 "single")
+
+    def __init__(self, node: LNode, off: int):
+        self.node = node
+        self.name = node.id
+        self.orig_name = node.meta.orig_name
+        self.unit = node.meta.unit
+        self.off = off
+        self.size = node.size
+        self.end = off + node.size
+        self.enum = getattr(node, "enum", None) if isinstance(node, LScalar) else None
+        self.kind = 0  # 0: generic field(); 1: fused integer (value from its run)
+        self.run: _Run | None = None
+        self.index = 0
+        self.single: struct.Struct | None = None  # this integer alone
+
+
+class _Run:
+    """Consecutive fixed-size integers read by one ``unpack_from``."""
+
+    __slots__ = ("off", "end", "struct")
+
+    def __init__(self, off: int, end: int, fmt: str):
+        self.off = off
+        self.end = end
+        self.struct = struct.Struct(fmt)
+
+
+class _Plan:
+    __slots__ = ("leaves", "runs", "size")
+
+    def __init__(self, leaves: list[_Leaf], runs: list[_Run], size: int):
+        self.leaves = leaves
+        self.runs = runs
+        self.size = size
+
+
+_PLANS: dict[int, tuple[Bound, _Plan | None]] = {}
+
+
+def _plan_of(bound: Bound, base: int) -> _Plan | None:
+    hit = _PLANS.get(id(bound))
+    if hit is not None and hit[0] is bound:
+        return hit[1]
+    plan = _make_plan(bound.root, base)
+    if len(_PLANS) >= 512:  # layouts are rebound when the device learns: keep the cache bounded
+        _PLANS.clear()
+    _PLANS[id(bound)] = (bound, plan)
+    return plan
+
+
+def _make_plan(root: LRecord, base: int) -> _Plan | None:
+    if root.size is None:
+        return None
+    leaves: list[_Leaf] = []
+    pos = base
+    for c in root.children:
+        if not isinstance(c, (LScalar, LBlob, LBits)) or c.size is None:
+            return None
+        leaves.append(_Leaf(c, pos))
+        pos += c.size
+    runs: list[_Run] = []
+    group: list[_Leaf] = []
+    order = ""
+
+    def flush() -> None:
+        if len(group) > 1:
+            run = _Run(group[0].off, group[-1].end, order + "".join(
+                _STRUCT_CODES[(g.size, g.node.signed)] for g in group))
+            runs.append(run)
+            for i, g in enumerate(group):
+                g.run, g.index = run, i
+        group.clear()
+
+    for leaf in leaves:
+        c = leaf.node
+        fusable = (isinstance(c, LScalar) and c.kind in ("int", "fill")
+                   and (c.size, c.signed) in _STRUCT_CODES)
+        o = (">" if c.big_endian else "<") if fusable else ""
+        if not fusable or (group and o != order):
+            flush()
+        if fusable:
+            leaf.kind = 1
+            leaf.single = struct.Struct(o + _STRUCT_CODES[(c.size, c.signed)])
+            order = o
+            group.append(leaf)
+    flush()
+    return _Plan(leaves, runs, pos - base)
+
+
+def _run_plan(plan: _Plan, walker: _Walker, values: dict, nodes: list[Node]) -> None:
+    """What ``walker.record(bound.root, ...)`` does, from the plan."""
+    data, start, end = walker.data, walker.start, walker.end
+    unpacked: dict[int, tuple] = {}
+    for run in plan.runs:
+        if run.off >= start and run.end <= end:
+            unpacked[id(run)] = run.struct.unpack_from(data, run.off - start)
+    hexed = data.hex(" ").upper() if data else ""
+    for leaf in plan.leaves:
+        off = leaf.off
+        if leaf.size and (leaf.end <= start or off >= end):
+            values[leaf.name] = None  # outside this read
+            continue
+        if leaf.kind == 1 and off >= start and leaf.end <= end:
+            a = off - start
+            got = unpacked.get(id(leaf.run)) if leaf.run is not None else None
+            v = got[leaf.index] if got is not None else leaf.single.unpack_from(data, a)[0]
+            nodes.append(Node(leaf.name, leaf.orig_name, off, leaf.size, v,
+                              hexed[3 * a : 3 * (a + leaf.size) - 1],
+                              _enum_label(leaf.enum, v) if leaf.enum is not None else None,
+                              leaf.unit))
+            values[leaf.name] = v
+            continue
+        node, value = walker.field(leaf.node, off, leaf.size, None)
+        if node is not None:
+            nodes.append(node)
+        values[leaf.name] = value
+
+
 def decode_table(spec: m.Spec, table: str, data: bytes, offset: int = 0, device: Device | None = None,
                  part: str = "table") -> DecodeResult:
     """Decode ``data`` read from ``table`` at ``offset`` (0 for a full read).
@@ -451,8 +584,13 @@ def decode_table(spec: m.Spec, table: str, data: bytes, offset: int = 0, device:
     values: dict = {}
     nodes: list[Node] = []
     end = base
+    plan = _plan_of(bound, base)
     try:
-        end = walker.record(bound.root, base, None, values, nodes)
+        if plan is not None:
+            _run_plan(plan, walker, values, nodes)
+            end = base + plan.size
+        else:
+            end = walker.record(bound.root, base, None, values, nodes)
     except _Unknown as exc:
         walker.warnings.append(
             f"layout after {exc.args[0]!r} depends on bytes outside this read; the rest is shown raw")
