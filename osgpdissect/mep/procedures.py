@@ -30,6 +30,7 @@ class ProcedureTracker:
         self.last_call_index: int | None = None
         self.et59_response: bool | None = None
         self._last_psn: int | None = None
+        self._last_spec_call: Any = None  # the spec's ProcedureCall of ``last_call``
         self._spec_calls = _spec_procedures()
 
     def on_et50_data(self, offset: int, data: bytes) -> None:
@@ -123,20 +124,28 @@ class ProcedureTracker:
         return getattr(entry, "name", "") or ""
 
     def _spec_call(self, data: bytes) -> Any:
+        self._last_spec_call = None
         if self._spec_calls is None or not getattr(self.tables, "available", False):
             return None
         try:
-            return _jsonable(self._spec_calls[0](self.tables.spec, data))
+            call = self._spec_calls[0](self.tables.spec, data, device=self.tables.device)
         except Exception as exc:  # the spec decoder is optional detail
             log.debug("decode_procedure_call failed: %s", exc)
             return {"warning": f"decode_procedure_call failed: {type(exc).__name__}: {exc}"}
+        self._last_spec_call = call
+        return _jsonable(call)
 
     def _spec_result(self, data: bytes, call: dict[str, Any] | None) -> Any:
         if self._spec_calls is None or not getattr(self.tables, "available", False):
             return None
-        raw_call = bytes.fromhex(call["raw"]) if call and "raw" in call else None
+        # The call as the spec decoded it (same device state), else its raw BT07 bytes.
+        spec_call = self._last_spec_call if call is self.last_call else None
+        if spec_call is None and call and "raw" in call:
+            spec_call = bytes.fromhex(call["raw"])
         try:
-            return _jsonable(self._spec_calls[1](self.tables.spec, data, raw_call))
+            return _jsonable(
+                self._spec_calls[1](self.tables.spec, data, spec_call, device=self.tables.device)
+            )
         except Exception as exc:  # the spec decoder is optional detail
             log.debug("decode_procedure_result failed: %s", exc)
             return {"warning": f"decode_procedure_result failed: {type(exc).__name__}: {exc}"}

@@ -7,7 +7,7 @@ from helpers import GUIDE_KEY, frame_hex, rc4_frames, runs_of
 from scapy.packet import raw
 
 from osgpdissect.layers import MEPRequest, MEPResponse, dissect_frame
-from osgpdissect.mep import dissect
+from osgpdissect.mep import Dissector, dissect
 from osgpdissect.mep.frames import parse_request, parse_response
 from osgpdissect.security import Security
 from osgpdissect.security.keys import KeyRing
@@ -203,3 +203,72 @@ def test_procedure_result_matches_call():
     assert res["kind"] == "procedure result" and res["procedure"] == "EP17"
     assert res["result_name"] == "Procedure completed" and res["call_exchange"] == records[0].index
     assert not res["problems"]
+
+
+def test_ep17_call_and_et59_result_decode_as_a_pair():
+    """The guide's EP17 call (BT07 write) and an ET59 result read: one pair, parameters decoded
+    by the spec against the capture's Device."""
+    from helpers import rc4_request, rc4_response
+
+    from osgpdissect.bytestream import ByteRun, Direction
+
+    call = rc4_request(0x40, 7, 1, data=bytes.fromhex("11080700F803"))
+    result = rc4_request(0x3F, 0x083B, 2, count=4)
+    runs = [
+        ByteRun(Direction.C2S, call, 0.0),
+        ByteRun(Direction.S2C, rc4_response(), 0.1),
+        ByteRun(Direction.C2S, result, 1.0),
+        ByteRun(Direction.S2C, rc4_response(0, bytes.fromhex("11080700")), 1.1),
+    ]
+    dissector = Dissector()
+    records = list(dissector.dissect(runs))
+    assert len(records) == 2
+    call_rec, res_rec = records
+    decoded_call = call_rec.procedure["decoded"]
+    assert decoded_call["procedure"] == "EP17" and decoded_call["psn"] == 7
+    params = {n["name"]: n for n in decoded_call["parameters"]}
+    assert params["action"]["value"] == 0 and params["action"]["offset"] == 3
+    assert params["action"]["enum"].startswith("remove device")
+    assert params["device_handle"]["value"] == 0x03F8 and params["device_handle"]["offset"] == 4
+    assert not decoded_call["warnings"]
+    res = res_rec.procedure
+    assert res["procedure"] == "EP17" and res["call_exchange"] == call_rec.index
+    assert not res["problems"]
+    decoded_res = res["decoded"]
+    assert decoded_res["matches_call"] is True and decoded_res["result_code"] == 0
+    assert decoded_res["result"] == "procedure completed" and not decoded_res["warnings"]
+
+
+def test_procedure_adapter_passes_the_capture_device(monkeypatch):
+    """The spec's procedure decoders get the capture's Device (its learned dimensions), and the
+    result is checked against the call object decoded with it."""
+    from helpers import rc4_request, rc4_response
+
+    import osgpdissect.procedures as P
+    from osgpdissect.bytestream import ByteRun, Direction
+
+    seen = []
+    real_call, real_result = P.decode_procedure_call, P.decode_procedure_result
+
+    def spy_call(spec, data, device=None):
+        seen.append(("call", device))
+        return real_call(spec, data, device)
+
+    def spy_result(spec, data, call=None, device=None):
+        seen.append(("result", device, call))
+        return real_result(spec, data, call, device)
+
+    monkeypatch.setattr(P, "decode_procedure_call", spy_call)
+    monkeypatch.setattr(P, "decode_procedure_result", spy_result)
+    dissector = Dissector()
+    runs = [
+        ByteRun(Direction.C2S, rc4_request(0x40, 7, 1, data=bytes.fromhex("11080700F803")), 0.0),
+        ByteRun(Direction.S2C, rc4_response(), 0.1),
+        ByteRun(Direction.C2S, rc4_request(0x3F, 0x083B, 2, count=4), 1.0),
+        ByteRun(Direction.S2C, rc4_response(0, bytes.fromhex("11080700")), 1.1),
+    ]
+    list(dissector.dissect(runs))
+    device = dissector.tables.device
+    assert [s[0] for s in seen] == ["call", "result"]
+    assert seen[0][1] is device and seen[1][1] is device
+    assert isinstance(seen[1][2], P.ProcedureCall) and seen[1][2].psn == 7
