@@ -165,49 +165,57 @@ def compiled_struct_of(root: LRecord):
 
 def normalize(root: LRecord, container) -> dict:
     """A parsed ``Container`` as plain values in the walker's shape."""
-    return _norm_record(root, container)
+    return _norm_record(root, container, [])
 
 
-def _norm_record(rec: LRecord, ct) -> dict:
+def _norm_record(rec: LRecord, ct, scopes: list) -> dict:
     out: dict = {}
     if ct is None:
         return out
+    scopes = [*scopes, ct]
     for ch in rec.children:
         if isinstance(ch, (LSwitch, LOptional)) or (isinstance(ch, LRecord) and ch.synthetic):
             sub = ct.get(ch.id)
             if sub is None:
                 continue
-            group = _group_of(ch, ct)
+            group = _group_of(ch, scopes)
             if group is not None:
-                out.update(_norm_record(group, sub))
+                out.update(_norm_record(group, sub, scopes))
             continue
         if isinstance(ch, LArray) and ch.element is None:
             items: list = []
             for i, (_, el) in enumerate(ch.segments):
-                items += [_norm(el, v) for v in ct[f"_seg_{ch.id}_{i}"]]
+                items += [_norm(el, v, scopes) for v in ct[f"_seg_{ch.id}_{i}"]]
             out[ch.id] = items
             continue
-        out[ch.id] = _norm(ch, ct.get(ch.id))
+        out[ch.id] = _norm(ch, ct.get(ch.id), scopes)
     if rec.bound is not None and "_pad" in ct:
         out["_pad"] = bytes(ct["_pad"])
     return out
 
 
-def _group_of(ch, ct) -> LRecord | None:
+def _group_of(ch, scopes: list) -> LRecord | None:
+    """The group that built a switch/if container: chosen by the switch value, as construct did."""
     if isinstance(ch, LRecord):
         return ch
     if isinstance(ch, LOptional):
         return ch.body
-    on = ct.get(ch.id)
-    # which case built this container: match by field names
-    names = set(on.keys()) if hasattr(on, "keys") else set()
-    for _, g in ch.cases:
-        if {x.id for x in g.children if not isinstance(x, (LSwitch, LOptional))} <= names:
+    from osgpdissect.layout import eval_bound
+
+    def lookup(loc: Local):
+        v = scopes[-1 - loc.up][loc.name]
+        for p in loc.path:
+            v = v[p]
+        return v
+
+    value = eval_bound(ch.on, lookup)
+    for keys, g in ch.cases:
+        if any(lo <= value <= hi for lo, hi in keys):
             return g
     return ch.default
 
 
-def _norm(n: LNode, v):
+def _norm(n: LNode, v, scopes: list):
     if isinstance(n, LScalar):
         return {k: v[k] for k in _DATE_PARTS[n.kind]} if n.kind in _DATE_PARTS else v
     if isinstance(n, LBlob):
@@ -215,9 +223,9 @@ def _norm(n: LNode, v):
     if isinstance(n, LBits):
         return {mb.id: v[mb.id] for mb in n.members}
     if isinstance(n, LRecord):
-        return _norm_record(n, v)
+        return _norm_record(n, v, scopes)
     if isinstance(n, LArray):
-        return [_norm(n.element, x) for x in v]
+        return [_norm(n.element, x, scopes) for x in v]
     if isinstance(n, LDerived):
         return v
     raise TypeError(n)

@@ -79,6 +79,8 @@ def _row(spec, report, tid, line, status, decl, listed=True) -> Row:
     key = tid
     if decl is not None and isinstance(decl, m.Table) and decl.family_end:
         key = decl.id
+    if decl is not None and decl.header.layout_of:  # ET53 = layout ET52: its offsets are checked there
+        key = decl.header.layout_of
     return Row(
         tid, line, status if listed else status + " (not in spec)", decl.name if decl else "",
         report.checked.get(key, 0), len(report.mismatches.get(key, [])), report.errors.get(key, 0),

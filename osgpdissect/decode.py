@@ -294,11 +294,22 @@ class _Walker:
             size = node.size
         else:
             size = self.size_of(c, pos, limit)
+            if limit is not None and pos + size > limit:
+                return self._overrun(c, pos, size, limit, values, nodes)
             node, value = self.field(c, pos, size, limit)
         if node is not None:
             nodes.append(node)
         values[c.id] = value
         return pos + size
+
+    def _overrun(self, c: LNode, pos: int, size: int, limit: int, values: dict, nodes: list[Node]) -> int:
+        """A field that runs past its element's declared size: shown cut, with a warning."""
+        avail = max(limit - pos, 0)
+        raw = self.window(pos, avail)[0] or b""
+        self.warnings.append(f"{c.id} ({size} bytes at {pos}) runs past its element's end at {limit}")
+        nodes.append(Node(c.id, c.meta.orig_name, pos, avail, None, raw.hex(" ").upper(), partial=True))
+        values[c.id] = None
+        return max(limit, pos)
 
     def _case(self, sw: LSwitch) -> LRecord | None:
         v = self.ev(sw.on)

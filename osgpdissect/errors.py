@@ -20,7 +20,7 @@ class Diagnostic:
     snippet: str = ""
 
     def render(self) -> str:
-        head = f"{self.file}:{self.line}:{self.col}: {self.message}"
+        head = f"{self.file}:{self.line}:{self.col}: {self.message}" if self.line else f"{self.file}: {self.message}"
         if not self.snippet:
             return head
         caret = " " * max(self.col - 1, 0) + "^"

@@ -79,7 +79,7 @@ def run_check(args) -> int:
     except SpecError as exc:
         for d in exc.diagnostics:
             print(d.render(), file=sys.stderr)
-        print(f"{len(exc.diagnostics)} syntax error(s)", file=sys.stderr)
+        print(f"{len(exc.diagnostics)} error(s)", file=sys.stderr)
         return 1
     for d in report.diagnostics:
         print(d.render(), file=sys.stderr)

@@ -70,6 +70,8 @@ def load_spec(root: Path, extra_texts: Iterable[tuple[str, str]] = ()) -> m.Spec
     Raises :class:`SpecError` listing every syntax error and duplicate declaration found;
     semantic checks (names, offsets) are the validator's job.
     """
+    if not root.is_dir():
+        raise SpecError([Diagnostic(str(root), 0, 0, "no such spec folder")])
     diags: list[Diagnostic] = []
     decls: list = []
     names: list[str] = []
@@ -81,7 +83,8 @@ def load_spec(root: Path, extra_texts: Iterable[tuple[str, str]] = ()) -> m.Spec
             decls += parse_text(text, name)
         except SpecError as exc:
             diags += exc.diagnostics
-    spec = assemble(decls, diags, _read_errata(root), tuple(names))
+    lines = {name: text.splitlines() for name, text in sources}
+    spec = assemble(decls, diags, _read_errata(root), tuple(names), lines)
     if diags:
         raise SpecError(diags)
     return spec
@@ -96,7 +99,8 @@ def _read_errata(root: Path) -> list[m.Erratum]:
     return errata
 
 
-def assemble(decls: list, diags: list[Diagnostic], errata: list[m.Erratum], files: tuple[str, ...]) -> m.Spec:
+def assemble(decls: list, diags: list[Diagnostic], errata: list[m.Erratum], files: tuple[str, ...],
+             lines: dict[str, list[str]] | None = None) -> m.Spec:
     """Index declarations; report duplicates with both positions."""
     tables: dict[str, m.Table] = {}
     procs: dict[str, m.Procedure] = {}
@@ -108,7 +112,10 @@ def assemble(decls: list, diags: list[Diagnostic], errata: list[m.Erratum], file
     def claim(kind: str, key: str, pos: m.Pos) -> bool:
         if (kind, key) in seen:
             first = seen[(kind, key)]
-            diags.append(Diagnostic(pos.file, pos.line, pos.col, f"duplicate {kind} {key} (first declared at {first})"))
+            src = (lines or {}).get(pos.file, [])
+            snippet = src[pos.line - 1] if 0 < pos.line <= len(src) else ""
+            diags.append(Diagnostic(pos.file, pos.line, pos.col, f"duplicate {kind} {key} (first declared at {first})",
+                                    snippet))
             return False
         seen[(kind, key)] = pos
         return True

@@ -106,9 +106,6 @@ def test_coverage_offsets_checked(coverage_rows):
     assert all(rows[src]["offsets_checked"] > 0 for src in LAYOUT_SHARED.values())
 
 
-@pytest.mark.xfail(strict=True, reason="coverage/validate: a `layout ET52` table (ET53, ET85 = layout ET59) is "
-                   "skipped by the validator, so `spec coverage` reports offsets_checked 0 for it although its "
-                   "layout's offsets are checked (under ET52/ET59); the row should carry the shared count")
 def test_coverage_layout_tables_report_checked_offsets(coverage_rows):
     rows = {r["id"]: r for r in coverage_rows}
     assert all(rows[t]["offsets_checked"] > 0 for t in LAYOUT_SHARED)
