@@ -574,6 +574,17 @@ def _run_plan(plan: _Plan, walker: _Walker, values: dict, nodes: list[Node]) -> 
         values[leaf.name] = value
 
 
+_DEFAULT_DEVICES: dict[int, tuple[m.Spec, Device]] = {}
+
+
+def _default_device(spec: m.Spec) -> Device:
+    """One default-profile Device per spec for callers that know nothing about the meter."""
+    hit = _DEFAULT_DEVICES.get(id(spec))
+    if hit is None or hit[0] is not spec:
+        hit = _DEFAULT_DEVICES[id(spec)] = (spec, Device(spec))
+    return hit[1]
+
+
 def decode_table(spec: m.Spec, table: str, data: bytes, offset: int = 0, device: Device | None = None,
                  part: str = "table") -> DecodeResult:
     """Decode ``data`` read from ``table`` at ``offset`` (0 for a full read).
@@ -582,7 +593,7 @@ def decode_table(spec: m.Spec, table: str, data: bytes, offset: int = 0, device:
     when omitted).  ``part`` selects a procedure's ``request`` or ``response`` layout.
     Raises :class:`DecodeError` when the table is unknown or its layout cannot be bound.
     """
-    device = device or Device(spec)
+    device = device or _default_device(spec)
     decl = spec.find(table)
     if decl is None:
         raise DecodeError(f"unknown table {table}")

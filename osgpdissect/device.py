@@ -82,9 +82,11 @@ class Device:
         self.version = 0
 
     # ------------------------------------------------------------------ learning
+    MAX_LEARN = 1 << 20  # no table of the guide comes near this; a bogus 24-bit offset must not allocate
+
     def learn(self, table_id: str, offset: int, data: bytes) -> None:
         """Remember bytes of a table (a read response or write request at ``offset``)."""
-        if not data:
+        if not data or offset < 0 or offset + len(data) > self.MAX_LEARN:
             return
         sparse = self._tables.setdefault(table_id, _Sparse())
         if sparse.get(offset, len(data)) == bytes(data):
