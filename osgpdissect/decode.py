@@ -426,7 +426,39 @@ class _Walker:
                     idx += 1
         node.size = pos - off
         node.partial = not (off >= self.start and pos <= self.end)
+        if c.chain is not None:
+            self._join_chain(c.chain, node, items)
         return node, items
+
+    def _join_chain(self, chain, node: Node, items: list) -> None:
+        """F33: a base element's field followed by the same field of the elements that continue it."""
+        field_id, cond = chain
+        elements = {int(ch.name[1:-1]): ch for ch in node.children if ch.name.startswith("[")}
+
+        def continues(i: int) -> bool:
+            if i >= len(items) or not isinstance(items[i], dict):
+                return False
+            self.scopes.append(items[i])
+            try:
+                return bool(self.ev(cond))
+            except _Unknown:
+                return False
+            finally:
+                self.scopes.pop()
+
+        for i, el in elements.items():
+            base = el.find(field_id)
+            if base is None or continues(i):
+                continue
+            parts, j = [base], i + 1
+            while continues(j) and j in elements and elements[j].find(field_id) is not None:
+                parts.append(elements[j].find(field_id))
+                j += 1
+            if len(parts) == 1 or any(p.partial for p in parts):
+                continue
+            raw = " ".join(p.raw for p in parts)
+            el.children.append(Node(f"{field_id}_chain", f"{base.orig_name} (joined over {len(parts)} entries)",
+                                    base.offset, sum(p.size for p in parts), raw, raw))
 
     def _element(self, el: LNode, pos: int, limit, idx: int, parent: Node, items: list) -> int:
         size = self.size_of(el, pos, limit) if not isinstance(el, (LRecord, LArray)) or el.size is not None else None

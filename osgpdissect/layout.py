@@ -154,6 +154,7 @@ class LArray(LNode):
     element: LNode | None = None
     segments: tuple[tuple[int, LNode], ...] = ()  # index-dependent elements, unrolled
     stated_absolute: bool = False
+    chain: tuple[str, BoundExpr] | None = None  # F33: field joined across elements while expr holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -545,10 +546,11 @@ class Binder:
         rec = self.spec.records.get(name)
         if rec is None:
             raise BindError(t.pos, f"unknown type {name!r}")
-        return self._record_array(
+        node = self._record_array(
             it.id, it.meta, t.dims,
             lambda: self._bind_record_def(rec, tuple(self.peval(a) for a in t.args), it.id, it.meta),
             it.element_size, it.stated_absolute, rec, None, t.args)
+        return self._chain(node, it.chain, it.pos)
 
     def _count(self, e: m.Expr | None, pos) -> BoundExpr | None:
         if e is None:
@@ -578,7 +580,26 @@ class Binder:
         else:
             make = lambda: self._bind_body(it.body, it.id, it.meta, None)  # noqa: E731
             rec = None
-        return self._record_array(it.id, it.meta, it.dims, make, it.element_size, it.stated_absolute, rec, it, it.args)
+        node = self._record_array(it.id, it.meta, it.dims, make, it.element_size, it.stated_absolute, rec, it, it.args)
+        return self._chain(node, it.chain, it.pos)
+
+    def _chain(self, node: LNode, chain, pos: m.Pos) -> LNode:
+        """Bind ``chain FIELD while COND`` (F33) against the array's element."""
+        if chain is None:
+            return node
+        if not isinstance(node, LArray) or node.element is None or not isinstance(node.element, LRecord):
+            raise BindError(pos, "`chain` needs an array of records with one element layout")
+        field_id, cond = chain
+        frame = _Frame()
+        _collect_names(node.element, frame.names)
+        if field_id not in frame.names:
+            raise BindError(pos, f"`chain {field_id}`: the element has no field {field_id!r}")
+        self.frames.append(frame)
+        try:
+            bound = self._need_bound(self.peval(cond), pos)
+        finally:
+            self.frames.pop()
+        return replace(node, chain=(field_id, bound))
 
     def _record_array(self, ident, meta, dims, make, element_size, absolute, rec, it=None, args=()) -> LNode:
         uses_index = _uses_name(rec.body if rec else (it.body if it else ()), "index", self.spec) or any(
@@ -695,6 +716,22 @@ def _shift_up(e: BoundExpr, by: int) -> BoundExpr:
     if isinstance(e, BExpr):
         return BExpr(e.op, tuple(_shift_up(a, by) for a in e.args))
     return e
+
+
+def _collect_names(rec: LRecord, out: set[str]) -> None:
+    """Field ids of a record, looking into switch/if groups (their fields join the record's values)."""
+    for c in rec.children:
+        if isinstance(c, LSwitch):
+            for _, g in c.cases:
+                _collect_names(g, out)
+            if c.default:
+                _collect_names(c.default, out)
+        elif isinstance(c, LOptional) and c.body:
+            _collect_names(c.body, out)
+        elif isinstance(c, LRecord) and c.synthetic:
+            _collect_names(c, out)
+        else:
+            out.add(c.id)
 
 
 def meta_pos(meta: m.Meta, it) -> m.Pos:

@@ -241,6 +241,7 @@ class Field:
     element_size: Expr | None = None
     stated_absolute: bool = False
     pos: Pos = NOPOS
+    chain: tuple[str, Expr] | None = None  # (field, while-condition): F33, record arrays only
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,6 +283,7 @@ class RecordField:
     element_size: Expr | None = None
     stated_absolute: bool = False
     pos: Pos = NOPOS
+    chain: tuple[str, Expr] | None = None  # (field, while-condition): F33
 
 
 @dataclass(frozen=True, slots=True)

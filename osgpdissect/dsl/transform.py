@@ -255,6 +255,9 @@ class ToModel(Transformer):
             children = children[1:]
         return _Attr("length", (profile, int(children[0])))
 
+    def chain_attr(self, children):
+        return _Attr("chain", (str(children[0]), children[1]))
+
     def stated_mode(self, children):
         return str(children[0])
 
@@ -316,7 +319,7 @@ class ToModel(Transformer):
         mt, extra = self._meta(attrs, orig)
         return m.Field(
             ident, tref, mt, extra.get("endian"), extra.get("element_size"),
-            bool(extra.get("stated_absolute")), self._pos(meta),
+            bool(extra.get("stated_absolute")), self._pos(meta), extra.get("chain"),
         )
 
     def bit_kind(self, children):
@@ -366,7 +369,7 @@ class ToModel(Transformer):
         mt, extra = self._meta(attrs, orig)
         return m.RecordField(
             ident, dims, body, mt, None, (), extra.get("element_size"),
-            bool(extra.get("stated_absolute")), self._pos(meta),
+            bool(extra.get("stated_absolute")), self._pos(meta), extra.get("chain"),
         )
 
     @v_args(meta=True)
@@ -379,7 +382,7 @@ class ToModel(Transformer):
         mt, extra = self._meta(rest, orig)
         return m.RecordField(
             ident, dims, (), mt, uses, args, extra.get("element_size"),
-            bool(extra.get("stated_absolute")), self._pos(meta),
+            bool(extra.get("stated_absolute")), self._pos(meta), extra.get("chain"),
         )
 
     @v_args(meta=True)

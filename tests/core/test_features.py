@@ -696,19 +696,22 @@ def test_f32_procedure_offsets(spec):
 # ---------------------------------------------------------------------------- F33 / F34
 
 
-def test_f33_declared_gap_and_fallback(spec):
-    gaps = (REPO / "spec" / "DSL-GAPS.md").read_text(encoding="utf-8")
-    assert "**F33, ET57" in gaps and "each 4-byte entry on its own" in gaps
-    # fallback: each entry decoded on its own; an extension entry (type 3) keeps its own 3 DRH bytes
-    data = bytes.fromhex("050C933A" "07112233") + bytes(56)
+def test_f33_extension_entries_chain_into_the_base_entry(spec):
+    """ET57 `chain drh while entry_info.entry_type == 3`: extension DRH bytes join the base entry's."""
+    # entry 0: M-Bus base (type 1, MDT 1) DRH 0C 93 3A; entries 1-2: extensions; entry 3: a new base
+    data = bytes.fromhex("050C933A" "07112233" "07445566" "090A0B0C") + bytes(48)
     res = decode_table(spec, "ET57", data)
     e0, e1 = res.values()["mdt_entries"][:2]
     assert e0["entry_info"] == {"entry_type": 1, "mdt": 1, "special": 0}
     assert e0["drh"] == bytes.fromhex("0C933A")
-    assert e1["entry_info"]["entry_type"] == 3
-    assert e1["drh"] == bytes.fromhex("112233")
+    assert e1["entry_info"]["entry_type"] == 3 and e1["drh"] == bytes.fromhex("112233")
+    joined = node(res, "mdt_entries.[0].drh_chain")
+    assert joined.value == "0C 93 3A 11 22 33 44 55 66"
+    assert (joined.offset, joined.size) == (1, 9)
+    assert res.find("mdt_entries.[1].drh_chain") is None  # only the base entry carries the chain
+    assert res.find("mdt_entries.[3].drh_chain") is None  # a base entry with no extension
     assert node(res, "mdt_entries.[1].entry_info.entry_type").enum == "extension of previous entry"
-    assert encode_table(spec, "ET57", res.values()) == data
+    assert encode_table(spec, "ET57", res.values()) == data  # the chain is a view, not wire data
 
 
 def test_f34_structure_inside_opaque_field(spec):
