@@ -67,12 +67,14 @@ class Device:
     """
 
     def __init__(self, spec: m.Spec, profile: str | None = None, *, fw: str | m.Version | None = None,
-                 generation: int | None = None, values: dict[str, int] | None = None):
+                 generation: int | None = None, values: dict[str, int] | None = None,
+                 settings: dict[str, int] | None = None):
         self.spec = spec
         self.profile = spec.profile(profile) if spec.profiles else m.Profile("none", "none", ())
         self.fw = parse_version(fw) if isinstance(fw, str) else fw
         self.generation = generation
         self.values = dict(values or {})
+        self.settings = dict(settings or {})  # context overrides: cpm, two_mep_ports
         self._tables: dict[str, _Sparse] = {}
         self._bound: dict[tuple[str, str], Bound] = {}
         self._deps: dict[tuple[str, str], set[str]] = {}  # bound layout -> tables it consulted
@@ -104,7 +106,7 @@ class Device:
 
     @classmethod
     def from_file(cls, spec: m.Spec, path: str | Path, profile: str | None = None) -> Device:
-        """Load ``--dims FILE``: JSON ``{"profile": "gen4", "fw": "4.30", "ET11.num_devices": 6}``."""
+        """Load ``--dims FILE``: JSON ``{"profile": "gen4", "fw": "4.30", "cpm": 0, "ET11.num_devices": 6}``."""
         try:
             raw = json.loads(Path(path).read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
@@ -114,13 +116,17 @@ class Device:
         prof = raw.pop("profile", profile)
         fw = raw.pop("fw", None)
         gen = raw.pop("generation", None)
+        settings = {k: raw.pop(k) for k in ("cpm", "two_mep_ports") if k in raw}
         try:
-            return cls(spec, prof, fw=fw, generation=gen, values={k: int(v) for k, v in raw.items()})
+            return cls(spec, prof, fw=fw, generation=gen, values={k: int(v) for k, v in raw.items()},
+                       settings={k: int(v) for k, v in settings.items()})
         except (KeyError, TypeError, ValueError) as exc:
             raise OsgpError(f"{path}: bad dimensions entry ({exc})") from None
 
     # ------------------------------------------------------------------ resolver protocol
     def setting(self, name: str):
+        if name in self.settings:
+            return self.settings[name]
         if name == "fw":
             return self.fw or self.profile.get("fw")
         if name == "generation":

@@ -264,7 +264,9 @@ class _Frame:
         self.synthetic = synthetic
 
 
-CONTEXT_NAMES = ("fw", "generation", "x")
+# The layout context: firmware (of the meter, or of the module when cpm = 1), generation, the
+# guide's X, device class (cpm: 1 = Control Point/OSGP Module) and "both MEP ports enabled".
+CONTEXT_NAMES = ("fw", "generation", "x", "cpm", "two_mep_ports")
 
 
 class Binder:

@@ -733,3 +733,18 @@ def test_feature_spec_files_exist():
     assert sorted(p.name for p in (SPECS / "features").glob("*.osgp")) == [
         "arrays.osgp", "blobs.osgp", "profiles.osgp", "scalars.osgp"]
     assert Path(SPECS / "features").is_dir()
+
+
+def test_f17_device_class_and_ports_context(spec):
+    """`cpm` and `two_mep_ports` are layout-context names: profiles default them, a capture overrides."""
+    from osgpdissect.dsl.loader import parse_text
+    from osgpdissect.layout import Binder
+
+    gate = parse_text('table ET01 "x" { UINT8[(if (cpm == 0 and fw >= 3.70) or (cpm == 1 and fw >= 1.20) '
+                      'then 1 else 0) + two_mep_ports] a "A" }', "t.osgp")[0].body[0].type.dims[0]
+    meter = Device(spec, "gen3")
+    old_module = Device(spec, "gen3", fw="1.11", settings={"cpm": 1})
+    new_module = Device(spec, "gen3", fw="1.20", settings={"cpm": 1, "two_mep_ports": 1})
+    assert Binder(spec, meter).peval(gate) == 1
+    assert Binder(spec, old_module).peval(gate) == 0
+    assert Binder(spec, new_module).peval(gate) == 2
