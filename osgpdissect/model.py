@@ -363,16 +363,11 @@ class Header:
 KIND_BASE = {"BT": 0, "BP": 0, "ET": 2048, "EP": 2048, "MT": 2048, "MP": 2048, "FT": 0}
 
 
-@dataclass(frozen=True, slots=True)
-class Table:
-    id: str  # ET11
-    name: str
-    header: Header
-    body: tuple[Item, ...]
-    family_end: str | None = None  # BT67 for BT64..BT67
-    family_param: str | None = None
-    family_expr: Expr | None = None
-    pos: Pos = NOPOS
+class _Numbered:
+    """Kind, index and wire number from an id like ``ET11`` (ETnn = 2048 + nn, BTnn = nn)."""
+
+    __slots__ = ()
+    id: str
 
     @property
     def kind(self) -> str:
@@ -386,9 +381,18 @@ class Table:
     def number(self) -> int:
         return KIND_BASE[self.kind] + self.index
 
-    @property
-    def is_procedure(self) -> bool:
-        return False
+
+@dataclass(frozen=True, slots=True)
+class Table(_Numbered):
+    id: str  # ET11
+    name: str
+    header: Header
+    body: tuple[Item, ...]
+    family_end: str | None = None  # BT67 for BT64..BT67
+    family_param: str | None = None
+    family_expr: Expr | None = None
+    pos: Pos = NOPOS
+    is_procedure = False
 
     def members(self) -> list[str]:
         """Ids of all tables this declaration defines (a family defines several)."""
@@ -398,7 +402,7 @@ class Table:
 
 
 @dataclass(frozen=True, slots=True)
-class Procedure:
+class Procedure(_Numbered):
     id: str  # EP17
     name: str
     header: Header
@@ -406,22 +410,7 @@ class Procedure:
     response: tuple[Item, ...] = ()
     results: Enum | None = None
     pos: Pos = NOPOS
-
-    @property
-    def kind(self) -> str:
-        return self.id[:2]
-
-    @property
-    def index(self) -> int:
-        return int(self.id[2:])
-
-    @property
-    def number(self) -> int:
-        return KIND_BASE[self.kind] + self.index
-
-    @property
-    def is_procedure(self) -> bool:
-        return True
+    is_procedure = True
 
 
 @dataclass(frozen=True, slots=True)
