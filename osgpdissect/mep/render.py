@@ -91,7 +91,7 @@ def tree_lines(rec: Record) -> Iterator[str]:
                 yield f"        {key}: {value}"
     if rec.table is not None:
         yield f"    {rec.table.label} @{rec.table.offset} ({len(rec.table.data)} bytes)"
-        yield from _nodes(rec.table.nodes, 2)
+        yield from decoded_lines(rec.table.nodes, 2)
         for name in rec.table.defaults_used:
             yield f"        (dimension from spec default: {name})"
         for w in rec.table.warnings:
@@ -162,7 +162,8 @@ def _frame_lines(title: str, rec: Record, frame: Any, fields: list[str]) -> Iter
         yield f"        {line}"
 
 
-def _nodes(nodes: list[dict[str, Any]], depth: int) -> Iterator[str]:
+def decoded_lines(nodes: list[dict[str, Any]], depth: int) -> Iterator[str]:
+    """Lines of a decoded-field tree (JSON node shape), indented ``depth`` levels."""
     pad = "    " * depth
     for n in nodes:
         value = n.get("value")
@@ -174,7 +175,7 @@ def _nodes(nodes: list[dict[str, Any]], depth: int) -> Iterator[str]:
         where = f" @{n['offset']}" if n.get("offset") is not None else ""
         partial = " (partial)" if n.get("partial") else ""
         yield f"{pad}{n.get('orig_name') or n.get('name')}{where}{text}{partial}"
-        yield from _nodes(n.get("children") or [], depth + 1)
+        yield from decoded_lines(n.get("children") or [], depth + 1)
 
 
 def _mapping(title: str, data: dict[str, Any], depth: int) -> Iterator[str]:
@@ -212,7 +213,7 @@ def _transaction(txn: dict[str, Any]) -> Iterator[str]:
         decoded = item.get("decoded")
         if decoded:
             yield f"            {decoded['table']} {decoded.get('name', '')}".rstrip()
-            yield from _nodes(decoded.get("fields") or [], 4)
+            yield from decoded_lines(decoded.get("fields") or [], 4)
 
 
 def _command(cmd: dict[str, Any]) -> str:

@@ -78,7 +78,7 @@ def tree_lines(rec: Any) -> Iterator[str]:
                 yield f"        {key}: {value}"
     if rec.table is not None:
         yield f"    {rec.table.label} @{rec.table.offset} ({len(rec.table.data)} bytes)"
-        yield from _nodes(rec.table.nodes, 2)
+        yield from mep_render.decoded_lines(rec.table.nodes, 2)
         for name in rec.table.defaults_used:
             yield f"        (dimension from spec default: {name})"
         for w in rec.table.warnings:
@@ -117,15 +117,3 @@ def _message_lines(title: str, part: dict[str, Any]) -> Iterator[str]:
         yield f"        link {_t(e['time']).strip()} {e['direction']} {e['kind']}{detail}"
 
 
-def _nodes(nodes: list[dict[str, Any]], depth: int) -> Iterator[str]:
-    pad = "    " * depth
-    for n in nodes:
-        value = n.get("value")
-        text = "" if n.get("children") and value is None else f" = {value}"
-        if n.get("enum"):
-            text += f" ({n['enum']})"
-        if n.get("unit"):
-            text += f" {n['unit']}"
-        where = f" @{n['offset']}" if n.get("offset") is not None else ""
-        yield f"{pad}{n.get('orig_name') or n.get('name')}{where}{text}"
-        yield from _nodes(n.get("children") or [], depth + 1)

@@ -7,15 +7,11 @@ et15_first31) they are decoded to the documented values.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
+from spec_vectors import _vector
 
 from osgpdissect.decode import Device, decode_table, encode_table, table_size
 from osgpdissect.spec import load_default_spec
-
-VECTORS = Path(__file__).resolve().parents[3] / "shared" / "vectors" / "guide-frames.json"
 
 
 @pytest.fixture(scope="module")
@@ -23,13 +19,6 @@ def spec():
     return load_default_spec()
 
 
-def _vector(vid: str) -> dict:
-    if not VECTORS.is_file():
-        pytest.skip(f"guide vectors not available at {VECTORS}")
-    for v in json.loads(VECTORS.read_text(encoding="utf-8")):
-        if v["id"] == vid:
-            return v
-    raise KeyError(vid)
 
 
 def roundtrip(spec, table: str, values: dict, profile: str = "gen3"):

@@ -7,16 +7,12 @@ decoded and compared with the guide's own decoding.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
+from spec_vectors import _sub, _vector
 
 from osgpdissect.decode import decode_table, encode_table, table_size
 from osgpdissect.device import Device
 from osgpdissect.spec import load_default_spec
-
-VECTORS = Path("/work/shared/vectors/guide-frames.json")
 
 
 @pytest.fixture(scope="module")
@@ -24,26 +20,8 @@ def spec():
     return load_default_spec()
 
 
-def _vector(vid: str) -> dict:
-    for v in json.loads(VECTORS.read_text(encoding="utf-8")):
-        if v["id"] == vid:
-            return v
-    raise KeyError(vid)
 
 
-def _sub(expected, got, path="") -> None:
-    """Every key of ``expected`` is in ``got`` with the same value (recursively)."""
-    if isinstance(expected, dict):
-        assert isinstance(got, dict), path
-        for k, v in expected.items():
-            assert k in got, f"{path}.{k} missing"
-            _sub(v, got[k], f"{path}.{k}")
-    elif isinstance(expected, list):
-        assert isinstance(got, list) and len(got) == len(expected), path
-        for i, (a, b) in enumerate(zip(expected, got, strict=True)):
-            _sub(a, b, f"{path}[{i}]")
-    else:
-        assert got == expected, f"{path}: {got!r} != {expected!r}"
 
 
 def roundtrip(spec, table: str, values: dict, profile: str = "gen3", size: int | None = None):

@@ -8,14 +8,12 @@ the guide's bytes are decoded to the documented values.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
+from spec_vectors import VECTORS
 
 from osgpdissect.decode import Device, decode_table, encode_table, table_size
 from osgpdissect.spec import load_default_spec
-
-VECTORS = Path("/work/shared/vectors/guide-frames.json")
 
 
 @pytest.fixture(scope="module")

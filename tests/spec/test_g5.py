@@ -7,15 +7,13 @@ own bytes (bt07_payload_ep17, bt52_clock_calendar) must decode to the documented
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
+from spec_vectors import VECTORS
 
 from osgpdissect.decode import decode_table, encode_table, table_size
 from osgpdissect.device import Device
 from osgpdissect.spec import load_default_spec
-
-VECTORS = Path("/work/shared/vectors/guide-frames.json")
 
 
 @pytest.fixture(scope="module")
