@@ -257,7 +257,7 @@ def looks_like_frame(body: bytes) -> bool:
         if _tls_records_fit(body, 1):
             return True
     if code in C.REQUEST_CODES:
-        return n >= 13 and not parse_rc4_request_body(body[: -C.DIGEST_LEN]).problems
+        return _request_shape_ok(body)
     if code in C.RESPONSE_CODES:
         rest = n - C.DIGEST_LEN - 1
         if code == C.INVALID_SEQUENCE:
@@ -266,6 +266,21 @@ def looks_like_frame(body: bytes) -> bool:
             return rest == 0 or (rest >= 2 and (body[1] << 8 | body[2]) == rest - 2)
         return rest == 0
     return False
+
+
+def _request_shape_ok(body: bytes) -> bool:
+    """Whether ``parse_rc4_request_body(body[:-8])`` would find no problem (without building
+    the request): the command's length agrees with its code and count."""
+    m = len(body) - C.SEQ_LEN - C.DIGEST_LEN  # the C12.18 command: code .. data
+    if m < 3:
+        return False
+    code = body[0]
+    if code == C.FULL_READ:
+        return m == 3 or m == 5
+    if code == C.PARTIAL_READ:
+        return m == 8
+    head = 5 if code == C.FULL_WRITE else 8
+    return m >= head and ((body[head - 2] << 8) | body[head - 1]) == m - head
 
 
 def _tls_records_fit(body: bytes, pos: int) -> bool:

@@ -71,6 +71,42 @@ class StreamReassembler:
         self._frame_end = -1  # buffer index just after the last frame cut
 
     # -- input ------------------------------------------------------------------------------
+    def take_whole(self, run: ByteRun) -> Frame | None:
+        """The fast path: ``run`` is exactly one acceptable frame and nothing is pending, so
+        it becomes that frame with no buffering (what :meth:`feed` would yield; None: it is
+        not that simple, use :meth:`feed`)."""
+        data = run.data
+        n = len(data)
+        if self._buf or n < 3 or ((data[0] << 8) | data[1]) != n - 2 or n - 2 > C.MAX_MESSAGE:
+            return None
+        times = run.byte_times
+        if times:
+            if len(times) != n:
+                times = ()
+            elif times[-1] - times[0] > self.options.max_gap:
+                return None  # a pause inside the run: feed() splits it
+        if not self._accept(data[2:]):
+            return None
+        if times:
+            start, end = times[0], times[-1]
+            self._last_time = end
+        else:
+            start = run.time
+            end = None if start is None else start + (n - 1) * self.options.byte_time
+            if end is not None:
+                self._last_time = end
+        self._in_sync = True
+        self._frame_end = 0
+        return Frame(self.direction, bytes(data), start, end, run.source, 1)
+
+    def reset(self) -> None:
+        """``close()`` with nothing pending: a new chunk starts in sync."""
+        if self._buf:
+            raise RuntimeError("reset() with bytes pending: use close()")
+        self._pieces.clear()
+        self._in_sync = True
+        self._frame_end = -1
+
     def feed(self, run: ByteRun) -> Iterator[Item]:
         """Add one run; yield what became final."""
         if not run.data:
@@ -368,9 +404,19 @@ def reassemble(runs: Iterable[ByteRun], options: ReassemblyOptions | None = None
     half_duplex = (options or ReassemblyOptions()).half_duplex
     last: Direction | None = None
     for run in runs:
-        if half_duplex and last is not None and run.direction is not last:
-            yield from streams[last].close()
-        last = run.direction
-        yield from streams[run.direction].feed(run)
+        direction = run.direction
+        if half_duplex and last is not None and direction is not last:
+            ending = streams[last]
+            if ending._buf:
+                yield from ending.close()
+            else:
+                ending.reset()
+        last = direction
+        stream = streams[direction]
+        frame = stream.take_whole(run)
+        if frame is not None:
+            yield frame
+        else:
+            yield from stream.feed(run)
     for stream in streams.values():
         yield from stream.close()

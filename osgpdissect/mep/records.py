@@ -29,6 +29,7 @@ from typing import Any
 
 from osgpdissect.mep import codes as C
 from osgpdissect.mep.frames import Alert, Frame, Malformed, Request, Response
+from osgpdissect.mep.jsonl import record_json_line
 from osgpdissect.mep.tables import TableDecoding
 
 __all__ = ["Record", "Retry"]
@@ -100,6 +101,10 @@ class Record:
             }
         out["warnings"] = list(self.warnings)
         return out
+
+    def to_json_line(self) -> str:
+        """``json.dumps(self.to_json())`` (bytes as hex), without building the dict."""
+        return record_json_line(self)
 
     def _request_json(self) -> dict[str, Any]:
         frame, req = self.request_frame, self.request

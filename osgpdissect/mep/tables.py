@@ -8,10 +8,11 @@ the record says why.
 
 from __future__ import annotations
 
+import json
 import logging
-from dataclasses import dataclass, field
 from typing import Any
 
+from osgpdissect.jsontext import dumps
 from osgpdissect.mep import codes as C
 
 __all__ = ["TableContext", "TableDecoding", "node"]
@@ -47,17 +48,51 @@ def node(
     }
 
 
-@dataclass(slots=True)
 class TableDecoding:
-    """Table bytes decoded (or not) against the spec."""
+    """Table bytes decoded (or not) against the spec.
 
-    table: str  # "ET11"
-    name: str  # "MFG Dimension Table" ("" when the spec does not know the table)
-    offset: int
-    data: bytes
-    nodes: list[dict[str, Any]] = field(default_factory=list)
-    defaults_used: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    The fields are kept as whichever form the decoder produced: node dicts (``nodes``) or
+    their JSON text (``fields_json``, the bulk path); each is made from the other on demand.
+    """
+
+    __slots__ = ("table", "name", "offset", "data", "defaults_used", "warnings", "_nodes", "_text")
+
+    def __init__(
+        self,
+        table: str,
+        name: str,
+        offset: int,
+        data: bytes,
+        nodes: list[dict[str, Any]] | None = None,
+        defaults_used: list[str] | None = None,
+        warnings: list[str] | None = None,
+        fields_json: str | None = None,
+    ) -> None:
+        self.table = table  # "ET11"
+        self.name = name  # "MFG Dimension Table" ("" when the spec does not know the table)
+        self.offset = offset
+        self.data = data
+        self.defaults_used: list[str] = defaults_used if defaults_used is not None else []
+        self.warnings: list[str] = warnings if warnings is not None else []
+        self._nodes = nodes if nodes is not None or fields_json is not None else []
+        self._text = fields_json
+
+    @property
+    def nodes(self) -> list[dict[str, Any]]:
+        if self._nodes is None:
+            self._nodes = json.loads(self._text or "[]")
+        return self._nodes
+
+    @nodes.setter
+    def nodes(self, value: list[dict[str, Any]]) -> None:
+        self._nodes, self._text = value, None
+
+    @property
+    def fields_json(self) -> str:
+        """The JSON text of ``nodes``."""
+        if self._nodes is not None:
+            return dumps(self._nodes)
+        return self._text or "[]"
 
     @property
     def label(self) -> str:
@@ -84,10 +119,12 @@ class TableContext:
         self.reason = ""
         self.spec = spec
         self.device = device
-        self._decode_table: Any = None
+        self._decoder: Any = None
         self._names: dict[int, str] = {}
+        self._ids: dict[int, str] = {}
         try:
-            from osgpdissect.decode import Device, decode_table  # noqa: PLC0415
+            from osgpdissect.decode import Device  # noqa: PLC0415
+            from osgpdissect.fields_json import FieldsJsonDecoder  # noqa: PLC0415
 
             if self.spec is None:
                 from osgpdissect.spec import load_default_spec  # noqa: PLC0415
@@ -95,7 +132,7 @@ class TableContext:
                 self.spec = load_default_spec()
             if self.device is None:
                 self.device = Device(self.spec, profile=profile) if profile else Device(self.spec)
-            self._decode_table = decode_table
+            self._decoder = FieldsJsonDecoder(self.spec, self.device)
             self.available = True
         except ImportError as exc:
             self.reason = f"table decoding unavailable ({exc})"
@@ -121,31 +158,42 @@ class TableContext:
 
     def decode(self, number: int, offset: int, data: bytes, learn: bool = True) -> TableDecoding:
         """Decode ``data`` found at ``offset`` of a table; remember it as device state."""
-        table = C.table_id(number)
-        result = TableDecoding(table, self.name_of(number), offset, data)
+        table = self._ids.get(number) or self._id_of(number)
+        name = self._names.get(number)
+        if name is None:
+            name = self.name_of(number)
         if not self.available:
-            result.nodes = [node("data", data.hex(), offset=offset, raw=data)]
-            result.warnings.append(self.reason)
-            return result
+            return self._raw(table, name, offset, data, self.reason)
+        if not name and self.spec.find(table) is None:
+            return self._raw(table, name, offset, data, f"{table} is not in the spec: shown raw")
         try:
-            if self.spec.find(table) is None:
-                result.nodes = [node("data", data.hex(), offset=offset, raw=data)]
-                result.warnings.append(f"{table} is not in the spec: shown raw")
-                return result
-            decoded = self._decode_table(self.spec, table, data, offset=offset, device=self.device)
-            blob = decoded.to_json()
-            result.nodes = (
-                blob.get("nodes", blob.get("fields", [])) if isinstance(blob, dict) else blob
+            decoded = self._decoder.decode(table, data, offset)
+            result = TableDecoding(
+                table,
+                name,
+                offset,
+                data,
+                defaults_used=list(decoded.defaults_used) if decoded.defaults_used else None,
+                warnings=list(decoded.warnings) if decoded.warnings else None,
+                fields_json=decoded.text,
             )
-            result.defaults_used = list(getattr(decoded, "defaults_used", []) or [])
-            result.warnings.extend(str(w) for w in getattr(decoded, "warnings", []) or [])
         except Exception as exc:  # a decoder bug must cost one table, never the capture
-            log.debug("decode_table(%s) failed", table, exc_info=True)
-            result.nodes = [node("data", data.hex(), offset=offset, raw=data)]
-            result.warnings.append(f"decoding {table} failed: {type(exc).__name__}: {exc}")
+            log.debug("decoding %s failed", table, exc_info=True)
+            why = f"decoding {table} failed: {type(exc).__name__}: {exc}"
+            result = self._raw(table, name, offset, data, why)
         if learn:
             self.learn(table, offset, data)
         return result
+
+    def _id_of(self, number: int) -> str:
+        table = self._ids[number] = C.table_id(number)
+        return table
+
+    @staticmethod
+    def _raw(table: str, name: str, offset: int, data: bytes, why: str) -> TableDecoding:
+        """The bytes undecoded, with the reason."""
+        nodes = [node("data", data.hex(), offset=offset, raw=data)]
+        return TableDecoding(table, name, offset, data, nodes=nodes, warnings=[why])
 
     def learn(self, table: str, offset: int, data: bytes) -> None:
         """Tell the device about table bytes the capture showed (read, or written and acked)."""
