@@ -1,4 +1,5 @@
-"""Where the shipped spec and grammar live: inside the wheel, or at the repository root."""
+"""Where the shipped spec and grammar live (inside the wheel, or at the repository root), and
+which files make up a spec tree."""
 
 from __future__ import annotations
 
@@ -21,3 +22,14 @@ def spec_dir() -> Path:
 
 def grammar_path() -> Path:
     return data_dir("grammars") / "osgp.lark"
+
+
+def spec_files(root: Path) -> list[Path]:
+    """Every ``*.osgp`` file under ``root``, sorted."""
+    return sorted(p for p in root.rglob("*.osgp") if p.is_file())
+
+
+def errata_files(root: Path) -> list[Path]:
+    """``ERRATA.md`` and ``errata-parts/*.md`` under ``root``, those that exist."""
+    files = [root / "ERRATA.md", *sorted((root / "errata-parts").glob("*.md"))]
+    return [f for f in files if f.is_file()]

@@ -10,6 +10,7 @@ from osgpdissect import model as m
 from osgpdissect.dsl.parser import parse_tree
 from osgpdissect.dsl.transform import ToModel
 from osgpdissect.errors import Diagnostic, SpecError
+from osgpdissect.resources import errata_files, spec_files
 
 _ERRATUM = re.compile(r"^###\s+(?P<id>[A-Za-z0-9_-]+):\s+(?P<target>[A-Z]{2}\d+[\w.\[\]]*)\s+\(guide l\.\s*(?P<line>\d+)")
 
@@ -53,10 +54,6 @@ def parse_errata(text: str, source: str) -> list[m.Erratum]:
     return out
 
 
-def spec_files(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob("*.osgp") if p.is_file())
-
-
 def _display(path: Path, root: Path) -> str:
     try:
         return str(Path(root.name) / path.relative_to(root))
@@ -92,10 +89,8 @@ def load_spec(root: Path, extra_texts: Iterable[tuple[str, str]] = ()) -> m.Spec
 
 def _read_errata(root: Path) -> list[m.Erratum]:
     errata: list[m.Erratum] = []
-    files = [root / "ERRATA.md", *sorted((root / "errata-parts").glob("*.md"))]
-    for f in files:
-        if f.is_file():
-            errata += parse_errata(f.read_text(encoding="utf-8"), _display(f, root))
+    for f in errata_files(root):
+        errata += parse_errata(f.read_text(encoding="utf-8"), _display(f, root))
     return errata
 
 

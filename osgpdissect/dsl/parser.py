@@ -1,25 +1,49 @@
-"""The lark parser, built once, and translation of lark errors into diagnostics."""
+"""The lark parser (built once; its tables cached on disk) and lark errors as diagnostics."""
 
 from __future__ import annotations
 
+import io
+import sys
 from functools import cache
 
+import lark
 from lark import Lark, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+from osgpdissect import spec_cache
 from osgpdissect.errors import Diagnostic, SpecError
 from osgpdissect.resources import grammar_path
+
+_OPTIONS = {"parser": "lalr", "propagate_positions": True, "maybe_placeholders": False,
+            "start": ["start", "expr"]}
 
 
 @cache
 def _parser() -> Lark:
-    return Lark(
-        grammar_path().read_text(encoding="utf-8"),
-        parser="lalr",
-        propagate_positions=True,
-        maybe_placeholders=False,
-        start=["start", "expr"],
-    )
+    return build_parser()
+
+
+def build_parser() -> Lark:
+    """The LALR parser; its tables come from the per-user cache when the grammar is unchanged."""
+    grammar = grammar_path().read_text(encoding="utf-8")
+    key = spec_cache.digest([("grammar", grammar.encode()), ("options", repr(_OPTIONS).encode()),
+                             ("lark", lark.__version__.encode()),
+                             ("python", f"{sys.version_info[:2]}".encode())])
+    blob = spec_cache.read("parser", key)
+    if blob is not None:
+        try:
+            return Lark.load(io.BytesIO(blob))
+        except Exception:  # corrupt or from another lark: build it afresh
+            pass
+    parser = Lark(grammar, **_OPTIONS)
+    if spec_cache.cache_dir() is not None:
+        buf = io.BytesIO()
+        try:
+            parser.save(buf)
+        except Exception:  # not worth failing a parse over
+            return parser
+        spec_cache.write("parser", key, buf.getvalue())
+    return parser
 
 
 def _line(text: str, line: int) -> str:
