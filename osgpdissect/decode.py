@@ -161,24 +161,39 @@ def _scalar_display(node: LScalar, raw: bytes):
     if k in ("int", "fill"):
         v = int.from_bytes(raw, "big" if node.big_endian else "little", signed=node.signed)
         return v, v
+    if k in _DATE_PARTS:
+        return dict(zip(_DATE_PARTS[k], raw, strict=True)), scalar_shown(node, raw)
+    v = int.from_bytes(raw, "little")
+    return v, scalar_shown(node, raw)
+
+
+_DATE_PARTS = {
+    "time": ("hour", "minute", "second"),
+    "stime_date": ("year", "month", "day", "hour", "minute"),
+    "ltime_date": ("year", "month", "day", "hour", "minute", "second"),
+    "date": ("year", "month", "day"),
+}
+
+
+def scalar_shown(node: LScalar, raw: bytes):
+    """The display value of a scalar (what a node's ``value`` holds)."""
+    k = node.kind
+    if k in ("int", "fill"):
+        return int.from_bytes(raw, "big" if node.big_endian else "little", signed=node.signed)
     if k == "time":
-        return {"hour": raw[0], "minute": raw[1], "second": raw[2]}, f"{raw[0]:02d}:{raw[1]:02d}:{raw[2]:02d}"
+        return f"{raw[0]:02d}:{raw[1]:02d}:{raw[2]:02d}"
     if k == "stime_date":
-        d = dict(zip(("year", "month", "day", "hour", "minute"), raw, strict=True))
-        return d, f"{_year(raw[0]):04d}-{raw[1]:02d}-{raw[2]:02d} {raw[3]:02d}:{raw[4]:02d}"
+        return f"{_year(raw[0]):04d}-{raw[1]:02d}-{raw[2]:02d} {raw[3]:02d}:{raw[4]:02d}"
     if k == "ltime_date":
-        d = dict(zip(("year", "month", "day", "hour", "minute", "second"), raw, strict=True))
-        return d, f"{_year(raw[0]):04d}-{raw[1]:02d}-{raw[2]:02d} {raw[3]:02d}:{raw[4]:02d}:{raw[5]:02d}"
+        return f"{_year(raw[0]):04d}-{raw[1]:02d}-{raw[2]:02d} {raw[3]:02d}:{raw[4]:02d}:{raw[5]:02d}"
     if k == "date":
-        d = dict(zip(("year", "month", "day"), raw, strict=True))
-        return d, f"{_year(raw[0]):04d}-{raw[1]:02d}-{raw[2]:02d}"
+        return f"{_year(raw[0]):04d}-{raw[1]:02d}-{raw[2]:02d}"
     v = int.from_bytes(raw, "little")
     if k == "ansi_date":
-        return v, f"{_year(v & 0x7F):04d}-{(v >> 7) & 0xF:02d}-{(v >> 11) & 0x1F:02d}"
+        return f"{_year(v & 0x7F):04d}-{(v >> 7) & 0xF:02d}-{(v >> 11) & 0x1F:02d}"
     if k == "mfg_code":
-        letters = "".join(chr(((v >> s) & 0x1F) + 64) for s in (10, 5, 0))
-        return v, letters
-    return v, v
+        return "".join(chr(((v >> s) & 0x1F) + 64) for s in (10, 5, 0))
+    return v
 
 
 def _blob_display(node: LBlob, raw: bytes):

@@ -46,9 +46,18 @@ class _Sparse:
 
     def get(self, offset: int, size: int) -> bytes | None:
         end = offset + size
-        if end > len(self.data) or 0 in self.known[offset:end]:
+        if end > len(self.data) or self.known.find(0, offset, end) >= 0:
             return None
         return bytes(self.data[offset:end])
+
+    def holds(self, offset: int, chunk: bytes) -> bool:
+        """Whether ``chunk`` is already known at ``offset``."""
+        end = offset + len(chunk)
+        return (
+            end <= len(self.data)
+            and self.data[offset:end] == chunk
+            and self.known.find(0, offset, end) < 0
+        )
 
 
 def parse_version(text: str) -> m.Version:
@@ -90,8 +99,10 @@ class Device:
         """Remember bytes of a table (a read response or write request at ``offset``)."""
         if not data or offset < 0 or offset + len(data) > self.MAX_LEARN:
             return
-        sparse = self._tables.setdefault(table_id, _Sparse())
-        if sparse.get(offset, len(data)) == bytes(data):
+        sparse = self._tables.get(table_id)
+        if sparse is None:
+            sparse = self._tables[table_id] = _Sparse()
+        elif sparse.holds(offset, data):
             return  # nothing new: every cached layout still holds
         sparse.put(offset, bytes(data))
         stale = [k for k, deps in self._deps.items() if table_id in deps]

@@ -20,11 +20,13 @@ from typing import Any
 from osgpdissect import model as m
 from osgpdissect.decode import (
     _enum_label,
+    _Leaf,
     _Plan,
     _plan_of,
     _scalar_display,
     _Walker,
     decode_table,
+    scalar_shown,
 )
 from osgpdissect.device import Device
 from osgpdissect.errors import DecodeError
@@ -33,7 +35,10 @@ from osgpdissect.layout import BindError, Bound, LBitMember, LBits, LScalar
 
 __all__ = ["FieldsJson", "FieldsJsonDecoder", "fields_text"]
 
-MEMO_SIZE = 4096  # entries; the memo is dropped whole when full, so memory stays flat
+# The memos are dropped whole when full, so memory stays flat whatever the capture.
+MEMO_CHARS = 4 << 20  # text remembered for whole reads, in characters
+FIELD_MEMO_CHARS = 1 << 20  # text remembered for single top-level fields, in characters
+FIELD_MEMO_SIZE = 256  # texts remembered per top-level field
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,20 +59,23 @@ class _Template:
     """Per-layout JSON pieces of the fused path, one entry per top-level field.
 
     ``heads[i]`` is the field's node up to ``"value": ``; ``units[i]`` its ``"unit"`` part;
-    for a bit field, ``members[i]`` holds each member's head and unit part.
+    for a bit field, ``members[i]`` holds each member's head and unit part.  A top-level
+    field's JSON depends on its own bytes only, so ``texts[i]`` remembers it by those bytes.
     """
 
-    __slots__ = ("heads", "units", "members", "usable")
+    __slots__ = ("heads", "units", "members", "texts", "usable")
 
     def __init__(self, plan: _Plan) -> None:
         self.heads: list[str] = []
         self.units: list[str] = []
         self.members: list[tuple[tuple[LBitMember, str, str], ...]] = []
+        self.texts: list[dict[bytes, str]] = []
         self.usable = True
         for leaf in plan.leaves:
             c = leaf.node
             self.heads.append(_head(leaf.name, leaf.orig_name, leaf.off, leaf.size))
             self.units.append(_unit(leaf.unit))
+            self.texts.append({})
             members: tuple[tuple[LBitMember, str, str], ...] = ()
             if isinstance(c, LBits):
                 members = tuple(
@@ -81,6 +89,35 @@ class _Template:
             self.members.append(members)
             if not leaf.size:
                 self.usable = False  # zero-size fields: the walker's rules, not worth copying
+
+    def forget(self) -> None:
+        for memo in self.texts:
+            memo.clear()
+
+    def field_text(self, i: int, leaf: _Leaf, raw: bytes) -> str:
+        """The JSON of top-level field ``i`` holding ``raw`` (whole)."""
+        c = leaf.node
+        if leaf.kind == 1:  # a plain integer
+            v = leaf.single.unpack(raw)[0]
+            value = int.__repr__(v)
+            extra = _enum_part(leaf.enum, v)
+        elif isinstance(c, LScalar):
+            if c.enum is not None:
+                plain, shown = _scalar_display(c, raw)
+                extra = _enum_part(c.enum, plain)
+            else:
+                shown, extra = scalar_shown(c, raw), ""
+            value = json_value(shown)
+        elif isinstance(c, LBits):
+            v = int.from_bytes(raw, "big" if c.big_endian else "little")
+            hexed = raw.hex(" ").upper()
+            children = _bits_children(self.members[i], v)
+            return f'{self.heads[i]}{v}, "raw": "{hexed}"{self.units[i]}{children}}}'
+        else:  # a blob: the walker's own rules
+            node = _Walker(raw, leaf.off).field(c, leaf.off, leaf.size, None)[0]
+            return dumps(node.to_json()) if node is not None else ""
+        hexed = raw.hex(" ").upper()
+        return f'{self.heads[i]}{value}, "raw": "{hexed}"{extra}{self.units[i]}}}'
 
 
 def _head(name: str, orig_name: str, offset: int, size: int) -> str:
@@ -123,11 +160,12 @@ def _bits_children(members: tuple[tuple[LBitMember, str, str], ...], v: int) -> 
 class FieldsJsonDecoder:
     """Decodes table bytes to :class:`FieldsJson` for one ``Device``."""
 
-    def __init__(self, spec: m.Spec, device: Device, memo_size: int = MEMO_SIZE) -> None:
+    def __init__(self, spec: m.Spec, device: Device) -> None:
         self.spec = spec
         self.device = device
-        self.memo_size = memo_size
         self._memo: dict[tuple[str, int, bytes], tuple[Bound, FieldsJson]] = {}
+        self._memo_chars = 0
+        self._field_chars = 0
         self._templates: dict[int, tuple[_Plan, _Template]] = {}
         self._decls: dict[str, m.Table | m.Procedure] = {}
 
@@ -158,8 +196,10 @@ class FieldsJsonDecoder:
             result = FieldsJson(text, tuple(bound.defaults_used))
         else:
             result = self._generic(table, data, offset)
-        if len(self._memo) >= self.memo_size:
+        self._memo_chars += len(result.text) + len(data)
+        if self._memo_chars > MEMO_CHARS:
             self._memo.clear()
+            self._memo_chars = len(result.text) + len(data)
         self._memo[key] = (bound, result)
         return result
 
@@ -193,44 +233,24 @@ class FieldsJsonDecoder:
         template = hit[1]
         if not template.usable:
             return None
-        heads, units, members = template.heads, template.units, template.members
-        hexed = data.hex(" ").upper()
+        texts = template.texts
         parts: list[str] = []
-        run_now = None
-        run_values: tuple = ()
-        walker = None
         for i in range(first, last + 1):
             leaf = leaves[i]
             a = leaf.off - offset
-            b = a + leaf.size
-            if leaf.kind == 1:  # fused integer
-                run = leaf.run
-                if run is not None and run.off >= offset and run.end <= end:
-                    if run is not run_now:
-                        run_now, run_values = run, run.struct.unpack_from(data, run.off - offset)
-                    v = run_values[leaf.index]
-                else:
-                    v = leaf.single.unpack_from(data, a)[0]
-                text = int.__repr__(v)
-                extra = _enum_part(leaf.enum, v)
-            else:
-                c = leaf.node
-                if isinstance(c, LScalar):
-                    plain, shown = _scalar_display(c, data[a:b])
-                    text = json_value(shown)
-                    extra = _enum_part(c.enum, plain)
-                elif isinstance(c, LBits):
-                    v = int.from_bytes(data[a:b], "big" if c.big_endian else "little")
-                    text = int.__repr__(v)
-                    extra = ""
-                else:  # a blob: the walker's own rules
-                    if walker is None:
-                        walker = _Walker(data, offset)
-                    node = walker.field(c, leaf.off, leaf.size, None)[0]
-                    parts.append(dumps(node.to_json()) if node is not None else "")
-                    continue
-            tail = _bits_children(members[i], v) if members[i] else ""
-            parts.append(
-                f'{heads[i]}{text}, "raw": "{hexed[3 * a : 3 * b - 1]}"{extra}{units[i]}{tail}}}'
-            )
-        return "[" + ", ".join(p for p in parts if p) + "]"
+            raw = data[a : a + leaf.size]
+            memo = texts[i]
+            text = memo.get(raw)
+            if text is None:
+                text = template.field_text(i, leaf, raw)
+                self._field_chars += len(text) + len(raw)
+                if self._field_chars > FIELD_MEMO_CHARS:
+                    for _, other in self._templates.values():
+                        other.forget()
+                    self._field_chars = len(text) + len(raw)
+                elif len(memo) >= FIELD_MEMO_SIZE:
+                    memo.clear()
+                memo[raw] = text
+            if text:
+                parts.append(text)
+        return "[" + ", ".join(parts) + "]"

@@ -61,11 +61,12 @@ class Dissector:
 
     def dissect(self, runs: Iterable[ByteRun]) -> Iterator[Record]:
         pairer = Pairer(self.response_timeout)
+        feed, interpret = pairer.feed, self.interpret
         for item in reassemble(runs, self.reassembly):
-            for rec in pairer.feed(item):
-                yield self.interpret(rec)
+            for rec in feed(item):
+                yield interpret(rec)
         for rec in pairer.close():
-            yield self.interpret(rec)
+            yield interpret(rec)
 
     def interpret(self, rec: Record) -> Record:
         """Fill in readings, security, sequence checks and table decodes; never raises."""

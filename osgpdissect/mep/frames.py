@@ -37,7 +37,6 @@ class Frame:
     end_time: float | None = None  # last byte
     source: str = ""
     segments: int = 1  # pieces separated by gaps (117-byte segmentation, l.626)
-    notes: list[str] = field(default_factory=list)
 
     @property
     def length(self) -> int:
@@ -114,9 +113,22 @@ class Response:
 def parse_request(raw: bytes) -> Request:
     """Read a request frame (length prefix included).  Unknown codes give ``mode="opaque"``
     (an RC4-encrypted request looks like this until it is decrypted)."""
-    if len(raw) < 3:
+    n = len(raw)
+    if n < 3:
         return Request("opaque", problems=["frame too short for a request"])
     code = raw[2]
+    if code == C.PARTIAL_READ and n == 22:  # the common frame, read without slicing twice
+        return Request(
+            "rc4",
+            code,
+            (raw[3] << 8) | raw[4],
+            (raw[5] << 16) | (raw[6] << 8) | raw[7],
+            (raw[8] << 8) | raw[9],
+            b"",
+            int.from_bytes(raw[10:14], "big"),
+            raw[14:],
+            raw[2:14],
+        )
     if code in C.TLS_REQUEST_CODES:
         return Request("tls", code=code, body=raw[2:], payload=raw[3:])
     if len(raw) < 2 + 1 + C.SEQ_LEN + C.DIGEST_LEN:
@@ -194,6 +206,17 @@ def parse_response(raw: bytes, request: Request | None) -> Response:
         return Response(
             "opaque", code=raw[2], body=raw[2:], problems=["too short for an RC4 response"]
         )
+    n = len(raw)
+    if (
+        raw[2] == C.OK
+        and request is not None
+        and request.mode == "rc4"
+        and request.code in C.READ_CODES
+        and n >= 13
+        and ((raw[3] << 8) | raw[4]) == n - 13
+        and (request.code == C.FULL_READ or request.count == n - 13)
+    ):  # the common frame: a read answered in full
+        return Response("rc4", 0, n - 13, raw[5:-8], None, raw[-8:], raw[2:-8])
     resp = parse_rc4_response_body(raw[2 : -C.DIGEST_LEN], request)
     resp.digest = raw[-C.DIGEST_LEN :]
     return resp

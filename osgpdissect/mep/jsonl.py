@@ -140,15 +140,27 @@ def _security(sec: dict[str, Any] | None) -> str:
     return hit
 
 
+_DECODED_HEADS: dict[tuple[Any, ...], str] = {}
+
+
 def _decoded(rec: Record) -> str:
     t = rec.table
     if t is None:
         return "null"
+    key = (t.table, t.name, t.offset, len(t.data))
+    head = _DECODED_HEADS.get(key)
+    if head is None:
+        if len(_DECODED_HEADS) >= 4096:
+            _DECODED_HEADS.clear()
+        head = _DECODED_HEADS[key] = (
+            f'{{"table": {json_str(t.table)}, "name": {json_str(t.name)}, '
+            f'"offset": {json_value(t.offset)}, "size": {key[3]}, "fields": '
+        )
+    defaults, warnings = t.defaults_used, t.warnings
     return (
-        f'{{"table": {json_str(t.table)}, "name": {json_str(t.name)}, '
-        f'"offset": {json_value(t.offset)}, "size": {len(t.data)}, "fields": {t.fields_json}, '
-        f'"defaults_used": {str_list(t.defaults_used) if t.defaults_used else "[]"}, '
-        f'"warnings": {str_list(t.warnings) if t.warnings else "[]"}}}'
+        f"{head}{t.fields_json}, "
+        f'"defaults_used": {str_list(defaults) if defaults else "[]"}, '
+        f'"warnings": {str_list(warnings) if warnings else "[]"}}}'
     )
 
 
@@ -186,6 +198,9 @@ _PAIRED = frozenset(("exchange", "unanswered", "orphan"))
 
 def record_json_line(rec: Record) -> str:
     """``json.dumps(rec.to_json(), default=json_default)``, fast (no newline)."""
+    line = _plain_exchange_line(rec)
+    if line is not None:
+        return line
     req_frame, resp_frame = rec.request_frame, rec.response_frame
     procedure, transaction, warnings = rec.procedure, rec.transaction, rec.warnings
     return (
@@ -200,4 +215,58 @@ def record_json_line(rec: Record) -> str:
         f', "malformed": {_malformed(rec.malformed) if rec.malformed else "null"}'
         f"{_alert(rec.alert) if rec.alert is not None else ''}"
         f', "warnings": {str_list(warnings) if warnings else "[]"}}}'
+    )
+
+
+def _plain_exchange_line(rec: Record) -> str | None:
+    """The commonest record, an answered plaintext exchange with nothing unusual, in one
+    template (None: not that record; :func:`record_json_line` takes the general path)."""
+    qf, sf, req, resp = rec.request_frame, rec.response_frame, rec.request, rec.response
+    if (
+        rec.kind != "exchange"
+        or qf is None
+        or sf is None
+        or req is None
+        or resp is None
+        or req.problems
+        or resp.problems
+        or req.payload
+        or resp.payload
+        or rec.retries
+        or rec.extra_responses
+        or rec.procedure is not None
+        or rec.transaction is not None
+        or rec.malformed is not None
+        or rec.alert is not None
+    ):
+        return None
+    qt, qe, st, se = qf.time, qf.end_time, sf.time, sf.end_time
+    if not (type(qt) is float and type(qe) is float and type(st) is float and type(se) is float):
+        return None
+    if qt - qt or qe - qe or st - st or se - se:  # not finite
+        return None
+    qraw, sraw = qf.raw, sf.raw
+    warnings = rec.warnings
+    seq, count, rcount = req.seq, req.count, resp.count
+    time = float.__repr__(qt)
+    return (
+        f'{{"record": "exchange", "index": {int.__repr__(rec.index)}, "time": {time}, '
+        f'"request": {_HEADS[qf.direction]}{time}, "end_time": {float.__repr__(qe)}, '
+        f'"source": {json_str(qf.source) if qf.source else _EMPTY}, "hex": "{qraw.hex()}", '
+        f'"length": {len(qraw) - 2}, "segments": {json_value(qf.segments)}'
+        f"{_request_middle(req.mode, req.code, req.table, rec.table_name)}"
+        f'{json_value(req.offset)}, "count": {int.__repr__(count) if count is not None else "null"}, '
+        f'"data": {_hex_or_null(req.data)}, "seq": {int.__repr__(seq) if seq is not None else "null"}, '
+        f'"digest": {_hex_or_null(req.digest)}, "problems": []}}, '
+        f'"response": {_HEADS[sf.direction]}{float.__repr__(st)}, "end_time": {float.__repr__(se)}, '
+        f'"source": {json_str(sf.source) if sf.source else _EMPTY}, "hex": "{sraw.hex()}", '
+        f'"length": {len(sraw) - 2}, "segments": {json_value(sf.segments)}'
+        f"{_response_middle(resp.mode, resp.code)}"
+        f'{int.__repr__(rcount) if rcount is not None else "null"}, "data": {_hex_or_null(resp.data)}, '
+        f'"next_seq": {json_value(resp.next_seq)}, "digest": {_hex_or_null(resp.digest)}, '
+        f'"problems": []}}, '
+        f'"pairing": {{"rule": "order", "latency": {float.__repr__(st - qe)}, "retries": [], '
+        f'"extra_responses": []}}, "security": {_security(rec.security)}, '
+        f'"decoded": {_decoded(rec)}, "procedure": null, "transaction": null, "malformed": null, '
+        f'"warnings": {str_list(warnings) if warnings else "[]"}}}'
     )

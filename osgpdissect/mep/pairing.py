@@ -51,42 +51,45 @@ class Pairer:
         self._outstanding: Record | None = None
         self._last: Record | None = None
 
-    def feed(self, item: Item) -> Iterator[Record]:
-        if isinstance(item, Frame):
+    def feed(self, item: Item) -> tuple[Record, ...]:
+        """The records ``item`` completes (usually none for a request, one for a response)."""
+        if type(item) is Frame:  # (the class itself: the hot path skips isinstance)
             role, warning = frame_role(item)
             if role == "request":
-                yield from self._request(item, warning)
-            else:
-                yield from self._response(item, warning)
-        elif isinstance(item, Alert):
+                return self._request(item, warning)
+            return self._response(item, warning)
+        if isinstance(item, Alert):
             rec = Record("alert", alert=item)
             if item.direction is Direction.C2S:
                 rec.warnings.append("00 00 on the client line (alerts come from the meter)")
-            yield rec
-        elif isinstance(item, Malformed):
+            return (rec,)
+        if isinstance(item, Malformed):
             rec = Record("malformed", malformed=item)
             if self._outstanding is not None and item.direction is Direction.S2C:
                 rec.warnings.append("damaged bytes while a request waits for its response")
-            yield rec
+            return (rec,)
+        return ()
 
-    def close(self) -> Iterator[Record]:
-        if self._outstanding is not None:
-            rec, self._outstanding = self._outstanding, None
-            rec.kind = "unanswered"
-            rec.warnings.append("no response before the end of the capture")
-            yield rec
+    def close(self) -> tuple[Record, ...]:
+        if self._outstanding is None:
+            return ()
+        rec, self._outstanding = self._outstanding, None
+        rec.kind = "unanswered"
+        rec.warnings.append("no response before the end of the capture")
+        return (rec,)
 
-    def _request(self, frame: Frame, warning: str | None) -> Iterator[Record]:
+    def _request(self, frame: Frame, warning: str | None) -> tuple[Record, ...]:
         pending = self._outstanding
+        done: tuple[Record, ...] = ()
         if pending is not None and pending.request_frame is not None:
             kind = _retry_kind(pending.request_frame, frame)
             if kind is not None:
                 pending.retries.append(Retry(frame.time, kind))
-                return
+                return ()
             pending.kind = "unanswered"
             pending.warnings.append("no response before the next request")
             self._outstanding = None
-            yield pending
+            done = (pending,)
         rec = Record("exchange", request_frame=frame)
         if warning:
             rec.warnings.append(warning)
@@ -98,8 +101,9 @@ class Pairer:
         ):
             rec.warnings.append("identical resend of an answered request")
         self._outstanding = rec
+        return done
 
-    def _response(self, frame: Frame, warning: str | None) -> Iterator[Record]:
+    def _response(self, frame: Frame, warning: str | None) -> tuple[Record, ...]:
         rec = self._outstanding
         if rec is None:
             last = self._last
@@ -107,14 +111,12 @@ class Pairer:
                 last.extra_responses.append(frame)
                 rec = Record("orphan", response_frame=frame)
                 rec.warnings.append("second response to a retried request (answers the first try)")
-                yield rec
-                return
+                return (rec,)
             rec = Record("orphan", response_frame=frame)
             rec.warnings.append("response without an outstanding request")
             if warning:
                 rec.warnings.append(warning)
-            yield rec
-            return
+            return (rec,)
         rec.response_frame = frame
         if warning:
             rec.warnings.append(warning)
@@ -125,7 +127,7 @@ class Pairer:
             )
         self._outstanding = None
         self._last = rec
-        yield rec
+        return (rec,)
 
 
 def _retry_kind(first: Frame, again: Frame) -> str | None:

@@ -85,7 +85,12 @@ class StreamReassembler:
                 times = ()
             elif times[-1] - times[0] > self.options.max_gap:
                 return None  # a pause inside the run: feed() splits it
-        if not self._accept(data[2:]):
+        body = data[2:]
+        if looks_like_frame(body):
+            if not self._in_sync and self.options.confirm is not None:
+                if not self.options.confirm(body):
+                    return None
+        elif not self._accept(body):
             return None
         if times:
             start, end = times[0], times[-1]
@@ -403,16 +408,18 @@ def reassemble(runs: Iterable[ByteRun], options: ReassemblyOptions | None = None
     streams = {d: StreamReassembler(d, options) for d in Direction}
     half_duplex = (options or ReassemblyOptions()).half_duplex
     last: Direction | None = None
+    stream = ending = None
     for run in runs:
         direction = run.direction
-        if half_duplex and last is not None and direction is not last:
-            ending = streams[last]
-            if ending._buf:
-                yield from ending.close()
-            else:
-                ending.reset()
-        last = direction
-        stream = streams[direction]
+        if direction is not last:
+            if half_duplex and last is not None:
+                ending = streams[last]
+                if ending._buf:
+                    yield from ending.close()
+                else:
+                    ending.reset()
+            last = direction
+            stream = streams[direction]
         frame = stream.take_whole(run)
         if frame is not None:
             yield frame
