@@ -7,7 +7,7 @@ from pathlib import Path
 
 from osgpdissect.bytestream import ByteRun, Direction
 
-VECTORS = Path("/work/shared/vectors/guide-frames.json")
+VECTORS = Path(__file__).resolve().parents[1] / "data" / "guide-frames.json"  # copy of shared/vectors
 GUIDE_KEY = bytes([1] * 16)  # the key behind the guide's examples (shared notes)
 
 

@@ -1,4 +1,4 @@
-"""Guide frames from /work/shared/vectors/guide-frames.json (copied subset lives in-line)."""
+"""Guide frames from the guide's vector file (tests/data/guide-frames.json; a copied subset lives in-line)."""
 
 from __future__ import annotations
 
