@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from osgpdissect.bytestream import ByteRun
+from osgpdissect.jsontext import dumps
 
 __all__ = ["JsonOutput", "PcapTee", "TextOutput", "use_colour"]
 
@@ -42,12 +43,6 @@ def use_colour(stream: IO[str], choice: str = "auto") -> bool:
         return False
 
 
-def _json_default(value: Any) -> Any:
-    if isinstance(value, bytes | bytearray):
-        return bytes(value).hex()
-    return str(value)
-
-
 class JsonOutput:
     """One JSON object per line."""
 
@@ -55,7 +50,8 @@ class JsonOutput:
         self.out = out
 
     def write(self, item: Any) -> None:
-        self.out.write(json.dumps(item.to_json(), default=_json_default) + "\n")
+        line_of = getattr(item, "to_json_line", None)
+        self.out.write((line_of() if line_of is not None else dumps(item.to_json())) + "\n")
 
     def write_stats(self, stats: Any) -> None:
         self.out.write(json.dumps(stats.to_json()) + "\n")

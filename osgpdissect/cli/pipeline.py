@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from osgpdissect.bytestream import ByteRun, Direction
+from osgpdissect.jsontext import dumps, json_str
 
 __all__ = ["Decoded", "LineErrorHit", "LineErrorTracker", "decode_records", "detect_protocol"]
 
@@ -67,6 +68,15 @@ class Decoded:
         out.setdefault("protocol", self.protocol)
         out["line_errors"] = [e.to_json() for e in self.line_errors]
         return out
+
+    def to_json_line(self) -> str:
+        """``json.dumps(self.to_json())`` (bytes as hex); MEP records skip building the dict."""
+        line_of = getattr(self.record, "to_json_line", None)
+        if line_of is None:
+            return dumps(self.to_json())
+        line = line_of()
+        errors = dumps([e.to_json() for e in self.line_errors]) if self.line_errors else "[]"
+        return f'{line[:-1]}, "protocol": {json_str(self.protocol)}, "line_errors": {errors}}}'
 
 
 class LineErrorTracker:
