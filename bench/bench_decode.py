@@ -69,19 +69,20 @@ def _ok(seq: int, data: bytes | None = None) -> bytes:
 
 
 def session(frames: int) -> Iterator[ByteRun]:
-    """``frames`` frames (requests and responses alternating), generated lazily."""
-    t, seq = 0.0, 0x5B4E4200
+    """``frames`` frames (requests and responses alternating), generated lazily.  Times are
+    capture-relative seconds at microsecond resolution, as capture files give them."""
+    seq = 0x5B4E4200
     for i in range(frames // 2):
+        t = round(i * 0.2, 6)
         k = i % 4
         if k < 3:
             table, offset, data = READS[k]
             data = data if data is not None else _clock(i)
             yield ByteRun(Direction.C2S, _read(table, offset, len(data), seq), t)
-            yield ByteRun(Direction.S2C, _ok(seq, data), t + 0.05)
+            yield ByteRun(Direction.S2C, _ok(seq, data), round(t + 0.05, 6))
         else:
             yield ByteRun(Direction.C2S, _write(ET50, 30, b"\x01", seq), t)
-            yield ByteRun(Direction.S2C, _ok(seq), t + 0.05)
-        t += 0.2
+            yield ByteRun(Direction.S2C, _ok(seq), round(t + 0.05, 6))
         seq += 1
 
 
@@ -99,14 +100,14 @@ def handwritten(frames: int) -> int:
             data = raw[10 : 10 + count] if code == 0x4F else b""
             seq = struct.unpack_from(">I", raw, len(raw) - 12)[0]
             rec = {"code": code, "table": table, "offset": offset, "count": count, "seq": seq,
-                   "digest": raw[-8:].hex()}
+                   "digest": raw[-8:].hex(), "time": run.time}
             if code == 0x4F and table == ET50:
                 flags = data[0]
                 rec["fields"] = {"mep_device_registered": bool(flags & 1), "et59_response": bool(flags & 2),
                                  "mbus_alerts": bool(flags & 4), "delta_data_alerts": bool(flags & 8)}
             last = (code, table, offset)
         else:
-            rec = {"code": raw[2], "digest": raw[-8:].hex()}
+            rec = {"code": raw[2], "digest": raw[-8:].hex(), "time": run.time}
             if length > 9 and last is not None:
                 (count,) = struct.unpack_from(">H", raw, 3)
                 data = raw[5 : 5 + count]

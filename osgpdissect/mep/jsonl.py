@@ -32,6 +32,7 @@ def _num(v: Any) -> str:
 
 
 _EMPTY = '""'
+_Q = '"'
 _HEADS = {d: f'{{"direction": "{d.value}", "time": ' for d in Direction}
 
 
@@ -245,26 +246,32 @@ def _plain_exchange_line(rec: Record) -> str | None:
         return None
     if qt - qt or qe - qe or st - st or se - se:  # not finite
         return None
+    if type(qf.segments) is not int or type(sf.segments) is not int:
+        return None
     qraw, sraw = qf.raw, sf.raw
     warnings = rec.warnings
-    seq, count, rcount = req.seq, req.count, resp.count
+    seq, count, rcount, offset, next_seq = req.seq, req.count, resp.count, req.offset, resp.next_seq
+    qdata, qdigest, sdata, sdigest = req.data, req.digest, resp.data, resp.digest
     time = float.__repr__(qt)
     return (
         f'{{"record": "exchange", "index": {int.__repr__(rec.index)}, "time": {time}, '
         f'"request": {_HEADS[qf.direction]}{time}, "end_time": {float.__repr__(qe)}, '
         f'"source": {json_str(qf.source) if qf.source else _EMPTY}, "hex": "{qraw.hex()}", '
-        f'"length": {len(qraw) - 2}, "segments": {json_value(qf.segments)}'
+        f'"length": {len(qraw) - 2}, "segments": {int.__repr__(qf.segments)}'
         f"{_request_middle(req.mode, req.code, req.table, rec.table_name)}"
-        f'{json_value(req.offset)}, "count": {int.__repr__(count) if count is not None else "null"}, '
-        f'"data": {_hex_or_null(req.data)}, "seq": {int.__repr__(seq) if seq is not None else "null"}, '
-        f'"digest": {_hex_or_null(req.digest)}, "problems": []}}, '
+        f'{int.__repr__(offset) if offset is not None else "null"}, '
+        f'"count": {int.__repr__(count) if count is not None else "null"}, '
+        f'"data": {_Q + qdata.hex() + _Q if qdata else "null"}, '
+        f'"seq": {int.__repr__(seq) if seq is not None else "null"}, '
+        f'"digest": {_Q + qdigest.hex() + _Q if qdigest else "null"}, "problems": []}}, '
         f'"response": {_HEADS[sf.direction]}{float.__repr__(st)}, "end_time": {float.__repr__(se)}, '
         f'"source": {json_str(sf.source) if sf.source else _EMPTY}, "hex": "{sraw.hex()}", '
-        f'"length": {len(sraw) - 2}, "segments": {json_value(sf.segments)}'
+        f'"length": {len(sraw) - 2}, "segments": {int.__repr__(sf.segments)}'
         f"{_response_middle(resp.mode, resp.code)}"
-        f'{int.__repr__(rcount) if rcount is not None else "null"}, "data": {_hex_or_null(resp.data)}, '
-        f'"next_seq": {json_value(resp.next_seq)}, "digest": {_hex_or_null(resp.digest)}, '
-        f'"problems": []}}, '
+        f'{int.__repr__(rcount) if rcount is not None else "null"}, '
+        f'"data": {_Q + sdata.hex() + _Q if sdata else "null"}, '
+        f'"next_seq": {int.__repr__(next_seq) if next_seq is not None else "null"}, '
+        f'"digest": {_Q + sdigest.hex() + _Q if sdigest else "null"}, "problems": []}}, '
         f'"pairing": {{"rule": "order", "latency": {float.__repr__(st - qe)}, "retries": [], '
         f'"extra_responses": []}}, "security": {_security(rec.security)}, '
         f'"decoded": {_decoded(rec)}, "procedure": null, "transaction": null, "malformed": null, '

@@ -25,6 +25,7 @@ from osgpdissect.mep.records import Record, Retry
 __all__ = ["Pairer", "frame_role", "pair"]
 
 _REQUEST_START = frozenset(C.REQUEST_CODES) | frozenset(C.TLS_REQUEST_CODES)
+_PLAIN_RESPONSE = frozenset(C.RESPONSE_CODES) - frozenset(C.REQUEST_CODES)
 
 
 def frame_role(frame: Frame) -> tuple[str, str | None]:
@@ -54,6 +55,12 @@ class Pairer:
     def feed(self, item: Item) -> tuple[Record, ...]:
         """The records ``item`` completes (usually none for a request, one for a response)."""
         if type(item) is Frame:  # (the class itself: the hot path skips isinstance)
+            raw = item.raw
+            code = raw[2] if len(raw) > 2 else None
+            if item.direction is Direction.C2S and code in _REQUEST_START:
+                return self._request(item, None)  # the usual cases, without frame_role()
+            if item.direction is Direction.S2C and code in _PLAIN_RESPONSE:
+                return self._response(item, None)
             role, warning = frame_role(item)
             if role == "request":
                 return self._request(item, warning)
