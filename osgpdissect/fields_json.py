@@ -3,11 +3,14 @@
 :class:`FieldsJsonDecoder` gives the same text as ``json.dumps([n.to_json() for n in
 decode_table(...).nodes])``, faster in two ways:
 
-* **fused**: a flat, fixed-size layout read in whole fields (a clock, a dimension table) is one
-  ``struct`` unpack poured into a per-layout template; no ``Node`` objects are made;
+* **fused**: a flat, fixed-size layout read in whole fields (a clock, a dimension table) is
+  written field by field from a per-layout template; no ``Node`` objects are made, and a
+  field's text is remembered by its own bytes (a clock's qualifier byte, an unchanged counter);
 * **memoised**: the text of recent ``(layout, offset, bytes)`` is reused.  A layout is the
   device's *bound* layout, so a memo entry dies when the device learns something that changes
   it (a new ET11 re-lays ET13 out); polling captures repeat most reads byte for byte.
+
+Both memos are bounded by the characters they hold.
 
 Everything else goes through :func:`osgpdissect.decode.decode_table` unchanged.
 """
