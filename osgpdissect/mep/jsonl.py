@@ -246,8 +246,9 @@ def _plain_exchange_line(rec: Record) -> str | None:
         return None
     if qt - qt or qe - qe or st - st or se - se:  # not finite
         return None
-    if type(qf.segments) is not int or type(sf.segments) is not int:
-        return None
+    latency = st - qe
+    if latency - latency or type(qf.segments) is not int or type(sf.segments) is not int:
+        return None  # (finite times can still differ by more than a float holds)
     qraw, sraw = qf.raw, sf.raw
     warnings = rec.warnings
     seq, count, rcount, offset, next_seq = req.seq, req.count, resp.count, req.offset, resp.next_seq
@@ -272,7 +273,7 @@ def _plain_exchange_line(rec: Record) -> str | None:
         f'"data": {_Q + sdata.hex() + _Q if sdata else "null"}, '
         f'"next_seq": {int.__repr__(next_seq) if next_seq is not None else "null"}, '
         f'"digest": {_Q + sdigest.hex() + _Q if sdigest else "null"}, "problems": []}}, '
-        f'"pairing": {{"rule": "order", "latency": {float.__repr__(st - qe)}, "retries": [], '
+        f'"pairing": {{"rule": "order", "latency": {float.__repr__(latency)}, "retries": [], '
         f'"extra_responses": []}}, "security": {_security(rec.security)}, '
         f'"decoded": {_decoded(rec)}, "procedure": null, "transaction": null, "malformed": null, '
         f'"warnings": {str_list(warnings) if warnings else "[]"}}}'

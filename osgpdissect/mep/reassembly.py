@@ -83,8 +83,14 @@ class StreamReassembler:
         if times:
             if len(times) != n:
                 times = ()
-            elif times[-1] - times[0] > self.options.max_gap or list(times) != sorted(times):
-                return None  # maybe a pause inside the run (feed() splits it), or times out of order
+            else:
+                total = sum(times)
+                if (
+                    total - total != 0  # a NaN or infinite time
+                    or times[-1] - times[0] > self.options.max_gap
+                    or list(times) != sorted(times)
+                ):
+                    return None  # maybe a pause inside the run (feed() splits it)
         body = data[2:]
         if looks_like_frame(body):
             if not self._in_sync and self.options.confirm is not None:

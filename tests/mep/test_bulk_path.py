@@ -517,8 +517,8 @@ def test_json_line_equals_dumped_dict_for_every_record_kind():
 @pytest.mark.parametrize("times", [(-1e308, 1e308), (1e308, -1e308), (-1.7e308, 0.5)])
 def test_json_line_equals_dumped_dict_when_the_latency_overflows(times):
     """Two finite times whose difference is not: ``json.dumps`` writes the latency as
-    ``Infinity``/``-Infinity``; the plain-exchange template checks each time is finite, then
-    writes ``float.__repr__(response time - request end)``, which gives ``inf``."""
+    ``Infinity``/``-Infinity``.  Regression: the plain-exchange template checked each time and
+    wrote ``float.__repr__`` of the difference, which gave ``inf`` (not JSON)."""
     runs = [
         ByteRun(Direction.C2S, rc4_request(0x3F, 0x080B, 1, 0, 2), times[0]),
         ByteRun(Direction.S2C, rc4_response(0, b"\x01\x02"), times[1]),
@@ -678,9 +678,9 @@ def test_reassemble_equals_feeding_every_run_with_out_of_order_byte_times(runs, 
 
 
 def test_reassemble_equals_feeding_every_run_with_a_nan_byte_time():
-    """A NaN first byte time: the span check (``times[-1] - times[0] > max_gap``) and the
-    order check (``sorted``) both pass on NaN, but ``feed`` still cuts at the 0.5 s step before
-    the last byte.  (Compared by repr: NaN != NaN.)"""
+    """A NaN first byte time.  Regression: the whole-frame path's span and order checks both
+    passed on NaN while ``feed`` cuts at the 0.5 s step before the last byte.  (Compared by
+    repr: NaN != NaN.)"""
     times = (float("nan"),) + (0.0,) * (len(_WIRE) - 2) + (0.5,)
     runs = [ByteRun(Direction.C2S, _WIRE, 0.0, times)]
     slow = [repr(x) for x in slow_reassemble(runs)]
