@@ -47,22 +47,35 @@ def _frame_head(frame: Frame) -> str:
 
 
 # The parts of a request or response that repeat from frame to frame, by what they depend on.
-_REQUEST_MIDDLES: dict[tuple[Any, ...], str] = {}
-_RESPONSE_MIDDLES: dict[tuple[Any, ...], str] = {}
+class _Texts(dict[tuple[Any, ...], str]):
+    """JSON pieces by what they depend on; dropped whole when full, so memory stays flat."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def put(self, key: tuple[Any, ...], text: str) -> str:
+        if len(self) >= self.limit:
+            self.clear()
+        self[key] = text
+        return text
+
+
+_REQUEST_MIDDLES = _Texts(4096)
+_RESPONSE_MIDDLES = _Texts(256)
 
 
 def _request_middle(mode: str, code: int | None, table: int | None, table_name: str) -> str:
     key = (mode, code, table, table_name)
     hit = _REQUEST_MIDDLES.get(key)
     if hit is None:
-        if len(_REQUEST_MIDDLES) >= 4096:
-            _REQUEST_MIDDLES.clear()
-        hit = _REQUEST_MIDDLES[key] = (
+        hit = _REQUEST_MIDDLES.put(
+            key,
             f', "mode": {json_str(mode)}, "code": {json_value(code)}, '
             f'"code_name": {json_str(C.request_code_name(code)) if code is not None else "null"}, '
             f'"table": {json_str(C.table_id(table)) if table is not None else "null"}, '
             f'"table_number": {json_value(table)}, "table_name": {json_str(table_name)}, '
-            '"offset": '
+            '"offset": ',
         )
     return hit
 
@@ -72,9 +85,10 @@ def _response_middle(mode: str, code: int | None) -> str:
     hit = _RESPONSE_MIDDLES.get(key)
     if hit is None:
         name = C.response_code_name(code, mode == "tls") if code is not None else None
-        hit = _RESPONSE_MIDDLES[key] = (
+        hit = _RESPONSE_MIDDLES.put(
+            key,
             f', "mode": {json_str(mode)}, "code": {json_value(code)}, '
-            f'"code_name": {json_str(name) if name is not None else "null"}, "count": '
+            f'"code_name": {json_str(name) if name is not None else "null"}, "count": ',
         )
     return hit
 
@@ -112,7 +126,7 @@ def _response(frame: Frame, resp: Response | None) -> str:
 
 
 _RC4_SECURITY_KEYS = ("request_digest", "response_digest", "access_level", "encrypted", "notes")
-_SECURITY_TEXTS: dict[tuple[Any, ...], str] = {}
+_SECURITY_TEXTS = _Texts(256)
 
 
 def _security(sec: dict[str, Any] | None) -> str:
@@ -131,17 +145,16 @@ def _security(sec: dict[str, Any] | None) -> str:
     key = (sec["request_digest"], sec["response_digest"], sec["access_level"], sec["encrypted"])
     hit = _SECURITY_TEXTS.get(key)
     if hit is None:
-        if len(_SECURITY_TEXTS) >= 256:
-            _SECURITY_TEXTS.clear()
-        hit = _SECURITY_TEXTS[key] = (
+        hit = _SECURITY_TEXTS.put(
+            key,
             f'{{"request_digest": {json_value(key[0])}, "response_digest": {json_value(key[1])}, '
             f'"access_level": {json_value(key[2])}, "encrypted": {json_value(key[3])}, '
-            '"notes": []}'
+            '"notes": []}',
         )
     return hit
 
 
-_DECODED_HEADS: dict[tuple[Any, ...], str] = {}
+_DECODED_HEADS = _Texts(4096)
 
 
 def _decoded(rec: Record) -> str:
@@ -151,11 +164,10 @@ def _decoded(rec: Record) -> str:
     key = (t.table, t.name, t.offset, len(t.data))
     head = _DECODED_HEADS.get(key)
     if head is None:
-        if len(_DECODED_HEADS) >= 4096:
-            _DECODED_HEADS.clear()
-        head = _DECODED_HEADS[key] = (
+        head = _DECODED_HEADS.put(
+            key,
             f'{{"table": {json_str(t.table)}, "name": {json_str(t.name)}, '
-            f'"offset": {json_value(t.offset)}, "size": {key[3]}, "fields": '
+            f'"offset": {json_value(t.offset)}, "size": {key[3]}, "fields": ',
         )
     defaults, warnings = t.defaults_used, t.warnings
     return (

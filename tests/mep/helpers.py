@@ -70,3 +70,12 @@ def rc4_response(code: int = 0, data: bytes | None = None, digest: bytes = DIGES
         body += len(data).to_bytes(2, "big") + data
     body += digest
     return len(body).to_bytes(2, "big") + body
+
+
+def chunk_runs(chunks: list[tuple[bool, bytes]], spacing: float = 0.2) -> list[ByteRun]:
+    """Byte runs from ``(client_to_server, bytes)`` pairs, ``spacing`` seconds apart."""
+    return [
+        ByteRun(Direction.C2S if c2s else Direction.S2C, wire, i * spacing)
+        for i, (c2s, wire) in enumerate(chunks)
+        if wire
+    ]

@@ -17,7 +17,15 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 
 import pytest
-from helpers import DIGEST, GUIDE_KEY, rc4_frames, rc4_request, rc4_response, runs_of
+from helpers import (
+    DIGEST,
+    GUIDE_KEY,
+    chunk_runs,
+    rc4_frames,
+    rc4_request,
+    rc4_response,
+    runs_of,
+)
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from test_fuzz import WIRES
@@ -538,11 +546,7 @@ def test_json_line_equals_dumped_dict_for_the_guide_frames(keys):
 @settings(deadline=None, max_examples=60, suppress_health_check=SLOW)
 @given(st.lists(st.tuples(st.booleans(), WIRES), min_size=1, max_size=8), st.booleans())
 def test_json_line_equals_dumped_dict_for_fuzz_inputs(chunks, keyed):
-    runs = [
-        ByteRun(Direction.C2S if c2s else Direction.S2C, wire, i * 0.2)
-        for i, (c2s, wire) in enumerate(chunks)
-        if wire
-    ]
+    runs = chunk_runs(chunks)
     security = Security(KeyRing(mak=GUIDE_KEY)) if keyed else None
     _assert_lines_equal_dumps(dissect(runs, security=security))
 

@@ -6,11 +6,10 @@ import json
 import subprocess
 import sys
 
-from helpers import GUIDE_KEY, frame_hex, rc4_frames
+from helpers import GUIDE_KEY, chunk_runs, frame_hex, rc4_frames
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from osgpdissect.bytestream import ByteRun, Direction
 from osgpdissect.layers import dissect_exchange, dissect_frame
 from osgpdissect.mep import Frame, Malformed, dissect, reassemble
 from osgpdissect.mep.frames import looks_like_frame, parse_request, parse_response
@@ -64,11 +63,7 @@ def test_layers_never_raise(a, b):
 @settings(max_examples=120, deadline=None)
 @given(st.lists(st.tuples(st.booleans(), WIRES), min_size=1, max_size=8), st.booleans())
 def test_pipeline_ends_decoded_or_malformed(chunks, keyed):
-    runs = [
-        ByteRun(Direction.C2S if c2s else Direction.S2C, wire, i * 0.2)
-        for i, (c2s, wire) in enumerate(chunks)
-        if wire
-    ]
+    runs = chunk_runs(chunks)
     total = sum(len(r.data) for r in runs)
     items = list(reassemble(runs))
     assert sum(len(i.raw) for i in items) == total  # every byte is a frame, an alert or malformed
