@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from osgpdissect.jsontext import dumps
 from osgpdissect.mep import codes as M
 from osgpdissect.mep.records import Record
 from osgpdissect.optical import codes as C
@@ -82,6 +83,11 @@ class OpticalRecord(Record):
             if self.token is not None else None
         )
         return out
+
+    def to_json_line(self) -> str:
+        """``json.dumps(self.to_json())``: the MEP record's template knows no optical fields
+        (and would show a logon password's bytes)."""
+        return dumps(self.to_json())
 
     def _request_json(self) -> dict[str, Any]:
         msg, req = self.request_frame, self.request

@@ -143,3 +143,15 @@ def test_broken_pipe_is_quiet(mode):
     proc.stdout.close()
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 0 and b"Traceback" not in err
+
+
+def test_optical_json_output_masks_the_password_and_names_services(capsys):
+    """Regression: ``decode -O json`` wrote optical records through the MEP template (services
+    unnamed, no ``fields``/``link``, the logon password's bytes in the request hex)."""
+    rc, out, _ = run_cli(capsys, str(OPTICAL / "session.hex"), "-O", "json", "-p", "optical")
+    assert rc == 0
+    assert b"s3cret-pw".hex() not in out
+    recs = json_lines(out)
+    assert all("link" in r for r in recs)
+    services = [r["request"]["service"] for r in recs if r["record"] == "exchange"]
+    assert "security" in services and "logon" in services

@@ -109,3 +109,13 @@ def test_password_masked_in_damaged_packets():
     text = json.dumps([r.to_json() for r in decode_optical_runs(runs, device())])
     assert "malformed" in text
     assert PASSWORD.encode().hex() not in text
+
+
+def test_json_line_is_the_optical_record_not_the_mep_template():
+    """Regression: ``to_json_line`` (the ``decode -O json`` path) went through the MEP record
+    template, which drops the optical fields and printed the logon packet's password bytes."""
+    for show in (False, True):
+        for rec in decode_optical_runs(session_runs(), device(), show_password=show):
+            assert json.loads(rec.to_json_line()) == json.loads(json.dumps(rec.to_json()))
+    lines = [r.to_json_line() for r in decode_optical_runs(session_runs(), device())]
+    assert not [line for line in lines if PASSWORD.encode().hex() in line]
