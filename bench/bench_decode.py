@@ -7,7 +7,9 @@ The session repeats what a MEP client does: read ET11 (10 bytes), the clock BT52
 ticking: a new value on every read), BT21 (10 bytes), and register in ET50 (write, OK).  Every
 frame carries its own sequence number and digest, as on a real line.  Prints both times, frames/s, the ratio and
 the peak RSS; both runs include making the frames (a generator), so the ratio net of that
-shared cost is printed too.  ``--profile`` adds a cProfile top list of the dissector run.
+shared cost is printed too, and whether the bulk-path modules ran compiled (mypyc, what ``make``
+installs) or as Python (``OSGPDISSECT_PURE_PYTHON=1``).  ``--profile`` adds a cProfile top list
+of the dissector run (of the Python-level calls: profile with OSGPDISSECT_PURE_PYTHON=1).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from osgpdissect import acceleration  # noqa: E402
 from osgpdissect.bytestream import ByteRun, Direction  # noqa: E402
 from osgpdissect.mep import Dissector, TableContext  # noqa: E402
 
@@ -164,6 +167,7 @@ def main() -> int:
     ours, ours_cpu = _timed(lambda k: dissector(k, not args.no_tables), n)
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(f"frames:               {n}")
+    print(f"bulk-path modules:    {acceleration.status()[1]}")
     print(f"hand-written struct:  {hand:8.2f} s wall {hand_cpu:8.2f} s CPU  {n / hand_cpu:10.0f} frames/s")
     print(f"osgpdissect pipeline: {ours:8.2f} s wall {ours_cpu:8.2f} s CPU  {n / ours_cpu:10.0f} frames/s")
     print(f"ratio (CPU):          {ours_cpu / hand_cpu:8.2f}x  (target <= 2x; wall {ours / hand:.2f}x)")

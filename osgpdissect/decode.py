@@ -504,14 +504,14 @@ class _Leaf:
     __slots__ = ("node", "name", "orig_name", "unit", "off", "size", "end", "enum", "run", "index", "kind",
                  "single")
 
-    def __init__(self, node: LNode, off: int):
+    def __init__(self, node: LNode, off: int, size: int):
         self.node = node
         self.name = node.id
         self.orig_name = node.meta.orig_name
         self.unit = node.meta.unit
         self.off = off
-        self.size = node.size
-        self.end = off + node.size
+        self.size = size  # a plan holds fixed-size fields only
+        self.end = off + size
         self.enum = getattr(node, "enum", None) if isinstance(node, LScalar) else None
         self.kind = 0  # 0: generic field(); 1: fused integer (value from its run)
         self.run: _Run | None = None
@@ -561,7 +561,7 @@ def _make_plan(root: LRecord, base: int) -> _Plan | None:
     for c in root.children:
         if not isinstance(c, (LScalar, LBlob, LBits)) or c.size is None:
             return None
-        leaves.append(_Leaf(c, pos))
+        leaves.append(_Leaf(c, pos, c.size))
         pos += c.size
     runs: list[_Run] = []
     group: list[_Leaf] = []

@@ -100,8 +100,9 @@ class _Template:
     def field_text(self, i: int, leaf: _Leaf, raw: bytes) -> str:
         """The JSON of top-level field ``i`` holding ``raw`` (whole)."""
         c = leaf.node
-        if leaf.kind == 1:  # a plain integer
-            v = leaf.single.unpack(raw)[0]
+        single = leaf.single
+        if single is not None:  # a plain integer (kind 1)
+            v = single.unpack(raw)[0]
             value = int.__repr__(v)
             extra = _enum_part(leaf.enum, v)
         elif isinstance(c, LScalar):
@@ -177,10 +178,10 @@ class FieldsJsonDecoder:
         table = table.upper()
         decl = self._decls.get(table)
         if decl is None:
-            decl = self._decls[table] = self.spec.find(table)
-            if decl is None:
-                del self._decls[table]
+            found = self.spec.find(table)
+            if found is None:
                 raise DecodeError(f"unknown table {table}")
+            decl = self._decls[table] = found
         if not isinstance(decl, m.Table):
             return self._generic(table, data, offset)  # procedures: request/response parts
         try:

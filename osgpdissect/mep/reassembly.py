@@ -98,9 +98,11 @@ class StreamReassembler:
                     return None
         elif not self._accept(body):
             return None
+        start: float | None
+        end: float | None
         if times:
-            start, end = times[0], times[-1]
-            self._last_time = end
+            start = times[0]
+            end = self._last_time = times[-1]
         else:
             start = run.time
             end = None if start is None else start + (n - 1) * self.options.byte_time
@@ -414,7 +416,7 @@ def reassemble(runs: Iterable[ByteRun], options: ReassemblyOptions | None = None
     streams = {d: StreamReassembler(d, options) for d in Direction}
     half_duplex = (options or ReassemblyOptions()).half_duplex
     last: Direction | None = None
-    stream = ending = None
+    stream = streams[Direction.C2S]
     for run in runs:
         direction = run.direction
         if direction is not last:

@@ -1,6 +1,7 @@
 """The wheel ships spec/ and grammars/ and decodes a table outside the repository.
 
-Builds the wheel (hatchling, no network: ``--no-isolation``), installs it with ``pip --target``
+Builds the wheel (hatchling, no network: ``--no-isolation``; mypyc-compiled like the checkout's
+own install), installs it with ``pip --target``
 into a temporary folder and runs Python from a directory outside the repo with only that
 folder (plus the venv's dependencies) on the path.
 """
@@ -16,9 +17,13 @@ import zipfile
 import pytest
 from core_helpers import REPO
 
+COMPILED_BUILD = (REPO / "osgpdissect" / "compiled.json").exists()
+
 SCRIPT = r"""
 import json, sys
 import osgpdissect
+from osgpdissect import acceleration
+import osgpdissect.mep.dissector as dissector
 from osgpdissect.resources import spec_dir, grammar_path
 from osgpdissect.spec import load_default_spec
 from osgpdissect.decode import decode_table
@@ -28,6 +33,7 @@ print(json.dumps({
     "module": osgpdissect.__file__, "spec_dir": str(spec_dir()), "grammar": str(grammar_path()),
     "values": {k: v for k, v in res.values().items() if v is not None},
     "repo_on_path": [p for p in sys.path if p.startswith(sys.argv[1])],
+    "compiled": acceleration.status(), "dissector": dissector.__file__,
 }))
 """
 
@@ -53,6 +59,15 @@ def test_wheel_contents(wheel):
     shipped = [p for p in (REPO / "spec").rglob("*.osgp")]
     assert len(specs) == len(shipped)
     assert not [n for n in names if n.startswith("tests/")]
+    if COMPILED_BUILD:  # an extension and its source for every listed module, one shared library
+        listed = [line for line in (REPO / "mypyc-modules.txt").read_text().splitlines()
+                  if line and not line.startswith("#")]
+        for path in listed:
+            stem = path.removesuffix(".py")
+            assert path in names and any(n.startswith(stem + ".cpython") for n in names), path
+        assert [n for n in names if n.startswith("osgpdissect_native__mypyc")]
+        assert "osgpdissect/compiled.json" in names
+        assert not wheel.name.endswith("-none-any.whl")  # a platform wheel
 
 
 def test_installed_wheel_decodes_outside_repo(wheel, tmp_path):
@@ -79,6 +94,9 @@ def test_installed_wheel_decodes_outside_repo(wheel, tmp_path):
                              "od_queue_size": 5, "od_entry_size": 6, "data_entry_size": 517,
                              "txn_request_len": 769}
     assert [p for p in got["repo_on_path"] if p != deps] == []  # nothing of the checkout but its venv
+    if COMPILED_BUILD:  # the checkout's build compiles, so the wheel does too, and it is used
+        assert got["compiled"] == [True, "compiled (mypyc)"]
+        assert got["dissector"].startswith(str(target)) and got["dissector"].endswith(".so")
     # the installed CLI works from there too
     r = subprocess.run([sys.executable, "-S", "-m", "osgpdissect", "spec", "check"], cwd=work, env=env,
                        capture_output=True, text=True, timeout=120)
