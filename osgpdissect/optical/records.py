@@ -11,6 +11,7 @@ link.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,26 +37,70 @@ def mask_packet_hex(raw: bytes) -> str:
 
 
 _SECURITY_TAIL = bytes((0x00, 1 + C.PASSWORD_LEN, C.SECURITY))  # length 21 + code 0x51
+_LENGTH_21 = _SECURITY_TAIL[:2]
+_SECRET_LEN = C.PASSWORD_LEN + C.CRC_LEN  # what follows a security code
+# Writes are the only services whose request can be 21 data bytes long, and such a request
+# names its data count: code -> (offset of the count after the code, count left by 21 bytes).
+_WRITE_COUNT_AT: dict[int, tuple[int, int]] = {C.FULL_WRITE: (3, 15), C.PARTIAL_WRITE: (6, 12)}
 
 
-def mask_stray_hex(raw: bytes) -> str:
-    """Hex of damaged bytes, masking whatever may be a password: the 22 bytes after each
-    ``00 15 51`` (length 21 + security code) or after a leading ``51``, and the data of a
-    damaged 21-byte packet whose service code is unknown."""
-    masked = bytearray(b"\x00" * len(raw))  # 1 = hide
-    pos = raw.find(_SECURITY_TAIL)
+def _is_21_byte_write(raw: bytes, code_at: int) -> bool:
+    """Whether the 21-byte packet whose code sits at ``code_at`` reads as a consistent write."""
+    where = _WRITE_COUNT_AT.get(raw[code_at])
+    if where is None:
+        return False
+    at = code_at + where[0]
+    return raw[at : at + 2] == where[1].to_bytes(2, "big")
+
+
+def _header_secret(raw: bytes, p: int) -> tuple[int, int] | None:
+    """``(start, size)`` of what may be a password after a security header at ``raw[p]``
+    (an ``EE``), allowing one damaged byte: the code intact (length damaged), the length
+    intact (code damaged, unless the packet reads as a write), or a header byte lost (the
+    code one byte early, after a length byte)."""
+    code_at = p + C.HEADER_LEN
+    if code_at >= len(raw):
+        return None
+    if raw[code_at] == C.SECURITY:
+        return code_at + 1, _SECRET_LEN
+    if raw[p + 4 : p + 6] == _LENGTH_21 and not _is_21_byte_write(raw, code_at):
+        return code_at, 1 + _SECRET_LEN
+    if raw[code_at - 1] == C.SECURITY and raw[p + 4] in _LENGTH_21:
+        return code_at, _SECRET_LEN
+    return None
+
+
+def _secret_spans(raw: bytes) -> Iterator[tuple[int, int]]:
+    """``(start, size)`` of every part of ``raw`` that may hold a password."""
     if raw[:1] == bytes((C.SECURITY,)):  # header lost (its bytes read as tokens): code first
-        for k in range(1, min(1 + C.PASSWORD_LEN + C.CRC_LEN, len(raw))):
-            masked[k] = 1
+        yield 1, _SECRET_LEN
+    pos = raw.find(_SECURITY_TAIL)
     while pos >= 0:
-        for k in range(pos + 3, min(pos + 3 + C.PASSWORD_LEN + C.CRC_LEN, len(raw))):
-            masked[k] = 1
+        yield pos + len(_SECURITY_TAIL), _SECRET_LEN
         pos = raw.find(_SECURITY_TAIL, pos + 1)
-    if (len(raw) > C.HEADER_LEN and raw[0] == C.STP and raw[4:6] == _SECURITY_TAIL[:2]
-            and raw[C.HEADER_LEN] not in C.SERVICES):
-        for k in range(C.HEADER_LEN, len(raw)):
-            masked[k] = 1
-    return "".join("**" if hide else f"{b:02x}" for b, hide in zip(raw, masked, strict=True))
+    pos = raw.find(C.STP)
+    while pos >= 0:
+        span = _header_secret(raw, pos)
+        if span is not None:
+            yield span
+        pos = raw.find(C.STP, pos + 1)
+
+
+def mask_stray_hex(raw: bytes, *, mask_all: bool = False) -> str:
+    """Hex of damaged bytes with whatever may be a password shown as ``**``: the 22 bytes
+    after each ``00 15 51`` (length 21 + security code) or a leading ``51``, and what follows
+    every ``EE`` that reads as a security header with one byte damaged or lost (see
+    :func:`_header_secret`).  Linear in ``len(raw)``.  ``mask_all`` (a password is due)
+    hides everything but a leading packet header."""
+    n = len(raw)
+    hide = bytearray(n)  # 1 = hide
+    for start, size in _secret_spans(raw):
+        stop = min(start + size, n)
+        hide[start:stop] = b"\x01" * max(stop - start, 0)
+    if mask_all:
+        keep = min(C.HEADER_LEN if raw[:1] == bytes((C.STP,)) else 0, n)
+        hide[keep:] = b"\x01" * (n - keep)
+    return "".join("**" if h else f"{b:02x}" for b, h in zip(raw, hide, strict=True))
 
 
 @dataclass(slots=True)
@@ -64,6 +109,7 @@ class OpticalRecord(Record):
 
     token: LinkByte | None = None
     show_password: bool = False
+    mask_all: bool = False  # malformed bytes where a password was due: hide them all
 
     @property
     def time(self) -> float | None:
@@ -75,7 +121,8 @@ class OpticalRecord(Record):
         out = Record.to_json(self)
         out["protocol"] = "optical"
         if self.malformed is not None and not self.show_password:
-            out["malformed"]["hex"] = mask_stray_hex(self.malformed.raw)
+            out["malformed"]["hex"] = mask_stray_hex(self.malformed.raw,
+                                                       mask_all=self.mask_all)
         out["link"] = (
             {"direction": self.token.direction.value, "time": self.token.time,
              "kind": self.token.kind, "count": self.token.count, "hex": self.token.raw.hex(),

@@ -21,9 +21,9 @@ from osgpdissect.mep.records import Retry
 from osgpdissect.mep.tables import TableContext
 from osgpdissect.optical import codes as C
 from osgpdissect.optical.chunks import ChunkOptions
-from osgpdissect.optical.link import scan_link
+from osgpdissect.optical.link import LinkItem, scan_link
 from osgpdissect.optical.messages import Message, MessageItem, assemble
-from osgpdissect.optical.packet import LinkByte
+from osgpdissect.optical.packet import LinkByte, Packet
 from osgpdissect.optical.records import OpticalRecord
 from osgpdissect.optical.services import ServiceRequest, parse_request, parse_response
 
@@ -43,11 +43,13 @@ class OpticalDissector:
         self.response_timeout = response_timeout
         self.procedures = ProcedureTracker(self.tables)
         self.user: dict[str, Any] = {}
+        self.password_due = False  # a logon seen, no security answered OK since
+        self._last_request: int | None = None  # service code of the client's last packet
         self._index = 0
         self._outstanding: OpticalRecord | None = None
 
     def dissect(self, runs: Iterable[ByteRun]) -> Iterator[OpticalRecord]:
-        for item in assemble(scan_link(runs, self.options)):
+        for item in assemble(self._watch(scan_link(runs, self.options))):
             for rec in self.feed(item):
                 yield self.interpret(rec)
         for rec in self.close():
@@ -68,6 +70,7 @@ class OpticalDissector:
         elif isinstance(item, Malformed):
             rec = self._record("malformed")
             rec.malformed = item
+            rec.mask_all = item.direction is Direction.C2S and self.password_due
             yield rec
 
     def close(self) -> Iterator[OpticalRecord]:
@@ -76,6 +79,31 @@ class OpticalDissector:
             rec.kind = "unanswered"
             rec.warnings.append("no response before the end of the capture")
             yield rec
+
+    # -- password watch ---------------------------------------------------------------------
+    def _watch(self, items: Iterable[LinkItem]) -> Iterator[LinkItem]:
+        """Pass link items through, following logon and security as their packets go by.
+
+        Packets are watched here, not in :meth:`interpret`: the assembler holds a message
+        until the other side talks, so a damaged packet reaches :meth:`feed` before the
+        exchanges around it are known."""
+        for item in items:
+            if isinstance(item, Packet) and item.data and (item.first or not item.multi):
+                self._note_packet(item.direction, item.data[0])
+            yield item
+
+    def _note_packet(self, direction: Direction, code: int) -> None:
+        """A logon makes a password due (damaged client bytes are then masked whole, but for
+        a leading packet header: the password may sit anywhere in them); a security request
+        answered OK, a logoff or a terminate ends that.  A refused password may be retried."""
+        if direction is Direction.C2S:
+            self._last_request = code
+            if code == C.LOGON:
+                self.password_due = True
+            elif code in (C.LOGOFF, C.TERMINATE):
+                self.password_due = False
+        elif self._last_request == C.SECURITY and code == C.OK:
+            self.password_due = False
 
     def _record(self, kind: str) -> OpticalRecord:
         return OpticalRecord(kind, show_password=self.show_password)
