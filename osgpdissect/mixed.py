@@ -183,12 +183,8 @@ def decode_mixed(
     if tables is None:
         tables = TableContext(spec=spec if spec is not None else getattr(device, "spec", None),
                               device=device)
-    unknown = []
-    for seg in split.unknown:
-        r = seg.run
-        end = r.byte_times[-1] if r.byte_times else r.time
-        unknown.append(Record("malformed", malformed=Malformed(r.direction, r.data, seg.note,
-                                                               r.time, end, r.source)))
+    unknown = [Record("malformed", malformed=unknown_malformed(seg, show_password))
+               for seg in split.unknown]
     streams = [
         dissect(split.mep_runs, security, tables),
         decode_optical_runs(split.optical_runs, tables=tables, show_password=show_password),
@@ -197,8 +193,29 @@ def decode_mixed(
     merged = list(heapq.merge(*streams, key=_time_key))
     for k, rec in enumerate(merged, 1):
         rec.index = k
-    _attach_ambiguity(merged, split)
+    _attach_ambiguity(merged, split, show_password)
     return merged
+
+
+def unknown_malformed(seg: Segment, show_password: bool = False) -> Malformed:
+    """An unknown stretch as a malformed item.  Unless ``show_password``, bytes that may be an
+    optical logon password (a damaged security packet) are shown as ``**``."""
+    r = seg.run
+    end = r.byte_times[-1] if r.byte_times else r.time
+    bad = Malformed(r.direction, r.data, seg.note, r.time, end, r.source)
+    if not show_password:
+        shown = shown_hex(r.data)
+        bad.shown_hex = shown if shown != r.data.hex() else None
+    return bad
+
+
+def shown_hex(raw: bytes, show_password: bool = False) -> str:
+    """``raw`` as hex, with what may be an optical password masked unless ``show_password``."""
+    if show_password:
+        return raw.hex()
+    from osgpdissect.optical.records import mask_stray_hex  # noqa: PLC0415
+
+    return mask_stray_hex(raw)
 
 
 def _time_key(rec: Any) -> float:
@@ -206,11 +223,13 @@ def _time_key(rec: Any) -> float:
     return t if t is not None else float("-inf")
 
 
-def _attach_ambiguity(records: list[Any], split: MixedSplit) -> None:
+def _attach_ambiguity(records: list[Any], split: MixedSplit, show_password: bool = False) -> None:
     """Put each ambiguity note on the first record at or after the ambiguous bytes."""
     for seg in split.ambiguous:
         t = seg.run.time
         target = next((r for r in records if t is None or (r.time is not None and r.time >= t)),
                       None)
         if target is not None:
-            target.warnings.append(f"ambiguous bytes {seg.run.data.hex()} at {t}: {seg.note}")
+            target.warnings.append(
+                f"ambiguous bytes {shown_hex(seg.run.data, show_password)} at {t}: {seg.note}"
+            )

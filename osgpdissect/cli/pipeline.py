@@ -266,18 +266,15 @@ def _mixed(runs: Iterable[ByteRun], security: Any, tables: Any,
 
 
 def _window(segments: list[Any], mep: Any, opt: Any, counter: Iterator[int]) -> Iterator[Decoded]:
-    from osgpdissect.mep.frames import Malformed  # noqa: PLC0415
     from osgpdissect.mep.records import Record  # noqa: PLC0415
+    from osgpdissect.mixed import shown_hex, unknown_malformed  # noqa: PLC0415
 
     out = [Decoded(r) for r in mep.dissect([s.run for s in segments if s.protocol == "mep"])]
     out += [Decoded(r, "optical")
             for r in opt.dissect([s.run for s in segments if s.protocol == "optical"])]
     for s in segments:
-        if s.protocol == "unknown":
-            r = s.run
-            end = r.byte_times[-1] if r.byte_times else r.time
-            bad = Malformed(r.direction, r.data, s.note, r.time, end, r.source)
-            out.append(Decoded(Record("malformed", malformed=bad), "unknown"))
+        if s.protocol == "unknown":  # the CLI never shows passwords
+            out.append(Decoded(Record("malformed", malformed=unknown_malformed(s)), "unknown"))
     out.sort(key=lambda d: float("-inf") if d.record.time is None else d.record.time)
     for s in segments:
         if s.note and s.protocol != "unknown":
@@ -286,7 +283,7 @@ def _window(segments: list[Any], mep: Any, opt: Any, counter: Iterator[int]) -> 
                                                           and d.record.time >= t)), None)
             if target is not None:
                 target.record.warnings.append(
-                    f"ambiguous bytes {s.run.data.hex()} at {t}: {s.note}")
+                    f"ambiguous bytes {shown_hex(s.run.data)} at {t}: {s.note}")
     for d in out:
         d.record.index = next(counter)
         yield d

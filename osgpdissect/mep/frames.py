@@ -63,6 +63,12 @@ class Malformed:
     time: float | None = None
     end_time: float | None = None
     source: str = ""
+    shown_hex: str | None = None  # the hex to print when some bytes are masked ("**"): a password
+
+    @property
+    def hex(self) -> str:
+        """The bytes as hex, as they may be shown (masked bytes as ``**``)."""
+        return self.shown_hex if self.shown_hex is not None else self.raw.hex()
 
 
 @dataclass(slots=True)

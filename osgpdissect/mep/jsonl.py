@@ -195,7 +195,7 @@ def _malformed(bad: Malformed) -> str:
     return (
         f'{{"direction": "{bad.direction.value}", "time": {_num(bad.time)}, '
         f'"end_time": {_num(bad.end_time)}, "source": {json_str(bad.source)}, '
-        f'"hex": "{bad.raw.hex()}", "reason": {json_str(bad.reason)}}}'
+        f'"hex": "{bad.hex}", "reason": {json_str(bad.reason)}}}'
     )
 
 

@@ -170,6 +170,6 @@ def _malformed_json(bad: Malformed) -> dict[str, Any]:
         "time": bad.time,
         "end_time": bad.end_time,
         "source": bad.source,
-        "hex": bad.raw.hex(),
+        "hex": bad.hex,
         "reason": bad.reason,
     }

@@ -69,7 +69,8 @@ def tree_lines(rec: Record) -> Iterator[str]:
     if rec.malformed is not None:
         bad = rec.malformed
         yield f"    Malformed ({bad.reason}), source {bad.source or '-'}"
-        yield f"        bytes: {bad.raw.hex(' ')}"
+        shown = bad.hex
+        yield f"        bytes: {' '.join(shown[i : i + 2] for i in range(0, len(shown), 2))}"
     if rec.request_frame is not None:
         yield from _frame_lines("Request", rec, rec.request_frame, _request_fields(rec))
     if rec.response_frame is not None:

@@ -72,8 +72,11 @@ def _header_secret(raw: bytes, p: int) -> tuple[int, int] | None:
 
 def _secret_spans(raw: bytes) -> Iterator[tuple[int, int]]:
     """``(start, size)`` of every part of ``raw`` that may hold a password."""
-    if raw[:1] == bytes((C.SECURITY,)):  # header lost (its bytes read as tokens): code first
-        yield 1, _SECRET_LEN
+    # The stretch may start inside a header (lost to tokens, or cut off by the MEP/optical
+    # split): a security code among its first header-length bytes.
+    early = raw.find(C.SECURITY, 0, C.HEADER_LEN)
+    if early >= 0:
+        yield early + 1, _SECRET_LEN
     pos = raw.find(_SECURITY_TAIL)
     while pos >= 0:
         yield pos + len(_SECURITY_TAIL), _SECRET_LEN
@@ -88,7 +91,8 @@ def _secret_spans(raw: bytes) -> Iterator[tuple[int, int]]:
 
 def mask_stray_hex(raw: bytes, *, mask_all: bool = False) -> str:
     """Hex of damaged bytes with whatever may be a password shown as ``**``: the 22 bytes
-    after each ``00 15 51`` (length 21 + security code) or a leading ``51``, and what follows
+    after each ``00 15 51`` (length 21 + security code) or a ``51`` among the first 6 bytes
+    (the stretch starts inside a header), and what follows
     every ``EE`` that reads as a security header with one byte damaged or lost (see
     :func:`_header_secret`).  Linear in ``len(raw)``.  ``mask_all`` (a password is due)
     hides everything but a leading packet header."""

@@ -244,7 +244,7 @@ def test_mask_all_keeps_only_a_leading_header():
 
 
 _no_header = st.binary(max_size=200).filter(
-    lambda b: C.STP not in b and b[:1] != bytes((C.SECURITY,)) and b"\x00\x15\x51" not in b)
+    lambda b: C.STP not in b and C.SECURITY not in b[: C.HEADER_LEN] and b"\x00\x15\x51" not in b)
 
 
 @settings(max_examples=200, deadline=None)
@@ -275,3 +275,50 @@ def test_long_stretches_masked():
     raw = (GOOD[:7] + bytes(30)) * 20_000 + b"\xee" * 200_000  # many headers, many EEs
     out = mask_stray_hex(raw)
     assert len(out) == 2 * len(raw) and out.count("**") == 20_000 * (C.PASSWORD_LEN + C.CRC_LEN)
+
+
+# -- mixed MEP/optical captures (the CLI's default split) ---------------------------------------
+def _mixed_outputs(records: list) -> str:
+    from osgpdissect.mep.render import tree_lines as mep_tree_lines  # noqa: PLC0415
+
+    parts = []
+    for r in records:
+        parts += [json.dumps(r.to_json()), r.to_json_line()]
+        parts += list(tree_lines(r)) if isinstance(r, OpticalRecord) else list(mep_tree_lines(r))
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("position", range(HEADER))
+def test_header_damage_masked_in_mixed_captures(position, tmp_path):
+    """Regression: in the MEP/optical split a damaged security packet can land in an *unknown*
+    stretch, shown as a MEP malformed record (and in "ambiguous bytes" warnings) unmasked."""
+    from cli_helpers_local import run_decode  # noqa: PLC0415
+
+    from osgpdissect.captures import write_pcap  # noqa: PLC0415
+    from osgpdissect.mixed import decode_mixed  # noqa: PLC0415
+
+    for name, damaged in _corruptions(range(position, position + 1), iter(_bit_flips(position))):
+        runs = _replace_security(_short_session(), damaged)
+        _assert_hidden(_mixed_outputs(decode_mixed(runs, device())), name)
+        path = tmp_path / f"{name}.pcap"
+        write_pcap(runs, str(path))
+        for mode in ([], ["-O", "json"], ["--summary"]):
+            _assert_hidden(run_decode(str(path), *mode), f"{name} cli {mode}")
+
+
+def test_unknown_stretch_keeps_its_bytes_when_no_password_can_be_there():
+    from osgpdissect.mixed import decode_mixed  # noqa: PLC0415
+
+    noise = bytes(range(0x30, 0x50))
+    runs = _with_stray([(B.ident(), B.ident_response())], noise, [(B.logoff(), B.ok())])
+    recs = decode_mixed(runs, device())
+    shown = [r.to_json()["malformed"]["hex"] for r in recs if r.kind == "malformed"]
+    assert noise.hex() in "".join(shown)
+
+
+@pytest.mark.parametrize("k", range(C.HEADER_LEN))
+def test_stretch_starting_inside_a_header_masked(k):
+    """The MEP/optical split can cut a damaged packet anywhere in its header."""
+    raw = GOOD[C.HEADER_LEN - k : C.HEADER_LEN] + GOOD[C.HEADER_LEN :]
+    assert raw[k] == C.SECURITY
+    _assert_hidden(mask_stray_hex(raw), f"cut {k}")
