@@ -10,6 +10,8 @@ import os
 import shutil
 import tempfile
 
+import pytest
+
 _ENV = "OSGPDISSECT_CACHE_DIR"
 _saved: dict[str, str | None] = {}
 
@@ -29,3 +31,13 @@ def pytest_unconfigure(config):
         os.environ.pop(_ENV, None)
     else:
         os.environ[_ENV] = old
+
+
+def pytest_addoption(parser) -> None:
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="rewrite golden files (docs pages, frozen CLI outputs) from the current code")
+
+
+@pytest.fixture
+def update_golden(request) -> bool:
+    return bool(request.config.getoption("--update-golden", default=False))

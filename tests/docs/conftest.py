@@ -1,4 +1,4 @@
-"""Docs tests: ``--update-golden`` rewrites the golden reST; one site build shared by the tests."""
+"""Docs tests: one site build shared by the tests."""
 
 from __future__ import annotations
 
@@ -8,16 +8,6 @@ from pathlib import Path
 import pytest
 
 from osgpdissect.cli.docs import docs_source, sphinx_command
-
-
-def pytest_addoption(parser) -> None:
-    parser.addoption("--update-golden", action="store_true", default=False,
-                     help="rewrite tests/docs/golden/*.rst from the current spec and backend")
-
-
-@pytest.fixture
-def update_golden(request) -> bool:
-    return bool(request.config.getoption("--update-golden", default=False))
 
 
 @pytest.fixture(scope="session")
