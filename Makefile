@@ -2,35 +2,35 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint bench docs clean
 
-# The install compiles the bulk-path modules with mypyc (hatch_build.py): an edit to one of them
-# reinstalls.  `make test` expects the compiled modules wherever a C compiler is present.
-COMPILED := $(shell grep -v '^\#' mypyc-modules.txt)
-EXPECT_COMPILED := $(shell command -v cc >/dev/null 2>&1 && echo 1)
+# `make demo` installs the package alone; `make test` adds the dev extras (tests, lint, docs).
+RUNTIME := $(VENV)/.runtime
+DEV := $(VENV)/.dev
 
-$(STAMP): pyproject.toml hatch_build.py mypyc-modules.txt $(COMPILED)
+$(RUNTIME): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
-	touch $(STAMP)
+	$(BIN)/python -m pip install -q -e .
+	touch $(RUNTIME)
 
-demo: $(STAMP)
+$(DEV): $(RUNTIME)
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(DEV)
+
+demo: $(RUNTIME)
 	$(BIN)/osgpdissect demo
 
-test: $(STAMP)
-	$(BIN)/ruff check osgpdissect tests bench hatch_build.py
+test: $(DEV)
+	$(BIN)/ruff check osgpdissect tests bench
 	$(BIN)/osgpdissect spec check
-	OSGPDISSECT_EXPECT_COMPILED=$(EXPECT_COMPILED) $(BIN)/python -m pytest
+	$(BIN)/python -m pytest
 
-bench: $(STAMP)
+bench: $(DEV)
 	$(BIN)/python bench/bench_decode.py
 
-docs: $(STAMP)
+docs: $(DEV)
 	$(BIN)/osgpdissect docs
 
 clean:
-	rm -rf $(VENV) build dist docs/_build osgpdissect/compiled.json osgpdissect_native__mypyc*.so
-	find osgpdissect -name '*.so' -delete
+	rm -rf $(VENV) build dist docs/_build

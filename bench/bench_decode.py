@@ -28,7 +28,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from osgpdissect import acceleration  # noqa: E402
 from osgpdissect.bytestream import ByteRun, Direction  # noqa: E402
 from osgpdissect.mep import Dissector, TableContext  # noqa: E402
 
@@ -167,7 +166,6 @@ def main() -> int:
     ours, ours_cpu = _timed(lambda k: dissector(k, not args.no_tables), n)
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(f"frames:               {n}")
-    print(f"bulk-path modules:    {acceleration.status()[1]}")
     print(f"hand-written struct:  {hand:8.2f} s wall {hand_cpu:8.2f} s CPU  {n / hand_cpu:10.0f} frames/s")
     print(f"osgpdissect pipeline: {ours:8.2f} s wall {ours_cpu:8.2f} s CPU  {n / ours_cpu:10.0f} frames/s")
     print(f"ratio (CPU):          {ours_cpu / hand_cpu:8.2f}x  (target <= 2x; wall {ours / hand:.2f}x)")

@@ -6,7 +6,7 @@ project = "osgpdissect"
 author = "osgpdissect contributors"
 copyright = "osgpdissect contributors"
 
-extensions = ["osgpdissect.sphinxext"]
+extensions = ["osgpdissect.backends.sphinx.ext"]
 
 # One page per table and procedure, written into tables/ (git-ignored) when the build starts.
 osgp_pages = "tables"

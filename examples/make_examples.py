@@ -3,7 +3,7 @@ data-table export, a sigrok ``.sr`` session and an RTAC-serial pcap.
 
     .venv/bin/python examples/make_examples.py [OUTDIR]      # default: this directory
 
-Frames come from the project's scapy layers (:mod:`osgpdissect.layers.mep`); digests are
+Frames come from the project's scapy layers (:mod:`osgpdissect.backends.scapy.mep`); digests are
 computed with :func:`osgpdissect.security.digest.digest` and the guide's example key (sixteen
 0x01 bytes, as MAK).  Timing is a 9600 8N1 line: 1.04 ms per byte, the meter answers after
 40 ms, responses over 117 bytes come in 117-byte segments 25 ms apart.  The output is
@@ -20,7 +20,7 @@ from scapy.packet import raw
 
 from osgpdissect.bytestream import ByteRun, Direction
 from osgpdissect.captures import write_pcap, write_saleae_logic2_csv, write_sigrok_sr
-from osgpdissect.layers.mep import MEPAlert, MEPRequest, MEPResponse
+from osgpdissect.backends.scapy.mep import MEPAlert, MEPRequest, MEPResponse
 from osgpdissect.security.digest import digest
 
 KEY = bytes([0x01] * 16)  # the guide's example key, used as MAK

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import construct as c
 
-from osgpdissect.layout import (
+from osgpdissect.layout.binder import (
     BExpr,
     LArray,
     LBits,
@@ -200,7 +200,7 @@ def _group_of(ch, scopes: list) -> LRecord | None:
         return ch
     if isinstance(ch, LOptional):
         return ch.body
-    from osgpdissect.layout import eval_bound
+    from osgpdissect.layout.binder import eval_bound
 
     def lookup(loc: Local):
         v = scopes[-1 - loc.up][loc.name]
@@ -251,7 +251,7 @@ def parse_values(root: LRecord, data: bytes, compiled: bool = True) -> dict:
 def _default_int(meta) -> int:
     """A field's build default: a literal ``default``, its numeric ``value`` (TRUE/FALSE as 1/0), else 0."""
     if meta.default is not None:
-        from osgpdissect.model import Num
+        from osgpdissect.lang.model import Num
 
         if isinstance(meta.default, Num):
             return meta.default.value
@@ -317,7 +317,7 @@ def _fill_record(rec: LRecord, values: dict, scope: list[dict]) -> dict:
                 out[ch.id] = _fill_record(g, values, scope) if g is not None else {}
                 continue
             if isinstance(ch, LOptional):
-                from osgpdissect.layout import eval_bound
+                from osgpdissect.layout.binder import eval_bound
 
                 present = eval_bound(ch.test, lambda loc: _lookup(scope, loc))
                 out[ch.id] = _fill_record(ch.body, values, scope) if present else None
@@ -338,7 +338,7 @@ def _fill_record(rec: LRecord, values: dict, scope: list[dict]) -> dict:
 
 
 def _ev(e, scope) -> int:
-    from osgpdissect.layout import eval_bound
+    from osgpdissect.layout.binder import eval_bound
 
     if isinstance(e, (int, bool)):
         return int(e)
@@ -356,7 +356,7 @@ def _lookup(scope: list[dict], loc: Local):
 
 
 def _choose(sw: LSwitch, scope) -> LRecord | None:
-    from osgpdissect.layout import eval_bound
+    from osgpdissect.layout.binder import eval_bound
 
     v = eval_bound(sw.on, lambda loc: _lookup(scope, loc))
     for keys, g in sw.cases:

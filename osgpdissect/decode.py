@@ -16,10 +16,9 @@ import struct
 from dataclasses import dataclass, field
 from typing import Any
 
-from osgpdissect import model as m
-from osgpdissect.device import Device
 from osgpdissect.errors import DecodeError
-from osgpdissect.layout import (
+from osgpdissect.lang import model as m
+from osgpdissect.layout.binder import (
     BExpr,
     BindError,
     Bound,
@@ -35,6 +34,7 @@ from osgpdissect.layout import (
     LSwitch,
     eval_bound,
 )
+from osgpdissect.layout.device import Device
 
 # ---------------------------------------------------------------------------- the node
 
@@ -138,7 +138,7 @@ def _enum_label(e: m.Enum | None, value: int) -> str | None:
 
 
 def _eval_label(e: m.Expr, value: int):
-    from osgpdissect.layout import apply_op
+    from osgpdissect.layout.binder import apply_op
 
     if isinstance(e, m.Num):
         return e.value

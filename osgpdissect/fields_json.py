@@ -20,7 +20,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from osgpdissect import model as m
 from osgpdissect.decode import (
     _enum_label,
     _Leaf,
@@ -31,10 +30,11 @@ from osgpdissect.decode import (
     decode_table,
     scalar_shown,
 )
-from osgpdissect.device import Device
 from osgpdissect.errors import DecodeError
 from osgpdissect.jsontext import dumps, json_str, json_value
-from osgpdissect.layout import BindError, Bound, LBitMember, LBits, LScalar
+from osgpdissect.lang import model as m
+from osgpdissect.layout.binder import BindError, Bound, LBitMember, LBits, LScalar
+from osgpdissect.layout.device import Device
 
 __all__ = ["FieldsJson", "FieldsJsonDecoder", "fields_text"]
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from osgpdissect.bytestream import ByteRun, Direction
-from osgpdissect.mep import codes as M
+from osgpdissect.c1218 import codes as M
 from osgpdissect.mep.frames import Malformed, looks_like_frame
 from osgpdissect.optical import codes as C
 from osgpdissect.optical.chunks import Chunk, ChunkOptions, chunks
@@ -174,9 +174,9 @@ def decode_mixed(
     """Records of a mixed capture: MEP records (``osgpdissect.mep.dissect``), optical records
     and one ``malformed`` record per unknown stretch, merged by time and numbered 1..N.  Both
     halves decode tables through one table context (one ``Device``)."""
+    from osgpdissect.c1218.tables import TableContext  # noqa: PLC0415
     from osgpdissect.mep import dissect  # noqa: PLC0415 - the MEP pipeline loads lazily
     from osgpdissect.mep.records import Record  # noqa: PLC0415
-    from osgpdissect.mep.tables import TableContext  # noqa: PLC0415
     from osgpdissect.optical.session import decode_optical_runs  # noqa: PLC0415
 
     split = split_mixed(runs)

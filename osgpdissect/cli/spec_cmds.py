@@ -31,14 +31,14 @@ def add_parser(sub) -> None:
 
 
 def run_tables(args) -> int:
-    from osgpdissect.spec import load_default_spec
+    from osgpdissect.lang.spec import load_default_spec
 
     spec = load_default_spec()
     rows = []
     for tid in sorted(set(spec.tables) | set(spec.procedures), key=lambda t: (t[:2], int(t[2:]))):
         d = spec.find(tid)
         number = d.number if not (hasattr(d, "family_end") and d.family_end) else \
-            (__import__("osgpdissect.model", fromlist=["KIND_BASE"]).KIND_BASE[tid[:2]] + int(tid[2:]))
+            (__import__("osgpdissect.lang.model", fromlist=["KIND_BASE"]).KIND_BASE[tid[:2]] + int(tid[2:]))
         rows.append((tid, number, d.name, d.header.status))
     if args.json:
         print(json.dumps([{"id": t, "number": n, "hex": f"0x{n:04X}", "name": nm, "status": st}
@@ -51,10 +51,10 @@ def run_tables(args) -> int:
 
 
 def run_show(args) -> int:
-    from osgpdissect.device import Device
     from osgpdissect.errors import OsgpError
-    from osgpdissect.layout_text import layout_lines
-    from osgpdissect.spec import load_default_spec
+    from osgpdissect.lang.spec import load_default_spec
+    from osgpdissect.layout.device import Device
+    from osgpdissect.layout.show import layout_lines
 
     spec = load_default_spec()
     decl = spec.find(args.table)
@@ -66,7 +66,7 @@ def run_show(args) -> int:
 
 
 def _load(args):
-    from osgpdissect.spec import load_and_validate
+    from osgpdissect.layout.validate import load_and_validate
 
     return load_and_validate(Path(args.root) if getattr(args, "root", None) else None)
 
@@ -95,8 +95,8 @@ def run_check(args) -> int:
 
 
 def run_coverage(args) -> int:
-    from osgpdissect.coverage import coverage
     from osgpdissect.errors import SpecError
+    from osgpdissect.layout.coverage import coverage
 
     try:
         spec, report = _load(args)
@@ -119,6 +119,6 @@ def run_coverage(args) -> int:
             extra += f", errata {' '.join(r.errata)}"
         print(f"{r.id:<6} {line:<7} {r.status:<36} {r.name}{extra}")
     done = sum(1 for r in rows if r.status == "transcribed")
-    total = sum(1 for r in rows if r.id in __import__("osgpdissect.coverage", fromlist=["DEFINED"]).DEFINED)
+    total = sum(1 for r in rows if r.id in __import__("osgpdissect.layout.coverage", fromlist=["DEFINED"]).DEFINED)
     print(f"{done}/{total} layouts the guide defines are transcribed")
     return 0

@@ -28,12 +28,12 @@ def parse_hex(text: str) -> bytes:
 
 
 def run(args) -> int:
-    from osgpdissect import model as m
     from osgpdissect.decode import decode_table
-    from osgpdissect.device import Device
     from osgpdissect.errors import OsgpError
+    from osgpdissect.lang import model as m
+    from osgpdissect.lang.spec import load_default_spec
+    from osgpdissect.layout.device import Device
     from osgpdissect.render import node_lines
-    from osgpdissect.spec import load_default_spec
 
     spec = load_default_spec()
     data = parse_hex(args.hex)

@@ -12,7 +12,9 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from osgpdissect.bytestream import ByteRun, Direction
-from osgpdissect.mep import codes as C
+from osgpdissect.c1218 import codes as C
+from osgpdissect.c1218.tables import TableContext
+from osgpdissect.c1218.tracker import ProcedureTracker
 from osgpdissect.mep.frames import (
     Request,
     Response,
@@ -23,10 +25,8 @@ from osgpdissect.mep.frames import (
     parse_response,
 )
 from osgpdissect.mep.pairing import Pairer
-from osgpdissect.mep.procedures import ProcedureTracker
 from osgpdissect.mep.reassembly import ReassemblyOptions, reassemble
 from osgpdissect.mep.records import Record
-from osgpdissect.mep.tables import TableContext
 from osgpdissect.mep.transactions import TransactionTracker, command_json, response_json
 
 __all__ = ["Dissector", "dissect"]

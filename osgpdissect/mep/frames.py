@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from osgpdissect.bytestream import Direction
-from osgpdissect.mep import codes as C
+from osgpdissect.c1218 import codes as C
 
 __all__ = [
     "Alert",

@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from osgpdissect.bytestream import Direction
+from osgpdissect.c1218 import codes as C
 from osgpdissect.jsontext import dumps, json_str, json_value, str_list
-from osgpdissect.mep import codes as C
 from osgpdissect.mep.frames import Alert, Frame, Malformed, Request, Response
 
 if TYPE_CHECKING:

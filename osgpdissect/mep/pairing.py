@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from osgpdissect.bytestream import Direction
-from osgpdissect.mep import codes as C
+from osgpdissect.c1218 import codes as C
 from osgpdissect.mep.frames import Alert, Frame, Malformed, looks_like_frame
 from osgpdissect.mep.reassembly import Item
 from osgpdissect.mep.records import Record, Retry

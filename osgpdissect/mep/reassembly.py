@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from osgpdissect.bytestream import ByteRun, Direction
-from osgpdissect.mep import codes as C
+from osgpdissect.c1218 import codes as C
 from osgpdissect.mep.frames import Alert, Frame, Malformed, looks_like_frame
 
 __all__ = ["Item", "ReassemblyOptions", "StreamReassembler", "reassemble"]

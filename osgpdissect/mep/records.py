@@ -27,10 +27,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from osgpdissect.mep import codes as C
+from osgpdissect.c1218 import codes as C
+from osgpdissect.c1218.tables import TableDecoding
 from osgpdissect.mep.frames import Alert, Frame, Malformed, Request, Response
 from osgpdissect.mep.jsonl import record_json_line
-from osgpdissect.mep.tables import TableDecoding
 
 __all__ = ["Record", "Retry"]
 

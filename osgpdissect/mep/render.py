@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from osgpdissect.mep import codes as C
+from osgpdissect.c1218 import codes as C
 from osgpdissect.mep.records import Record
 
 __all__ = ["summary_line", "tree_lines"]

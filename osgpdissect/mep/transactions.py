@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from osgpdissect.mep import codes as C
+from osgpdissect.c1218 import codes as C
 from osgpdissect.mep.frames import Request, Response, parse_command, parse_rc4_response_body
 
 __all__ = ["TableImage", "Transaction", "TransactionTracker", "parse_transaction"]
@@ -137,7 +137,7 @@ class TransactionTracker:
         return out
 
     def on_et53_read(self, offset: int, data: bytes, tables: Any) -> dict[str, Any]:
-        """``tables`` is a :class:`~osgpdissect.mep.tables.TableContext` for inner decodes."""
+        """``tables`` is a :class:`~osgpdissect.c1218.tables.TableContext` for inner decodes."""
         if offset == 0:
             self.response_image.reset()
         self.response_image.put(offset, data)

@@ -1,6 +1,6 @@
 """One C12.18 packet: ``EE | identity | control | sequence | length BE16 | data | CRC16``.
 
-Plain byte slicing (the hot path); the scapy layer in :mod:`osgpdissect.layers.optical`
+Plain byte slicing (the hot path); the scapy layer in :mod:`osgpdissect.backends.scapy.optical`
 builds and dissects the same bytes.  Nothing here raises on bad input.
 """
 

@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from osgpdissect.c1218 import codes as M
 from osgpdissect.jsontext import dumps
-from osgpdissect.mep import codes as M
 from osgpdissect.mep.records import Record
 from osgpdissect.optical import codes as C
 from osgpdissect.optical.messages import Message

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from osgpdissect.c1218.codes import table_id
 from osgpdissect.mep import render as mep_render
-from osgpdissect.mep.codes import table_id
 from osgpdissect.optical import codes as C
 from osgpdissect.optical.records import OpticalRecord
 

@@ -14,11 +14,11 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from osgpdissect.bytestream import ByteRun, Direction
-from osgpdissect.mep import codes as M
+from osgpdissect.c1218 import codes as M
+from osgpdissect.c1218.tables import TableContext
+from osgpdissect.c1218.tracker import ProcedureTracker
 from osgpdissect.mep.frames import Malformed
-from osgpdissect.mep.procedures import ProcedureTracker
 from osgpdissect.mep.records import Retry
-from osgpdissect.mep.tables import TableContext
 from osgpdissect.optical import codes as C
 from osgpdissect.optical.chunks import ChunkOptions
 from osgpdissect.optical.link import LinkItem, scan_link
@@ -223,7 +223,7 @@ def decode_optical_runs(
     show_password: bool = False,
     options: ChunkOptions | None = None,
 ) -> Iterator[OpticalRecord]:
-    """Records of an optical capture, decoded with ``device`` (an ``osgpdissect.device.Device``;
+    """Records of an optical capture, decoded with ``device`` (an ``osgpdissect.layout.device.Device``;
     one per meter, shared with the MEP side) or an explicit ``tables`` context.  The password
     of security requests is masked unless ``show_password``."""
     if tables is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from osgpdissect.spec import load_default_spec
+from osgpdissect.lang.spec import load_default_spec
 
 
 @pytest.fixture(scope="session")

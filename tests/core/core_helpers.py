@@ -43,7 +43,7 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None,
     full_env.update(env or {})
     return subprocess.run(
         [sys.executable, *python_flags, "-m", "osgpdissect", *args],
-        capture_output=True, text=True, cwd=cwd or REPO, env=full_env, timeout=120,
+        capture_output=True, text=True, cwd=cwd or REPO, env=full_env,
     )
 
 

@@ -9,7 +9,7 @@ import pytest
 from core_helpers import cli, run_cli, vectors
 
 from osgpdissect import __version__
-from osgpdissect.coverage import DEFINED, REFERENCED
+from osgpdissect.layout.coverage import DEFINED, REFERENCED
 
 BASE_KEYS = ["name", "orig_name", "offset", "size", "value", "raw"]
 OPTIONAL_KEYS = {"enum", "unit", "partial", "children"}

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from core_helpers import SPECS, cli, run_cli, write_spec
 
-from osgpdissect.dsl.loader import load_spec
 from osgpdissect.errors import SpecError
-from osgpdissect.spec import load_and_validate
+from osgpdissect.lang.loader import load_spec
+from osgpdissect.layout.validate import load_and_validate
 
 # name -> (spec text, [(line, col, message, snippet)])  -- snippet None: none expected
 CASES: dict[str, tuple[str, list[tuple[int, int, str, str | None]]]] = {

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from core_helpers import REPO, SPECS
 
-from osgpdissect import model as m
+from osgpdissect.c1218.procedures import decode_procedure_call, decode_procedure_result
 from osgpdissect.decode import Device, decode_table, encode_table, table_size
-from osgpdissect.procedures import decode_procedure_call, decode_procedure_result
-from osgpdissect.spec import load_and_validate
+from osgpdissect.lang import model as m
+from osgpdissect.layout.validate import load_and_validate
 
 
 @pytest.fixture(scope="module")
@@ -737,8 +737,8 @@ def test_feature_spec_files_exist():
 
 def test_f17_device_class_and_ports_context(spec):
     """`cpm` and `two_mep_ports` are layout-context names: profiles default them, a capture overrides."""
-    from osgpdissect.dsl.loader import parse_text
-    from osgpdissect.layout import Binder
+    from osgpdissect.lang.loader import parse_text
+    from osgpdissect.layout.binder import Binder
 
     gate = parse_text('table ET01 "x" { UINT8[(if (cpm == 0 and fw >= 3.70) or (cpm == 1 and fw >= 1.20) '
                       'then 1 else 0) + two_mep_ports] a "A" }', "t.osgp")[0].body[0].type.dims[0]

@@ -10,10 +10,10 @@ from __future__ import annotations
 import pytest
 from core_helpers import vectors
 
-from osgpdissect import model as m
+from osgpdissect.c1218.procedures import decode_procedure_call
 from osgpdissect.construct_backend import build_values, parse_values
 from osgpdissect.decode import Device, decode_table, encode_table
-from osgpdissect.procedures import decode_procedure_call
+from osgpdissect.lang import model as m
 
 V = vectors()
 

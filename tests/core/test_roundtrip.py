@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from osgpdissect.construct_backend import parse_values
 from osgpdissect.decode import Device, decode_table, encode_table
-from osgpdissect.spec import load_default_spec
+from osgpdissect.lang.spec import load_default_spec
 
 SPEC = load_default_spec()
 PROFILES = ("gen3", "gen4")

@@ -10,11 +10,11 @@ import pytest
 from core_helpers import cli, run_cli, write_spec
 from lark.exceptions import UnexpectedInput
 
-from osgpdissect import spec_cache
-from osgpdissect.dsl import parser as dsl_parser
-from osgpdissect.dsl.loader import load_spec
+from osgpdissect.lang import cache as spec_cache
+from osgpdissect.lang import parser as dsl_parser
+from osgpdissect.lang.loader import load_spec
+from osgpdissect.lang.spec import load_default_spec
 from osgpdissect.resources import spec_dir
-from osgpdissect.spec import load_default_spec
 
 TABLE = 'table ET01 "One" {\n    UINT8 a "A" @0\n}\n'
 ERRATA = "# Errata\n\n### E001: ET01.a (guide l.12)\nfirst\n"
@@ -194,7 +194,7 @@ def test_warm_cli_does_not_import_the_parser(cache):
     proc = run_cli("tables", python_flags=("-X", "importtime"))
     assert proc.returncode == 0 and "ET11" in proc.stdout
     modules = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
-    assert "osgpdissect.spec_cache" in modules
+    assert "osgpdissect.lang.cache" in modules
     assert not any(name == "lark" or name.startswith("lark.") for name in modules), sys.executable
 
 

@@ -1,7 +1,6 @@
 """The wheel ships spec/ and grammars/ and decodes a table outside the repository.
 
-Builds the wheel (hatchling, no network: ``--no-isolation``; mypyc-compiled like the checkout's
-own install), installs it with ``pip --target``
+Builds the wheel (hatchling, no network: ``--no-isolation``), installs it with ``pip --target``
 into a temporary folder and runs Python from a directory outside the repo with only that
 folder (plus the venv's dependencies) on the path.
 """
@@ -17,15 +16,11 @@ import zipfile
 import pytest
 from core_helpers import REPO
 
-COMPILED_BUILD = (REPO / "osgpdissect" / "compiled.json").exists()
-
 SCRIPT = r"""
 import json, sys
 import osgpdissect
-from osgpdissect import acceleration
-import osgpdissect.mep.dissector as dissector
 from osgpdissect.resources import spec_dir, grammar_path
-from osgpdissect.spec import load_default_spec
+from osgpdissect.lang.spec import load_default_spec
 from osgpdissect.decode import decode_table
 spec = load_default_spec()
 res = decode_table(spec, "ET11", bytes.fromhex("054224050605020103F9"))
@@ -33,7 +28,6 @@ print(json.dumps({
     "module": osgpdissect.__file__, "spec_dir": str(spec_dir()), "grammar": str(grammar_path()),
     "values": {k: v for k, v in res.values().items() if v is not None},
     "repo_on_path": [p for p in sys.path if p.startswith(sys.argv[1])],
-    "compiled": acceleration.status(), "dissector": dissector.__file__,
 }))
 """
 
@@ -42,7 +36,7 @@ print(json.dumps({
 def wheel(tmp_path_factory):
     out = tmp_path_factory.mktemp("dist")
     r = subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out)],
-                       cwd=REPO, capture_output=True, text=True, timeout=120)
+                       cwd=REPO, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
     wheels = sorted(out.glob("osgpdissect-*.whl"))
     assert len(wheels) == 1
@@ -59,21 +53,12 @@ def test_wheel_contents(wheel):
     shipped = [p for p in (REPO / "spec").rglob("*.osgp")]
     assert len(specs) == len(shipped)
     assert not [n for n in names if n.startswith("tests/")]
-    if COMPILED_BUILD:  # an extension and its source for every listed module, one shared library
-        listed = [line for line in (REPO / "mypyc-modules.txt").read_text().splitlines()
-                  if line and not line.startswith("#")]
-        for path in listed:
-            stem = path.removesuffix(".py")
-            assert path in names and any(n.startswith(stem + ".cpython") for n in names), path
-        assert [n for n in names if n.startswith("osgpdissect_native__mypyc")]
-        assert "osgpdissect/compiled.json" in names
-        assert not wheel.name.endswith("-none-any.whl")  # a platform wheel
 
 
 def test_installed_wheel_decodes_outside_repo(wheel, tmp_path):
     target = tmp_path / "site"
     r = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--target",
-                        str(target), str(wheel)], capture_output=True, text=True, timeout=120)
+                        str(target), str(wheel)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr[-2000:]
     work = tmp_path / "elsewhere"
     work.mkdir()
@@ -84,7 +69,7 @@ def test_installed_wheel_decodes_outside_repo(wheel, tmp_path):
     env["PYTHONPATH"] = os.pathsep.join([str(target), deps])
     env["OSGPDISSECT_NO_CACHE"] = "1"  # parse the wheel's own spec and grammar, not a cached model
     r = subprocess.run([sys.executable, "-S", "-c", SCRIPT, str(REPO)], cwd=work, env=env,
-                       capture_output=True, text=True, timeout=120)
+                       capture_output=True, text=True)
     assert r.returncode == 0, r.stderr[-2000:]
     got = json.loads(r.stdout)
     assert got["module"].startswith(str(target))
@@ -94,11 +79,8 @@ def test_installed_wheel_decodes_outside_repo(wheel, tmp_path):
                              "od_queue_size": 5, "od_entry_size": 6, "data_entry_size": 517,
                              "txn_request_len": 769}
     assert [p for p in got["repo_on_path"] if p != deps] == []  # nothing of the checkout but its venv
-    if COMPILED_BUILD:  # the checkout's build compiles, so the wheel does too, and it is used
-        assert got["compiled"] == [True, "compiled (mypyc)"]
-        assert got["dissector"].startswith(str(target)) and got["dissector"].endswith(".so")
     # the installed CLI works from there too
     r = subprocess.run([sys.executable, "-S", "-m", "osgpdissect", "spec", "check"], cwd=work, env=env,
-                       capture_output=True, text=True, timeout=120)
+                       capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("spec ok: ")

@@ -15,6 +15,6 @@ def built_site(tmp_path_factory) -> Path:
     """The site built once with ``sphinx-build -W --keep-going`` (warnings fail the build)."""
     out = tmp_path_factory.mktemp("site")
     proc = subprocess.run(sphinx_command(docs_source(), out / "html", out / "doctrees"),
-                          capture_output=True, text=True, timeout=600)
+                          capture_output=True, text=True)
     assert proc.returncode == 0, f"sphinx-build failed:\n{proc.stdout}\n{proc.stderr}"
     return out / "html"

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from osgpdissect import model as m
-from osgpdissect.docs_backend import bit_diagram, expr_plain, index_by_name, index_by_number, lin
-from osgpdissect.spec import load_default_spec
+from osgpdissect.backends.sphinx.pages import (
+    bit_diagram,
+    expr_plain,
+    index_by_name,
+    index_by_number,
+    lin,
+)
+from osgpdissect.lang import model as m
+from osgpdissect.lang.spec import load_default_spec
 
 
 def test_sizes_fold_constants_first() -> None:

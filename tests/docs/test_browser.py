@@ -15,7 +15,7 @@ pytestmark = pytest.mark.skipif(
 
 def _chromium(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", *args],
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True)
 
 
 def test_et13_rendered_dom_has_field_table_and_bit_diagram(built_site: Path) -> None:

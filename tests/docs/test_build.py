@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from osgpdissect.docs_backend import all_ids, label, page_name
-from osgpdissect.spec import load_default_spec
+from osgpdissect.backends.sphinx.pages import all_ids, label, page_name
+from osgpdissect.lang.spec import load_default_spec
 
 
 def test_every_decl_has_a_page(built_site: Path) -> None:

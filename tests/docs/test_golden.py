@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from osgpdissect.docs_backend import decl_page
-from osgpdissect.spec import load_default_spec
+from osgpdissect.backends.sphinx.pages import decl_page
+from osgpdissect.lang.spec import load_default_spec
 
 GOLDEN = Path(__file__).parent / "golden"
-HEADER = ".. generated from the spec by osgpdissect.docs_backend; do not edit (pytest tests/docs --update-golden)"
+HEADER = ".. generated from the spec by osgpdissect.backends.sphinx.pages; do not edit (pytest tests/docs --update-golden)"
 
 
 @pytest.mark.parametrize("tid", ["ET13", "BT23", "ET29", "EP19"])

@@ -33,14 +33,15 @@ from test_tls_session import _keys as tls_keys
 from test_tls_session import _runs as tls_runs
 from test_tls_session import _sidecar as tls_sidecar
 
-from osgpdissect import model as m
 from osgpdissect.bytestream import ByteRun, Direction
+from osgpdissect.c1218 import codes as C
 from osgpdissect.decode import _plan_of, decode_table
-from osgpdissect.device import Device, _Sparse
 from osgpdissect.fields_json import FieldsJson, FieldsJsonDecoder, fields_text
 from osgpdissect.jsontext import json_default
+from osgpdissect.lang import model as m
+from osgpdissect.lang.spec import load_default_spec
+from osgpdissect.layout.device import Device, _Sparse
 from osgpdissect.mep import Dissector, TableContext, dissect
-from osgpdissect.mep import codes as C
 from osgpdissect.mep.frames import (
     Request,
     looks_like_frame,
@@ -53,7 +54,6 @@ from osgpdissect.mep.frames import (
 from osgpdissect.mep.reassembly import ReassemblyOptions, StreamReassembler, reassemble
 from osgpdissect.security import KeyRing, Security
 from osgpdissect.security.rc4 import encode_exchange
-from osgpdissect.spec import load_default_spec
 
 SPEC = load_default_spec()
 PROFILES = ("gen3", "gen4")

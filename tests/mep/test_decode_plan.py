@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from osgpdissect import decode as D
-from osgpdissect.spec import load_default_spec
+from osgpdissect.lang.spec import load_default_spec
 
 SPEC = load_default_spec()
 DEVICE = D.Device(SPEC)

@@ -10,7 +10,7 @@ from helpers import GUIDE_KEY, chunk_runs, frame_hex, rc4_frames
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from osgpdissect.layers import dissect_exchange, dissect_frame
+from osgpdissect.backends.scapy import dissect_exchange, dissect_frame
 from osgpdissect.mep import Frame, Malformed, dissect, reassemble
 from osgpdissect.mep.frames import looks_like_frame, parse_request, parse_response
 from osgpdissect.mep.transactions import parse_transaction
@@ -80,5 +80,5 @@ def test_pipeline_ends_decoded_or_malformed(chunks, keyed):
 
 
 def test_layers_import_without_scapy_all():
-    code = "import sys, osgpdissect.layers; assert 'scapy.all' not in sys.modules"
+    code = "import sys, osgpdissect.backends.scapy; assert 'scapy.all' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -6,7 +6,7 @@ import pytest
 from helpers import GUIDE_KEY, frame_hex, rc4_frames, runs_of
 from scapy.packet import raw
 
-from osgpdissect.layers import MEPRequest, MEPResponse, dissect_frame
+from osgpdissect.backends.scapy import MEPRequest, MEPResponse, dissect_frame
 from osgpdissect.mep import Dissector, dissect
 from osgpdissect.mep.frames import parse_request, parse_response
 from osgpdissect.security import Security
@@ -244,7 +244,7 @@ def test_procedure_adapter_passes_the_capture_device(monkeypatch):
     result is checked against the call object decoded with it."""
     from helpers import rc4_request, rc4_response
 
-    import osgpdissect.procedures as P
+    import osgpdissect.c1218.procedures as P
     from osgpdissect.bytestream import ByteRun, Direction
 
     seen = []

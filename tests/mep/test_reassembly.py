@@ -7,8 +7,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from osgpdissect.bytestream import ByteRun, Direction
+from osgpdissect.c1218 import codes as C
 from osgpdissect.mep import Alert, Frame, Malformed, reassemble
-from osgpdissect.mep import codes as C
 from osgpdissect.mep.frames import looks_like_frame
 
 SEGMENT = 117

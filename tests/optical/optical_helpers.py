@@ -13,13 +13,13 @@ BT01 = b"NES " + b"83331-3I" + b"\x00\x00" + bytes((0x36, 0x40)) + b"\x00\x00"
 
 @cache
 def spec():
-    from osgpdissect.spec import load_default_spec
+    from osgpdissect.lang.spec import load_default_spec
 
     return load_default_spec()
 
 
 def device():
-    from osgpdissect.device import Device
+    from osgpdissect.layout.device import Device
 
     return Device(spec(), profile="gen3")
 

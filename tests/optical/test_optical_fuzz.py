@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from optical_helpers import device, session_runs
 
+from osgpdissect.backends.scapy.optical import dissect_packet, dissect_service
 from osgpdissect.bytestream import ByteRun, Direction
-from osgpdissect.layers.optical import dissect_packet, dissect_service
 from osgpdissect.mixed import decode_mixed, split_mixed
 from osgpdissect.optical import builders as B
 from osgpdissect.optical import decode_optical_runs, parse_request, parse_response, scan_link

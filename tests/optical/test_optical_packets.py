@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from scapy.packet import raw
 
+from osgpdissect.backends.scapy import optical as L
 from osgpdissect.bytestream import Direction
-from osgpdissect.layers import optical as L
 from osgpdissect.optical import builders as B
 from osgpdissect.optical import codes as C
 from osgpdissect.optical.crc import crc16, crc_bytes

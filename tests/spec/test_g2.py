@@ -11,8 +11,8 @@ import pytest
 from spec_vectors import _sub, _vector
 
 from osgpdissect.decode import decode_table, encode_table, table_size
-from osgpdissect.device import Device
-from osgpdissect.spec import load_default_spec
+from osgpdissect.lang.spec import load_default_spec
+from osgpdissect.layout.device import Device
 
 
 @pytest.fixture(scope="module")

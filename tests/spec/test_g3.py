@@ -13,7 +13,7 @@ import pytest
 from spec_vectors import VECTORS
 
 from osgpdissect.decode import Device, decode_table, encode_table, table_size
-from osgpdissect.spec import load_default_spec
+from osgpdissect.lang.spec import load_default_spec
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,8 @@ import pytest
 from spec_vectors import _sub, _vector
 
 from osgpdissect.decode import decode_table, encode_table, table_size
-from osgpdissect.device import Device
-from osgpdissect.spec import load_default_spec
+from osgpdissect.lang.spec import load_default_spec
+from osgpdissect.layout.device import Device
 
 # The guide's example BT21 (l.1350) and BT20 (l.1342), from the ET53 transaction response.
 BT21_GUIDE = bytes.fromhex("3F0E0C0F08000104081A")
@@ -135,7 +135,7 @@ def test_bt15_roundtrip(spec):
 def test_bt20_dims_match_guide_example(spec):
     """BT20 is referenced only; its dims' defaults are the guide's example bytes (l.1342)."""
     dev = device(spec)
-    from osgpdissect import model as m
+    from osgpdissect.lang import model as m
 
     names = ["reg_func1_flags", "reg_func2_flags", "nbr_self_reads", "nbr_summations", "nbr_demands",
              "nbr_coin_values", "nbr_occur", "nbr_tiers", "nbr_present_demands", "nbr_present_values"]
@@ -165,7 +165,7 @@ def test_bt21_guide_example(spec):
 
 def test_bt21_defaults_reproduce_guide_example(spec):
     """Without BT21 bytes, the dimensions come from the spec defaults = the guide's example."""
-    from osgpdissect import model as m
+    from osgpdissect.lang import model as m
 
     dev = device(spec, "gen3")
     paths = [("flags", "season_info"), ("flags", "date_time_field"), ("flags", "demand_reset_ctr"),

@@ -12,8 +12,8 @@ import pytest
 from spec_vectors import VECTORS
 
 from osgpdissect.decode import decode_table, encode_table, table_size
-from osgpdissect.device import Device
-from osgpdissect.spec import load_default_spec
+from osgpdissect.lang.spec import load_default_spec
+from osgpdissect.layout.device import Device
 
 
 @pytest.fixture(scope="module")
@@ -418,7 +418,7 @@ def test_bt74_default_dimensions(spec):
 
 
 def test_procedure_call_ep17_guide_example(spec):
-    from osgpdissect.procedures import decode_procedure_call
+    from osgpdissect.c1218.procedures import decode_procedure_call
 
     call = decode_procedure_call(spec, bytes.fromhex(vector("bt07_payload_ep17")["hex"]))
     assert (call.id, call.number, call.name, call.psn, call.response_handling) == ("EP17", 0x811, "Remove MEP Device", 7, 0)
@@ -433,14 +433,14 @@ def test_procedure_call_ep17_guide_example(spec):
     (4, "a remove request is already in progress"),
 ])
 def test_procedure_result_ep17_codes(spec, code, meaning):
-    from osgpdissect.procedures import decode_procedure_result
+    from osgpdissect.c1218.procedures import decode_procedure_result
 
     res = decode_procedure_result(spec, bytes([0x11, 0x08, 0x07, code]), call=bytes.fromhex("11080700F803"))
     assert res.id == "EP17" and res.result == meaning and res.matches_call
 
 
 def test_procedure_ep19_call_and_result(spec):
-    from osgpdissect.procedures import decode_procedure_call, decode_procedure_result
+    from osgpdissect.c1218.procedures import decode_procedure_call, decode_procedure_result
 
     params = encode_table(spec, "EP19", {"transaction_nbr": 0x0410, "device_handle": 1000, "request_type": 2},
                           part="request")
@@ -455,7 +455,7 @@ def test_procedure_ep19_call_and_result(spec):
 
 
 def test_procedure_ep61_conflict(spec):
-    from osgpdissect.procedures import decode_procedure_call, decode_procedure_result
+    from osgpdissect.c1218.procedures import decode_procedure_call, decode_procedure_result
 
     call = decode_procedure_call(spec, bytes.fromhex("3D 08 09 01"))
     assert call.id == "EP61" and call.parameters.find("lock").enum == "lock"
@@ -464,7 +464,7 @@ def test_procedure_ep61_conflict(spec):
 
 
 def test_procedure_ep39_is_partial(spec):
-    from osgpdissect.procedures import decode_procedure_call
+    from osgpdissect.c1218.procedures import decode_procedure_call
 
     call = decode_procedure_call(spec, bytes.fromhex("27 08 05 0C"))
     assert call.id == "EP39" and call.name == "Post MEP Data"

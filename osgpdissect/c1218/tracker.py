@@ -4,7 +4,7 @@ BT07 data: ``UINT16 LSB`` procedure number (bits 0..11) + response handling (bit
 PSN ``UINT8``, parameters.  Result tables: procedure number + filler, PSN, result code, data.
 The result is matched with the last call by procedure number and PSN.  Response table rule:
 MEP1 reads ET59 when ET50.30 bit 1 ("ET59 Response") is set, else BT08; MEP2 reads ET85.
-Parameter and result-data decoding is the spec's (``osgpdissect.procedures``) when present.
+Parameter and result-data decoding is the spec's (``osgpdissect.c1218.procedures``) when present.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from osgpdissect.mep import codes as C
+from osgpdissect.c1218 import codes as C
 
 __all__ = ["ProcedureTracker"]
 
@@ -153,7 +153,7 @@ class ProcedureTracker:
 
 def _spec_procedures() -> tuple[Any, Any] | None:
     try:
-        from osgpdissect.procedures import (  # noqa: PLC0415
+        from osgpdissect.c1218.procedures import (  # noqa: PLC0415
             decode_procedure_call,
             decode_procedure_result,
         )

@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from osgpdissect import model as m
 from osgpdissect.errors import OsgpError
-from osgpdissect.layout import (
+from osgpdissect.lang import model as m
+from osgpdissect.layout.binder import (
     Binder,
     BindError,
     Bound,

@@ -1,6 +1,6 @@
 """The docs backend: the spec model as reStructuredText lines (pure functions, no Sphinx).
 
-Pages use the roles of :mod:`osgpdissect.sphinxext`: ``:osgp:def:`` marks a field's anchor,
+Pages use the roles of :mod:`osgpdissect.backends.sphinx.ext`: ``:osgp:def:`` marks a field's anchor,
 ``:osgp:field:`` / ``:osgp:table:`` / ``:osgp:record:`` link to one.  Offsets and sizes are
 computed symbolically from the model, so a field whose place depends on other tables' fields
 shows the expression (``5 + 4 × nch``); the profile defaults give the concrete numbers.
@@ -12,8 +12,8 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from osgpdissect import model as m
-from osgpdissect.layout import BLOB_TYPES, SCALAR_TYPES
+from osgpdissect.lang import model as m
+from osgpdissect.layout.binder import BLOB_TYPES, SCALAR_TYPES
 
 Decl = m.Table | m.Procedure
 Linker = Callable[[m.Ref], str | None]
@@ -750,7 +750,7 @@ def dimensioning_lines(w: Walk, decl: Decl, tid: str, part: str, sizes: dict[str
 
 def profile_sizes(spec: m.Spec, tid: str, part: str) -> dict[str, str]:
     """The size under each profile's defaults, and the dimensions that came from defaults."""
-    from osgpdissect.device import Device
+    from osgpdissect.layout.device import Device
 
     out = {}
     for prof in spec.profiles:

@@ -1,6 +1,6 @@
 """scapy layers (imports ``scapy.packet``/``scapy.fields`` only, never ``scapy.all``)."""
 
-from osgpdissect.layers.mep import (
+from osgpdissect.backends.scapy.mep import (
     MEPAlert,
     MEPRequest,
     MEPResponse,

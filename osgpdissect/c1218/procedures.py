@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from osgpdissect import model as m
 from osgpdissect.decode import DecodeResult, decode_table
-from osgpdissect.device import Device
 from osgpdissect.errors import DecodeError
+from osgpdissect.lang import model as m
+from osgpdissect.layout.device import Device
 
 ANSI_RESULTS = {
     0: "procedure completed",

@@ -8,11 +8,12 @@ A mismatch is an error unless ``ERRATA.md`` lists the field (or the table).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from osgpdissect import model as m
-from osgpdissect.device import Device
 from osgpdissect.errors import Diagnostic
-from osgpdissect.layout import (
+from osgpdissect.lang import model as m
+from osgpdissect.lang.loader import load_spec
+from osgpdissect.layout.binder import (
     Binder,
     BindError,
     LArray,
@@ -22,6 +23,8 @@ from osgpdissect.layout import (
     LRecord,
     LSwitch,
 )
+from osgpdissect.layout.device import Device
+from osgpdissect.resources import spec_dir, spec_files
 
 # scapy Packet attributes a field id must not shadow (the scapy backend uses field ids).
 SCAPY_RESERVED = frozenset(
@@ -270,3 +273,20 @@ def validate(spec: m.Spec, sources: dict[str, str] | None = None) -> Report:
     """Validate a loaded spec; ``sources`` maps file names to text for snippets."""
     lines = {k: v.splitlines() for k, v in (sources or {}).items()}
     return _Checker(spec, lines).run()
+
+
+def load_and_validate(root: Path | None = None) -> tuple[m.Spec, Report]:
+    """Parse and validate a spec tree, always from its files (no model cache).
+
+    Raises :class:`SpecError` on syntax errors.
+    """
+    root = root or spec_dir()
+    spec = load_spec(root)
+    sources = {}
+    for p in spec_files(root):
+        try:
+            rel = str(Path(root.name) / p.relative_to(root))
+        except ValueError:
+            rel = str(p)
+        sources[rel] = p.read_text(encoding="utf-8")
+    return spec, validate(spec, sources)

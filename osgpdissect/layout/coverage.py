@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from osgpdissect import model as m
-from osgpdissect.validate import Report
+from osgpdissect.lang import model as m
+from osgpdissect.layout.validate import Report
 
 DEFINED: dict[str, int] = {
     "ET03": 1516, "ET04": 1539, "ET09": 1669, "ET11": 1812, "ET13": 1870, "ET14": 1923, "ET15": 1980,

@@ -32,7 +32,7 @@ from scapy.fields import (
 )
 from scapy.packet import Packet, Raw
 
-from osgpdissect.mep import codes as C
+from osgpdissect.c1218 import codes as C
 
 __all__ = [
     "MEPAlert",
@@ -52,7 +52,7 @@ _context: Any = None
 
 
 def set_table_context(context: Any) -> None:
-    """Use this :class:`~osgpdissect.mep.tables.TableContext` for names and payload decoding."""
+    """Use this :class:`~osgpdissect.c1218.tables.TableContext` for names and payload decoding."""
     global _context
     _context = context
 
@@ -60,7 +60,7 @@ def set_table_context(context: Any) -> None:
 def _tables() -> Any:
     global _context
     if _context is None:
-        from osgpdissect.mep.tables import TableContext  # noqa: PLC0415 - spec loads lazily
+        from osgpdissect.c1218.tables import TableContext  # noqa: PLC0415 - spec loads lazily
 
         _context = TableContext()
     return _context

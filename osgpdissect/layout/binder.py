@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from osgpdissect import model as m
+from osgpdissect.lang import model as m
 
 # ---------------------------------------------------------------------------- bound expressions
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from lark import Token, Transformer, Tree, v_args
 
-from osgpdissect import model as m
+from osgpdissect.lang import model as m
 
 
 def _unquote(tok: str) -> str:

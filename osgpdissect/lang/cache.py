@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from osgpdissect import __version__
-from osgpdissect import model as m
+from osgpdissect.lang import model as m
 from osgpdissect.resources import errata_files, grammar_path, spec_files
 
 ENV_DIR = "OSGPDISSECT_CACHE_DIR"
@@ -31,7 +31,7 @@ ENV_OFF = "OSGPDISSECT_NO_CACHE"
 
 _PACKAGE = Path(__file__).resolve().parent
 # The code that shapes the cached model: a change here (same version number) must miss.
-_CODE = ("model.py", "dsl/parser.py", "dsl/transform.py", "dsl/loader.py")
+_CODE = ("model.py", "parser.py", "transform.py", "loader.py")
 
 
 def cache_dir() -> Path | None:

@@ -1,4 +1,4 @@
-"""Load spec files (and ERRATA) into one :class:`~osgpdissect.model.Spec`."""
+"""Load spec files (and ERRATA) into one :class:`~osgpdissect.lang.model.Spec`."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from osgpdissect import model as m
-from osgpdissect.dsl.parser import parse_tree
-from osgpdissect.dsl.transform import ToModel
 from osgpdissect.errors import Diagnostic, SpecError
+from osgpdissect.lang import model as m
+from osgpdissect.lang.parser import parse_tree
+from osgpdissect.lang.transform import ToModel
 from osgpdissect.resources import errata_files, spec_files
 
 _ERRATUM = re.compile(r"^###\s+(?P<id>[A-Za-z0-9_-]+):\s+(?P<target>[A-Z]{2}\d+[\w.\[\]]*)\s+\(guide l\.\s*(?P<line>\d+)")

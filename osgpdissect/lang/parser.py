@@ -10,8 +10,8 @@ import lark
 from lark import Lark, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from osgpdissect import spec_cache
 from osgpdissect.errors import Diagnostic, SpecError
+from osgpdissect.lang import cache as spec_cache
 from osgpdissect.resources import grammar_path
 
 _OPTIONS = {"parser": "lalr", "propagate_positions": True, "maybe_placeholders": False,

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from osgpdissect import model as m
-from osgpdissect.device import Device
-from osgpdissect.layout import (
+from osgpdissect.lang import model as m
+from osgpdissect.layout.binder import (
     BExpr,
     LArray,
     LBits,
@@ -17,6 +16,7 @@ from osgpdissect.layout import (
     LScalar,
     LSwitch,
 )
+from osgpdissect.layout.device import Device
 
 
 def bexpr_text(e) -> str:

@@ -12,8 +12,8 @@ import json
 import logging
 from typing import Any
 
+from osgpdissect.c1218 import codes as C
 from osgpdissect.jsontext import dumps
-from osgpdissect.mep import codes as C
 
 __all__ = ["TableContext", "TableDecoding", "node"]
 
@@ -127,7 +127,7 @@ class TableContext:
             from osgpdissect.fields_json import FieldsJsonDecoder  # noqa: PLC0415
 
             if self.spec is None:
-                from osgpdissect.spec import load_default_spec  # noqa: PLC0415
+                from osgpdissect.lang.spec import load_default_spec  # noqa: PLC0415
 
                 self.spec = load_default_spec()
             if self.device is None:
