@@ -174,10 +174,10 @@ def decode_mixed(
     """Records of a mixed capture: MEP records (``osgpdissect.mep.dissect``), optical records
     and one ``malformed`` record per unknown stretch, merged by time and numbered 1..N.  Both
     halves decode tables through one table context (one ``Device``)."""
-    from osgpdissect.c1218.tables import TableContext  # noqa: PLC0415
-    from osgpdissect.mep import dissect  # noqa: PLC0415 - the MEP pipeline loads lazily
-    from osgpdissect.mep.records import Record  # noqa: PLC0415
-    from osgpdissect.optical.session import decode_optical_runs  # noqa: PLC0415
+    from osgpdissect.c1218.tables import TableContext
+    from osgpdissect.mep import dissect  # the MEP pipeline loads lazily
+    from osgpdissect.mep.records import Record
+    from osgpdissect.optical.session import decode_optical_runs
 
     split = split_mixed(runs)
     if tables is None:
@@ -213,7 +213,7 @@ def shown_hex(raw: bytes, show_password: bool = False) -> str:
     """``raw`` as hex, with what may be an optical password masked unless ``show_password``."""
     if show_password:
         return raw.hex()
-    from osgpdissect.optical.records import mask_stray_hex  # noqa: PLC0415
+    from osgpdissect.optical.records import mask_stray_hex
 
     return mask_stray_hex(raw)
 

@@ -123,11 +123,11 @@ class TableContext:
         self._names: dict[int, str] = {}
         self._ids: dict[int, str] = {}
         try:
-            from osgpdissect.decode import Device  # noqa: PLC0415
-            from osgpdissect.fields_json import FieldsJsonDecoder  # noqa: PLC0415
+            from osgpdissect.decode import Device
+            from osgpdissect.fields_json import FieldsJsonDecoder
 
             if self.spec is None:
-                from osgpdissect.lang.spec import load_default_spec  # noqa: PLC0415
+                from osgpdissect.lang.spec import load_default_spec
 
                 self.spec = load_default_spec()
             if self.device is None:

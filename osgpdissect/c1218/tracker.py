@@ -153,7 +153,7 @@ class ProcedureTracker:
 
 def _spec_procedures() -> tuple[Any, Any] | None:
     try:
-        from osgpdissect.c1218.procedures import (  # noqa: PLC0415
+        from osgpdissect.c1218.procedures import (
             decode_procedure_call,
             decode_procedure_result,
         )

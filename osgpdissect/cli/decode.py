@@ -65,8 +65,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Run the subcommand; returns the exit status.  Errors are one line on stderr (exit 2)."""
-    from osgpdissect.captures import CaptureError  # noqa: PLC0415
-    from osgpdissect.errors import OsgpError  # noqa: PLC0415
+    from osgpdissect.captures import CaptureError
+    from osgpdissect.errors import OsgpError
 
     try:
         return _decode(args)
@@ -101,12 +101,12 @@ def _plan(args: argparse.Namespace) -> tuple[str, str | None, list[str]]:
 
 
 def _decode(args: argparse.Namespace) -> int:
-    from osgpdissect.captures import CaptureOptions, open_capture  # noqa: PLC0415
-    from osgpdissect.cli.filters import RecordFilter, parse_table  # noqa: PLC0415
-    from osgpdissect.cli.outputs import JsonOutput, PcapTee, TextOutput  # noqa: PLC0415
-    from osgpdissect.cli.pipeline import LineErrorTracker, decode_records  # noqa: PLC0415
-    from osgpdissect.cli.progress import Progress  # noqa: PLC0415
-    from osgpdissect.cli.stats import Stats  # noqa: PLC0415
+    from osgpdissect.captures import CaptureOptions, open_capture
+    from osgpdissect.cli.filters import RecordFilter, parse_table
+    from osgpdissect.cli.outputs import JsonOutput, PcapTee, TextOutput
+    from osgpdissect.cli.pipeline import LineErrorTracker, decode_records
+    from osgpdissect.cli.progress import Progress
+    from osgpdissect.cli.stats import Stats
 
     kind, pcap_path, files = _plan(args)
     try:
@@ -139,7 +139,7 @@ def _decode(args: argparse.Namespace) -> int:
         if kind == "json":
             writer = JsonOutput(out)
         elif kind == "text":
-            from osgpdissect.cli.outputs import use_colour  # noqa: PLC0415
+            from osgpdissect.cli.outputs import use_colour
 
             writer = TextOutput(out, args.summary, use_colour(out, args.color))
         if args.quiet or kind == "pcap":
@@ -178,7 +178,7 @@ def _decode(args: argparse.Namespace) -> int:
 
 
 def _has_dir(spec: str) -> bool:
-    from osgpdissect.captures import split_path  # noqa: PLC0415
+    from osgpdissect.captures import split_path
 
     return split_path(spec).direction is not None
 
@@ -193,13 +193,13 @@ def _progress_enabled(args: argparse.Namespace, kind: str) -> bool:
 
 
 def _tables(args: argparse.Namespace) -> Any:
-    from osgpdissect.mep import TableContext  # noqa: PLC0415
+    from osgpdissect.mep import TableContext
 
     return TableContext(profile=args.profile)
 
 
 def _reassembly(args: argparse.Namespace) -> Any:
-    from osgpdissect.mep import ReassemblyOptions  # noqa: PLC0415
+    from osgpdissect.mep import ReassemblyOptions
 
     return ReassemblyOptions(max_gap=args.max_gap)
 
@@ -208,12 +208,12 @@ def _security(args: argparse.Namespace) -> Any:
     """Keys from ``--keys FILE`` and the environment (``OSGP_MAK``, ``OSGP_MBK``, ``OSGP_RC4_KEY``).
     Keys are never taken from the command line, where ``ps`` and shell history would keep them.
     """
-    import os  # noqa: PLC0415
+    import os
 
     if not (args.keys or any(os.environ.get(v) for v in ("OSGP_MAK", "OSGP_MBK", "OSGP_RC4_KEY"))):
         return None
-    from osgpdissect.security import Security  # noqa: PLC0415
-    from osgpdissect.security.keys import KeyRing  # noqa: PLC0415
+    from osgpdissect.security import Security
+    from osgpdissect.security.keys import KeyRing
 
     ring = KeyRing.from_env(os.environ)
     if args.keys:
@@ -222,7 +222,7 @@ def _security(args: argparse.Namespace) -> Any:
 
 
 def _silence_stdout() -> None:
-    import os  # noqa: PLC0415
+    import os
 
     try:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

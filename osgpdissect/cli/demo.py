@@ -24,19 +24,19 @@ def add_parser(sub: Any) -> None:
 
 
 def examples_dir() -> Path:
-    from osgpdissect.resources import data_dir  # noqa: PLC0415
+    from osgpdissect.resources import data_dir
 
     return data_dir("examples")
 
 
 def run(args: argparse.Namespace) -> int:
-    from osgpdissect.captures import CaptureError, open_capture  # noqa: PLC0415
-    from osgpdissect.cli.outputs import TextOutput, use_colour  # noqa: PLC0415
-    from osgpdissect.cli.pipeline import LineErrorTracker, decode_records  # noqa: PLC0415
-    from osgpdissect.cli.stats import Stats  # noqa: PLC0415
-    from osgpdissect.mep import TableContext  # noqa: PLC0415
-    from osgpdissect.security import Security  # noqa: PLC0415
-    from osgpdissect.security.keys import KeyRing  # noqa: PLC0415
+    from osgpdissect.captures import CaptureError, open_capture
+    from osgpdissect.cli.outputs import TextOutput, use_colour
+    from osgpdissect.cli.pipeline import LineErrorTracker, decode_records
+    from osgpdissect.cli.stats import Stats
+    from osgpdissect.mep import TableContext
+    from osgpdissect.security import Security
+    from osgpdissect.security.keys import KeyRing
 
     path = examples_dir() / EXAMPLE
     out = sys.stdout

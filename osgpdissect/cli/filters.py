@@ -85,7 +85,7 @@ def _code_name(resp: Any) -> str:
     name = getattr(resp, "code_name", None)
     if name:
         return str(name)
-    from osgpdissect.c1218 import codes  # noqa: PLC0415
+    from osgpdissect.c1218 import codes
 
     return codes.response_code_name(resp.code, resp.mode == "tls")
 

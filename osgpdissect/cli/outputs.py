@@ -118,7 +118,7 @@ _RENDERERS: dict[str, Any] = {}
 def _renderer(module: str) -> Any:
     mod = _RENDERERS.get(module)
     if mod is None:
-        import importlib  # noqa: PLC0415
+        import importlib
 
         mod = None
         if module.startswith("osgpdissect.optical"):
@@ -139,7 +139,7 @@ class PcapTee:
     _END = object()
 
     def __init__(self, path: str) -> None:
-        from osgpdissect.captures import write_pcap  # noqa: PLC0415
+        from osgpdissect.captures import write_pcap
 
         # open now so that an unwritable path fails before any decoding
         with open(path, "wb"):

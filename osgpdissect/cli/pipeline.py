@@ -200,7 +200,7 @@ def detect_protocol(head: list[ByteRun]) -> str:
     """``"mixed"`` when the runs hold a valid C12.18 packet (``EE`` ... CRC), else ``"mep"``.
     A capture with optical packets only is still split: its MEP half is simply empty."""
     try:
-        from osgpdissect.mixed import iter_split  # noqa: PLC0415
+        from osgpdissect.mixed import iter_split
     except ImportError:  # the optical package is not installed
         return "mep"
     for seg in iter_split(head):
@@ -217,7 +217,7 @@ def decode_records(runs: Iterable[ByteRun], protocol: str = "auto", *, security:
         protocol = detect_protocol(head)
         runs = itertools.chain(head, rest)
     if protocol == "mep":
-        from osgpdissect.mep import Dissector  # noqa: PLC0415
+        from osgpdissect.mep import Dissector
 
         dis = Dissector(security=security, tables=tables, reassembly=reassembly)
         return (Decoded(rec) for rec in dis.dissect(runs))
@@ -231,7 +231,7 @@ def decode_records(runs: Iterable[ByteRun], protocol: str = "auto", *, security:
 
 def _optical() -> Any:
     try:
-        from osgpdissect.optical import OpticalDissector  # noqa: PLC0415
+        from osgpdissect.optical import OpticalDissector
     except ImportError as exc:
         raise ValueError(f"optical decoding is not available: {exc}") from None
     return OpticalDissector
@@ -241,8 +241,8 @@ def _mixed(runs: Iterable[ByteRun], security: Any, tables: Any,
            reassembly: Any) -> Iterator[Decoded]:
     """Split a mixed stream; decode each window of segments (cut at pauses) with one MEP and
     one optical dissector that keep their state across windows; merge each window by time."""
-    from osgpdissect.mep import Dissector  # noqa: PLC0415
-    from osgpdissect.mixed import iter_split  # noqa: PLC0415
+    from osgpdissect.mep import Dissector
+    from osgpdissect.mixed import iter_split
 
     mep = Dissector(security=security, tables=tables, reassembly=reassembly)
     opt = _optical()(tables)
@@ -266,8 +266,8 @@ def _mixed(runs: Iterable[ByteRun], security: Any, tables: Any,
 
 
 def _window(segments: list[Any], mep: Any, opt: Any, counter: Iterator[int]) -> Iterator[Decoded]:
-    from osgpdissect.mep.records import Record  # noqa: PLC0415
-    from osgpdissect.mixed import shown_hex, unknown_malformed  # noqa: PLC0415
+    from osgpdissect.mep.records import Record
+    from osgpdissect.mixed import shown_hex, unknown_malformed
 
     out = [Decoded(r) for r in mep.dissect([s.run for s in segments if s.protocol == "mep"])]
     out += [Decoded(r, "optical")

@@ -73,15 +73,15 @@ class Progress:
         return sum(self.seen.values())
 
     def _open(self) -> None:
-        from rich.console import Console  # noqa: PLC0415
-        from rich.progress import (  # noqa: PLC0415
+        from rich.console import Console
+        from rich.progress import (
             BarColumn,
             DownloadColumn,
             TextColumn,
             TimeElapsedColumn,
             TimeRemainingColumn,
         )
-        from rich.progress import Progress as RichProgress  # noqa: PLC0415
+        from rich.progress import Progress as RichProgress
 
         known = self._proc and self.total is not None
         columns: list[Any] = [TextColumn("decoding"), BarColumn()]

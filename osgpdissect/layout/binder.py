@@ -593,7 +593,7 @@ class Binder:
             raise BindError(pos, "`chain` needs an array of records with one element layout")
         field_id, cond = chain
         frame = _Frame()
-        _collect_names(node.element, frame.names)
+        collect_names(node.element, frame.names)
         if field_id not in frame.names:
             raise BindError(pos, f"`chain {field_id}`: the element has no field {field_id!r}")
         self.frames.append(frame)
@@ -720,18 +720,18 @@ def _shift_up(e: BoundExpr, by: int) -> BoundExpr:
     return e
 
 
-def _collect_names(rec: LRecord, out: set[str]) -> None:
+def collect_names(rec: LRecord, out: set[str]) -> None:
     """Field ids of a record, looking into switch/if groups (their fields join the record's values)."""
     for c in rec.children:
         if isinstance(c, LSwitch):
             for _, g in c.cases:
-                _collect_names(g, out)
+                collect_names(g, out)
             if c.default:
-                _collect_names(c.default, out)
+                collect_names(c.default, out)
         elif isinstance(c, LOptional) and c.body:
-            _collect_names(c.body, out)
+            collect_names(c.body, out)
         elif isinstance(c, LRecord) and c.synthetic:
-            _collect_names(c, out)
+            collect_names(c, out)
         else:
             out.add(c.id)
 

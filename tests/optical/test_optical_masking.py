@@ -279,7 +279,7 @@ def test_long_stretches_masked():
 
 # -- mixed MEP/optical captures (the CLI's default split) ---------------------------------------
 def _mixed_outputs(records: list) -> str:
-    from osgpdissect.mep.render import tree_lines as mep_tree_lines  # noqa: PLC0415
+    from osgpdissect.mep.render import tree_lines as mep_tree_lines
 
     parts = []
     for r in records:
@@ -292,10 +292,10 @@ def _mixed_outputs(records: list) -> str:
 def test_header_damage_masked_in_mixed_captures(position, tmp_path):
     """Regression: in the MEP/optical split a damaged security packet can land in an *unknown*
     stretch, shown as a MEP malformed record (and in "ambiguous bytes" warnings) unmasked."""
-    from cli_helpers_local import run_decode  # noqa: PLC0415
+    from cli_helpers_local import run_decode
 
-    from osgpdissect.captures import write_pcap  # noqa: PLC0415
-    from osgpdissect.mixed import decode_mixed  # noqa: PLC0415
+    from osgpdissect.captures import write_pcap
+    from osgpdissect.mixed import decode_mixed
 
     for name, damaged in _corruptions(range(position, position + 1), iter(_bit_flips(position))):
         runs = _replace_security(_short_session(), damaged)
@@ -307,7 +307,7 @@ def test_header_damage_masked_in_mixed_captures(position, tmp_path):
 
 
 def test_unknown_stretch_keeps_its_bytes_when_no_password_can_be_there():
-    from osgpdissect.mixed import decode_mixed  # noqa: PLC0415
+    from osgpdissect.mixed import decode_mixed
 
     noise = bytes(range(0x30, 0x50))
     runs = _with_stray([(B.ident(), B.ident_response())], noise, [(B.logoff(), B.ok())])

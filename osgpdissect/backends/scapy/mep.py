@@ -6,14 +6,13 @@ One class per PDU; lengths and counts fill themselves on build::
     MEPResponse(b"\\x00\\x09\\x00...")          # dissect
     dissect_exchange(request_bytes, response_bytes)   # response decoded against its request
 
-A response carries no table id, so its table payload (:class:`MEPTableData`, whose fields are
-the spec's decoded fields) is attached by :func:`dissect_exchange`; a write request gets it on
-dissection.  Only ``scapy.packet``/``scapy.fields`` are imported (never ``scapy.all``).
+A response carries no table id, so its table payload (a :class:`MEPTableData` subclass, decoded
+and built by the codec: ``osgpdissect.backends.scapy.tables``) is attached by
+:func:`dissect_exchange`; a write request gets it on dissection.  Only ``scapy.packet``/``scapy.fields`` are imported (never ``scapy.all``).
 """
 
 from __future__ import annotations
 
-import keyword
 import logging
 import struct
 from typing import Any
@@ -21,9 +20,7 @@ from typing import Any
 from scapy.fields import (
     ByteEnumField,
     ConditionalField,
-    Field,
     ShortField,
-    StrField,
     StrLenField,
     ThreeBytesField,
     XIntField,
@@ -32,6 +29,12 @@ from scapy.fields import (
 )
 from scapy.packet import Packet, Raw
 
+from osgpdissect.backends.scapy.tables import (
+    MEPTableData,
+    set_table_context,
+    table_context,
+    table_layer,
+)
 from osgpdissect.c1218 import codes as C
 
 __all__ = [
@@ -48,22 +51,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-_context: Any = None
-
-
-def set_table_context(context: Any) -> None:
-    """Use this :class:`~osgpdissect.c1218.tables.TableContext` for names and payload decoding."""
-    global _context
-    _context = context
-
-
-def _tables() -> Any:
-    global _context
-    if _context is None:
-        from osgpdissect.c1218.tables import TableContext  # noqa: PLC0415 - spec loads lazily
-
-        _context = TableContext()
-    return _context
 
 
 class TableIdField(XShortField):
@@ -72,7 +59,7 @@ class TableIdField(XShortField):
     def i2repr(self, pkt: Packet | None, x: Any) -> str:
         if x is None:
             return "None"
-        name = _tables().name_of(x)
+        name = table_context().name_of(x)
         return f"0x{x:04X} ({C.table_id(x)}{' ' + name if name else ''})"
 
 
@@ -194,82 +181,6 @@ class MEPAlert(Packet):
 
     name = "MEP Alert"
     fields_desc = [ShortField("length", 0)]
-
-
-class MEPTableData(Packet):
-    """Table bytes; subclasses made by :func:`table_layer` add the spec's decoded fields."""
-
-    name = "MEP Table Data"
-    fields_desc = [StrField("data", b"")]
-
-
-class DecodedField(Field[Any, Any]):
-    """One spec field shown from the decoded node tree; takes no bytes of its own (the bytes
-    are the layer's ``data``), so build and dissect stay exact."""
-
-    __slots__ = ["node"]
-
-    def __init__(self, name: str, node: dict[str, Any]) -> None:
-        Field.__init__(self, name, node.get("value"))
-        self.node = node
-
-    def addfield(self, pkt: Packet, s: bytes, val: Any) -> bytes:
-        return s
-
-    def getfield(self, pkt: Packet, s: bytes) -> tuple[bytes, Any]:
-        return s, self.node.get("value")
-
-    def i2repr(self, pkt: Packet | None, x: Any) -> str:
-        node = self.node
-        text = repr(x) if isinstance(x, str) else str(x)
-        if node.get("enum"):
-            text += f" ({node['enum']})"
-        if node.get("unit"):
-            text += f" {node['unit']}"
-        where = f"@{node['offset']}" if node.get("offset") is not None else ""
-        label = node.get("orig_name") or ""
-        return f"{text}  [{label} {where}]".replace(" ]", "]")
-
-
-_RESERVED = set(dir(Packet)) | {"data"}
-
-
-def _leaves(nodes: list[dict[str, Any]], prefix: str = "") -> list[tuple[str, dict[str, Any]]]:
-    out = []
-    for n in nodes:
-        name = prefix + str(n.get("name", "field"))
-        if n.get("children"):
-            out.extend(_leaves(n["children"], name + "_"))
-        else:
-            out.append((name, n))
-    return out
-
-
-def _identifier(name: str, taken: set[str]) -> str:
-    ident = "".join(ch if ch.isalnum() else "_" for ch in name).strip("_") or "field"
-    if ident[0].isdigit() or keyword.iskeyword(ident) or ident in _RESERVED:
-        ident = "f_" + ident
-    base, k = ident, 2
-    while ident in taken:
-        ident, k = f"{base}_{k}", k + 1
-    taken.add(ident)
-    return ident
-
-
-def table_layer(table: int, offset: int, data: bytes) -> MEPTableData:
-    """A table payload layer whose fields are the spec's decoded fields of ``data``."""
-    decoding = _tables().decode(table, offset, data, learn=False)
-    taken: set[str] = set()
-    fields: list[Field[Any, Any]] = [
-        DecodedField(_identifier(name, taken), node) for name, node in _leaves(decoding.nodes)
-    ]
-    fields.append(StrField("data", b""))
-    cls = type(
-        "MEPTableData_" + decoding.table,
-        (MEPTableData,),
-        {"name": f"{decoding.label} @{offset}", "fields_desc": fields},
-    )
-    return cls(data=data)
 
 
 def dissect_frame(raw: bytes, direction: str = "C->S", tls: bool = False) -> Packet:
