@@ -17,10 +17,6 @@ class Direction(StrEnum):
     C2S = "C->S"  # client (MEP client / optical reader) to server (meter)
     S2C = "S->C"  # server (meter) to client
 
-    @property
-    def short(self) -> str:
-        return "tx" if self is Direction.C2S else "rx"
-
     def flipped(self) -> Direction:
         return Direction.S2C if self is Direction.C2S else Direction.C2S
 

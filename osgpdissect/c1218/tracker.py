@@ -151,14 +151,9 @@ class ProcedureTracker:
             return {"warning": f"decode_procedure_result failed: {type(exc).__name__}: {exc}"}
 
 
-def _spec_procedures() -> tuple[Any, Any] | None:
-    try:
-        from osgpdissect.c1218.procedures import (
-            decode_procedure_call,
-            decode_procedure_result,
-        )
-    except ImportError:
-        return None
+def _spec_procedures() -> tuple[Any, Any]:
+    from osgpdissect.c1218.procedures import decode_procedure_call, decode_procedure_result
+
     return decode_procedure_call, decode_procedure_result
 
 

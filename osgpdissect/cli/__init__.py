@@ -30,10 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     for _name, modname in COMMANDS.items():
         if modname in seen:
             continue
-        try:
-            mod = importlib.import_module(modname)
-        except ImportError:
-            continue  # a subcommand whose module is not installed yet
+        mod = importlib.import_module(modname)
         seen.add(modname)
         mod.add_parser(sub)
     return p

@@ -22,7 +22,6 @@ from osgpdissect.layout.binder import (
     LNode,
     LRecord,
     LScalar,
-    version_key,
 )
 
 
@@ -239,11 +238,6 @@ class Device:
         result = Bound(table_id, root, used, key=f"{table_id}:{part}:{hash(root)}")
         self._bound[ck] = result
         return result
-
-    @property
-    def fw_key(self) -> tuple[int, int] | None:
-        fw = self.setting("fw")
-        return version_key(fw) if fw is not None else None
 
 
 def _find_path(root: LRecord, name: str) -> tuple | None:
