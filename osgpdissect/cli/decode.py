@@ -34,6 +34,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--rx", metavar="FILE", help="capture file of the meter's (S->C) line")
     p.add_argument("--output", "-O", nargs="+", default=["text"], metavar="FORMAT",
                    help="text (default), json (JSON lines) or 'pcap FILE' (RTAC serial pcap)")
+    p.add_argument("--force", action="store_true",
+                   help="with --output pcap: replace an existing file (never a capture input)")
+    p.add_argument("--mask-passwords", action="store_true",
+                   help="with --output pcap: mask optical passwords (*) in the written pcap")
     p.add_argument("--summary", "-s", action="store_true", help="one line per record")
     p.add_argument("--stats", action="store_true",
                    help="statistics after the records (exchanges, tables, errors, digests)")
@@ -106,6 +110,7 @@ def _decode(args: argparse.Namespace) -> int:
     from osgpdissect.cli.outputs import JsonOutput, PcapTee, TextOutput  # noqa: PLC0415
     from osgpdissect.cli.pipeline import LineErrorTracker, decode_records  # noqa: PLC0415
     from osgpdissect.cli.progress import Progress  # noqa: PLC0415
+    from osgpdissect.cli.redact import SecretMasker  # noqa: PLC0415
     from osgpdissect.cli.stats import Stats  # noqa: PLC0415
 
     kind, pcap_path, files = _plan(args)
@@ -127,13 +132,18 @@ def _decode(args: argparse.Namespace) -> int:
     progress = Progress([f.rsplit(":", 1)[0] if _has_dir(f) else f
                          for f in [*files, *(p for p in (args.tx, args.rx) if p)]],
                         _progress_enabled(args, kind))
-    tee = PcapTee(pcap_path) if pcap_path else None
+    if pcap_path:
+        _check_pcap_target(pcap_path, [*files, *(p for p in (args.tx, args.rx) if p)],
+                           args.force)
+    tee = PcapTee(pcap_path, mask=args.mask_passwords) if pcap_path else None
     try:
         if tee is not None:
             runs = tee.tee(runs)
         if tee is not None and not args.stats:  # a conversion: nothing to decode
             for _ in runs:
                 progress.tick()
+            tee.close()
+            _pcap_notice(tee)
             return 0
         writer: Any = None
         if kind == "json":
@@ -149,10 +159,12 @@ def _decode(args: argparse.Namespace) -> int:
         stats = Stats() if args.stats else None
         keep = RecordFilter(tables, args.errors, _DIRECTIONS.get(args.direction or ""))
         errors = LineErrorTracker()
+        masker = SecretMasker()
         records = decode_records(errors.observe(runs), args.protocol, security=security,
                                  tables=_tables(args), reassembly=_reassembly(args))
         for item in records:
             item.line_errors = errors.claim(item.record)
+            item.record = masker.redact(item.record)
             progress.tick()
             if stats is not None:
                 stats.add(item)
@@ -170,11 +182,49 @@ def _decode(args: argparse.Namespace) -> int:
             stats.add_unclaimed(left)
             (writer or TextOutput(out)).write_stats(stats)
         out.flush()
+        if tee is not None:
+            tee.close()
+            _pcap_notice(tee)
         return 0
     finally:
         progress.close()
-        if tee is not None:
-            tee.close(check=sys.exc_info()[0] is None)
+        if tee is not None and not tee.closed:
+            tee.close(check=False)
+
+
+def _check_pcap_target(path: str, inputs: list[str], force: bool) -> None:
+    """Refuse to write the pcap onto a capture input, or onto an existing file without
+    ``--force`` (issue 21 item 2)."""
+    import os  # noqa: PLC0415
+
+    from osgpdissect.captures import split_path  # noqa: PLC0415
+
+    for spec in inputs:
+        src = split_path(spec).path
+        if _same_file(path, src) or (os.path.exists(spec) and _same_file(path, spec)):
+            raise UsageError(f"--output pcap {path}: that is a capture input; "
+                             "choose another file")
+    if os.path.lexists(path) and not force:
+        raise UsageError(f"--output pcap {path}: the file exists (--force replaces it)")
+    if os.path.isdir(path):
+        raise UsageError(f"--output pcap {path}: is a folder")
+
+
+def _same_file(a: str, b: str) -> bool:
+    import os  # noqa: PLC0415
+
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def _pcap_notice(tee: Any) -> None:
+    """Say when the written pcap holds optical passwords in clear (issue 21 item 1)."""
+    if tee.secret_bytes and not tee.mask:
+        sys.stderr.write(f"osgpdissect decode: note: {tee.path} holds what reads as optical "
+                         "(C12.18) passwords in clear (a byte-exact conversion); "
+                         "--mask-passwords masks them\n")
 
 
 def _has_dir(spec: str) -> bool:
