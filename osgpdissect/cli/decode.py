@@ -204,10 +204,10 @@ def _check_pcap_target(path: str, inputs: list[str], force: bool) -> None:
         if _same_file(path, src) or (os.path.exists(spec) and _same_file(path, spec)):
             raise UsageError(f"--output pcap {path}: that is a capture input; "
                              "choose another file")
-    if os.path.lexists(path) and not force:
-        raise UsageError(f"--output pcap {path}: the file exists (--force replaces it)")
     if os.path.isdir(path):
         raise UsageError(f"--output pcap {path}: is a folder")
+    if os.path.lexists(path) and not force:
+        raise UsageError(f"--output pcap {path}: the file exists (--force replaces it)")
 
 
 def _same_file(a: str, b: str) -> bool:
