@@ -35,7 +35,7 @@ def load_and_validate(root: Path | None = None) -> tuple[m.Spec, Report]:
 
     Raises :class:`SpecError` on syntax errors.
     """
-    from osgpdissect.dsl.loader import load_spec
+    from osgpdissect.dsl.loader import load_spec, read_spec_text
     from osgpdissect.validate import validate
 
     root = root or spec_dir()
@@ -46,5 +46,5 @@ def load_and_validate(root: Path | None = None) -> tuple[m.Spec, Report]:
             rel = str(Path(root.name) / p.relative_to(root))
         except ValueError:
             rel = str(p)
-        sources[rel] = p.read_text(encoding="utf-8")
+        sources[rel] = read_spec_text(p, rel)
     return spec, validate(spec, sources)

@@ -245,6 +245,15 @@ def _progress_enabled(args: argparse.Namespace, kind: str) -> bool:
 def _tables(args: argparse.Namespace) -> Any:
     from osgpdissect.mep import TableContext  # noqa: PLC0415
 
+    if args.profile:
+        try:
+            from osgpdissect.spec import load_default_spec  # noqa: PLC0415
+
+            known = [p.name for p in load_default_spec().profiles]
+        except ImportError:
+            known = []
+        if known and args.profile not in known:
+            raise UsageError(f"unknown --profile {args.profile!r} (known: {', '.join(known)})")
     return TableContext(profile=args.profile)
 
 
