@@ -277,7 +277,23 @@ def _security(args: argparse.Namespace) -> Any:
     ring = KeyRing.from_env(os.environ)
     if args.keys:
         ring = ring.merge(KeyRing.from_toml(args.keys))
+        _warn_if_shared(args.keys)
     return Security(ring)
+
+
+def _warn_if_shared(path: str) -> None:
+    """Warn when the key file can be read by its group or by everyone (issue 21 item 10)."""
+    import os  # noqa: PLC0415
+    import stat  # noqa: PLC0415
+
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return
+    if mode & (stat.S_IRGRP | stat.S_IROTH):
+        who = "everyone" if mode & stat.S_IROTH else "its group"
+        sys.stderr.write(f"osgpdissect decode: warning: the key file can be read by {who} "
+                         f"(mode {stat.S_IMODE(mode):04o}); chmod 600 it\n")
 
 
 def _silence_stdout() -> None:

@@ -32,6 +32,7 @@ from scapy.fields import (
 )
 from scapy.packet import Packet, Raw
 
+from osgpdissect.layers.truncated import StrictPacket
 from osgpdissect.mep import codes as C
 
 __all__ = [
@@ -86,7 +87,7 @@ def _has_count(p: Packet) -> bool:
     return p.fields.get("count") is not None
 
 
-class MEPRequest(Packet):
+class MEPRequest(StrictPacket):
     """RC4-mode request: length, C12.18 request, sequence number BE32, digest."""
 
     name = "MEP Request"
@@ -133,7 +134,7 @@ def _has_read_data(p: Packet) -> bool:
     return p.fields.get("count") is not None or bool(p.fields.get("data"))
 
 
-class MEPResponse(Packet):
+class MEPResponse(StrictPacket):
     """RC4-mode response: length, code, [next seq | count + data], digest."""
 
     name = "MEP Response"
@@ -162,7 +163,7 @@ class MEPResponse(Packet):
         return f"MEP Response {C.response_code_name(self.code)}"
 
 
-class MEPTLSRequest(Packet):
+class MEPTLSRequest(StrictPacket):
     """TLS-mode request: length, TLS code, TLS records (opaque here)."""
 
     name = "MEP TLS Request"
@@ -189,14 +190,14 @@ class MEPTLSResponse(MEPTLSRequest):
     ]
 
 
-class MEPAlert(Packet):
+class MEPAlert(StrictPacket):
     """The meter's alert sequence: a zero length (l.549-565)."""
 
     name = "MEP Alert"
     fields_desc = [ShortField("length", 0)]
 
 
-class MEPTableData(Packet):
+class MEPTableData(StrictPacket):
     """Table bytes; subclasses made by :func:`table_layer` add the spec's decoded fields."""
 
     name = "MEP Table Data"
