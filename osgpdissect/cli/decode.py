@@ -108,7 +108,11 @@ def _decode(args: argparse.Namespace) -> int:
     from osgpdissect.captures import CaptureOptions, open_capture  # noqa: PLC0415
     from osgpdissect.cli.filters import RecordFilter, parse_table  # noqa: PLC0415
     from osgpdissect.cli.outputs import JsonOutput, PcapTee, TextOutput  # noqa: PLC0415
-    from osgpdissect.cli.pipeline import LineErrorTracker, decode_records  # noqa: PLC0415
+    from osgpdissect.cli.pipeline import (  # noqa: PLC0415
+        LineErrorTracker,
+        TimeCheck,
+        decode_records,
+    )
     from osgpdissect.cli.progress import Progress  # noqa: PLC0415
     from osgpdissect.cli.redact import SecretMasker  # noqa: PLC0415
     from osgpdissect.cli.stats import Stats  # noqa: PLC0415
@@ -126,7 +130,8 @@ def _decode(args: argparse.Namespace) -> int:
     if args.rx:
         options.rx = args.rx
     security = _security(args)
-    runs = open_capture(files, format=args.format, options=options)
+    times = TimeCheck()
+    runs = times.observe(open_capture(files, format=args.format, options=options))
 
     out = sys.stdout
     progress = Progress([f.rsplit(":", 1)[0] if _has_dir(f) else f
@@ -144,6 +149,7 @@ def _decode(args: argparse.Namespace) -> int:
                 progress.tick()
             tee.close()
             _pcap_notice(tee)
+            _time_warning(times)
             return 0
         writer: Any = None
         if kind == "json":
@@ -178,6 +184,7 @@ def _decode(args: argparse.Namespace) -> int:
         if left:
             sys.stderr.write(f"osgpdissect decode: {len(left)} line error(s) outside any "
                              "frame\n")
+        _time_warning(times)
         if stats is not None:
             stats.add_unclaimed(left)
             (writer or TextOutput(out)).write_stats(stats)
@@ -190,6 +197,12 @@ def _decode(args: argparse.Namespace) -> int:
         progress.close()
         if tee is not None and not tee.closed:
             tee.close(check=False)
+
+
+def _time_warning(times: Any) -> None:
+    line = times.warning()
+    if line:
+        sys.stderr.write(f"osgpdissect decode: {line}\n")
 
 
 def _check_pcap_target(path: str, inputs: list[str], force: bool) -> None:

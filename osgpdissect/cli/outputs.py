@@ -9,7 +9,6 @@ keys the CLI adds: ``protocol`` (``"mep"``, ``"optical"`` or ``"unknown"``) and
 
 from __future__ import annotations
 
-import json
 import os
 import queue
 import threading
@@ -54,7 +53,7 @@ class JsonOutput:
         self.out.write((line_of() if line_of is not None else dumps(item.to_json())) + "\n")
 
     def write_stats(self, stats: Any) -> None:
-        self.out.write(json.dumps(stats.to_json()) + "\n")
+        self.out.write(dumps(stats.to_json()) + "\n")
 
 
 class TextOutput:

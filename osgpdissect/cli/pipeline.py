@@ -8,6 +8,7 @@ protocol detection), one mixed-stream window and the line errors not yet claimed
 from __future__ import annotations
 
 import itertools
+import math
 from bisect import bisect_left
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -17,7 +18,8 @@ from typing import Any
 from osgpdissect.bytestream import ByteRun, Direction
 from osgpdissect.jsontext import dumps, json_str
 
-__all__ = ["Decoded", "LineErrorHit", "LineErrorTracker", "decode_records", "detect_protocol"]
+__all__ = ["Decoded", "LineErrorHit", "LineErrorTracker", "TimeCheck", "decode_records",
+           "detect_protocol"]
 
 PROTOCOLS = ("auto", "mep", "optical")
 _PEEK_RUNS = 512
@@ -182,6 +184,40 @@ class LineErrorTracker:
         self.unclaimed.extend(self.pending)
         self.pending.clear()
         return self.unclaimed
+
+
+class TimeCheck:
+    """Watches run times as they stream past (issue 21 item 9): a time that is not a finite
+    number stops the decode (ValueError: no JSON number, no order); a time earlier than the
+    one before is counted, and the first one described in ``first_backwards``."""
+
+    def __init__(self) -> None:
+        self.last: float | None = None
+        self.backwards = 0
+        self.first_backwards = ""
+
+    def observe(self, runs: Iterable[ByteRun]) -> Iterator[ByteRun]:
+        for run in runs:
+            t = run.time
+            if t is not None:
+                if not math.isfinite(t):
+                    raise ValueError(f"{run.source or 'capture'}: time {t} is not a finite "
+                                     "number of seconds")
+                if self.last is not None and t < self.last:
+                    self.backwards += 1
+                    if not self.first_backwards:
+                        self.first_backwards = (
+                            f"{run.source or 'capture'}: {t:.6f} s after {self.last:.6f} s")
+                self.last = t if self.last is None else max(self.last, t)
+            yield run
+
+    def warning(self) -> str | None:
+        """One line for stderr when times went backwards, else None."""
+        if not self.backwards:
+            return None
+        more = f" ({self.backwards} times in all)" if self.backwards > 1 else ""
+        return (f"warning: times go backwards at {self.first_backwards}{more}: requests and "
+                "responses may be paired wrongly from there")
 
 
 def _peek(runs: Iterable[ByteRun]) -> tuple[list[ByteRun], Iterator[ByteRun]]:

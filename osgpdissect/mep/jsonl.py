@@ -1,6 +1,6 @@
 """One MEP record → one JSON line, without building the record's dict first.
 
-``record_json_line(rec)`` is byte for byte ``json.dumps(rec.to_json(), default=json_default)``
+``record_json_line(rec)`` is byte for byte ``jsontext.dumps(rec.to_json())``
 (the test suite holds it to that on every kind of record); it exists because the bulk path of
 ``decode --output json`` spends most of its time encoding.  Frames are poured into fixed
 templates, the decoded fields arrive as JSON text from the table decoder, and only the parts
@@ -210,7 +210,7 @@ _PAIRED = frozenset(("exchange", "unanswered", "orphan"))
 
 
 def record_json_line(rec: Record) -> str:
-    """``json.dumps(rec.to_json(), default=json_default)``, fast (no newline)."""
+    """``jsontext.dumps(rec.to_json())``, fast (no newline)."""
     line = _plain_exchange_line(rec)
     if line is not None:
         return line
