@@ -114,7 +114,7 @@ def _decode(args: argparse.Namespace) -> int:
         decode_records,
     )
     from osgpdissect.cli.progress import Progress  # noqa: PLC0415
-    from osgpdissect.cli.redact import SecretMasker  # noqa: PLC0415
+    from osgpdissect.cli.redact import SecretMasker, mask_line_errors  # noqa: PLC0415
     from osgpdissect.cli.stats import Stats  # noqa: PLC0415
 
     kind, pcap_path, files = _plan(args)
@@ -171,6 +171,7 @@ def _decode(args: argparse.Namespace) -> int:
         for item in records:
             item.line_errors = errors.claim(item.record)
             item.record = masker.redact(item.record)
+            item.line_errors = mask_line_errors(item.line_errors, masker.secret_directions)
             progress.tick()
             if stats is not None:
                 stats.add(item)

@@ -40,7 +40,7 @@ class LineErrorHit:
     direction: Direction
     time: float | None
     kind: str
-    value: int
+    value: int | None  # None: masked (the byte may be part of a password)
     source: str = ""
     frame: str = ""
     index: int | None = None
@@ -54,7 +54,8 @@ class LineErrorHit:
         where = f" of the {self.frame}" if self.frame else ""
         at = f" byte {self.index}" if self.index is not None else " a byte"
         t = f" at {self.time:.6f}" if self.time is not None else ""
-        return f"{self.kind} error on{at}{where} (0x{self.value:02x}, {self.direction.value}){t}"
+        shown = "masked" if self.value is None else f"0x{self.value:02x}"
+        return f"{self.kind} error on{at}{where} ({shown}, {self.direction.value}){t}"
 
 
 @dataclass(slots=True)

@@ -17,7 +17,7 @@ from typing import Any
 
 from osgpdissect.bytestream import ByteRun, Direction
 
-__all__ = ["MASK_BYTE", "REDACTED_NOTE", "SecretMasker", "masked_hex"]
+__all__ = ["MASK_BYTE", "REDACTED_NOTE", "SecretMasker", "mask_line_errors", "masked_hex"]
 
 MASK_BYTE = 0x2A  # "*": what a masked byte becomes in a written pcap
 _CONTEXT = 32  # bytes of each direction kept: a header, a code and what they announce
@@ -46,6 +46,7 @@ class SecretMasker:
     def __init__(self) -> None:
         self._tail: dict[Direction, bytes] = dict.fromkeys(Direction, b"")
         self.found = 0  # bytes masked so far
+        self.secret_directions: set[Direction] = set()  # of the last record redacted
 
     def hidden(self, direction: Direction, raw: bytes, *, stretch: bool = False) -> bytearray:
         """Flags (1 = secret) for each byte of ``raw``, the next bytes of ``direction``.
@@ -78,10 +79,12 @@ class SecretMasker:
         decoder knows where a password is due); their bytes still feed the context here."""
         from osgpdissect.optical.records import OpticalRecord  # noqa: PLC0415
 
+        self.secret_directions = set()
         if isinstance(rec, OpticalRecord):
             if not rec.show_password:
                 for blob in _blobs(rec):
-                    self.hidden(blob.direction, blob.raw)
+                    if any(self.hidden(blob.direction, blob.raw)) or rec.mask_all:
+                        self.secret_directions.add(blob.direction)
             return rec
         frames_hit = False
         for blob in _blobs(rec):
@@ -92,10 +95,19 @@ class SecretMasker:
                     hide, _hidden_in_shown(blob.shown_hex, len(blob.raw)), strict=True))
             if any(hide):
                 blob.shown_hex = masked_hex(blob.raw, hide)
+                self.secret_directions.add(blob.direction)
                 frames_hit = frames_hit or not stretch
         if frames_hit:
             _strip_decoding(rec)
         return rec
+
+
+def mask_line_errors(hits: list[Any], directions: set[Direction]) -> list[Any]:
+    """Line errors with the byte value hidden on the directions that carried secrets (an
+    errored byte may be a password byte)."""
+    if not directions or not hits:
+        return hits
+    return [replace(h, value=None) if h.direction in directions else h for h in hits]
 
 
 def _blobs(rec: Any) -> list[Any]:

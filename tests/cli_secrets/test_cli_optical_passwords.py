@@ -137,3 +137,19 @@ def test_pcap_without_passwords_has_no_notice(capsys, tmp_path):
     rc, _, err = _run(capsys, str(ROOT / "examples" / "session-logic2.csv"), "-O", "pcap",
                       str(out_path))
     assert rc == 0 and err == ""
+
+
+@pytest.mark.parametrize("protocol", ["auto", "mep"])
+def test_line_error_on_a_password_byte_hides_its_value(capsys, tmp_path, protocol):
+    """issue 21 item 1: a line error names its byte's value: on a password byte that value
+    is masked too (text and JSON)."""
+    src = (ROOT / "tests" / "data" / "optical" / "session.hex").read_text()
+    assert "15 51 73 33" in src
+    path = tmp_path / "err.hex"
+    path.write_text(src.replace("15 51 73 33", "15 51 73!f 33"))
+    rc, out, err = _run(capsys, "-p", protocol, str(path))
+    assert rc == 0 and "framing error" in out + err
+    assert "0x73" not in out + err and "masked" in out
+    rc, out, _ = _run(capsys, "-p", protocol, "-O", "json", str(path))
+    hits = [h for line in out.splitlines() for h in json.loads(line)["line_errors"]]
+    assert hits and all(h["value"] is None for h in hits if h["direction"] == "C->S")
