@@ -1,7 +1,9 @@
 """JSON text by hand where ``json.dumps`` of a whole dict is the bottleneck.
 
-Each helper returns exactly what ``json.dumps(value, default=json_default)`` returns for its
-value (default separators, ASCII escapes), so hand-assembled lines equal the dumped dicts.
+Each helper returns exactly what :func:`dumps` returns for its value (``json.dumps`` with
+default separators, ASCII escapes), so hand-assembled lines equal the dumped dicts.  JSON has
+no NaN or infinity: a non-finite float is written as ``null`` (issue 21 item 9), so every line
+is valid JSON.
 """
 
 from __future__ import annotations
@@ -23,8 +25,22 @@ def json_default(value: Any) -> Any:
 
 
 def dumps(value: Any) -> str:
-    """``json.dumps`` with :func:`json_default`."""
-    return json.dumps(value, default=json_default)
+    """``json.dumps`` with :func:`json_default`; non-finite floats as ``null``."""
+    try:
+        return json.dumps(value, default=json_default, allow_nan=False)
+    except ValueError:  # a NaN or an infinity somewhere (rare): replace them, dump again
+        return json.dumps(_finite(value), default=json_default, allow_nan=False)
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with every non-finite float (in dicts, lists, tuples) replaced by None."""
+    if type(value) is float:
+        return value if value - value == 0 else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
 
 
 def json_value(v: Any) -> str:
@@ -39,12 +55,8 @@ def json_value(v: Any) -> str:
     if t is bool:
         return "true" if v else "false"
     if t is float:
-        if v != v:
-            return "NaN"
-        if v == _INF:
-            return "Infinity"
-        if v == -_INF:
-            return "-Infinity"
+        if v != v or v in (_INF, -_INF):
+            return "null"  # JSON has no NaN / Infinity
         return float.__repr__(v)
     return dumps(v)
 

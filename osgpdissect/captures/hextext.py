@@ -16,6 +16,7 @@ direction unless lines say otherwise.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Iterator
 
@@ -120,6 +121,7 @@ def parse_line(line: str) -> tuple[float | None, Direction | None, bytes, list[L
     return t, direction, data, errors
 
 
+
 def sniff(head: str) -> bool:
     """True when the first data lines of ``head`` parse as hex text."""
     seen = 0
@@ -164,6 +166,9 @@ def _runs(src: Source, opts: CaptureOptions) -> Iterator[ByteRun]:
             if parsed is None:
                 continue
             t, d, data, errors = parsed
+            if t is not None and not math.isfinite(t):  # hundreds of digits: inf
+                raise CaptureError(f"{path}:{lineno}: time {line.strip()[:20]!r}... is not a "
+                                   "finite number of seconds")
             if d is not None:
                 marked = True
                 current = d

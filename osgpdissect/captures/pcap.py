@@ -223,12 +223,25 @@ def _rtac(t: float, event: int, payload: bytes) -> bytes:
     return struct.pack(">IIBBH", sec, usec, event, 0, 0) + payload
 
 
+_MAX_PCAP_TIME = 2.0**32 - 1  # seconds: a classic pcap stamps 32-bit seconds
+
+
+def _pcap_time(run: ByteRun) -> float:
+    """The run's time as a pcap stamps it (unknown or negative: 0)."""
+    t = run.time or 0.0
+    if not t < _MAX_PCAP_TIME:  # also NaN
+        raise ValueError(f"{run.source or 'run'}: time {t:g} s does not fit a classic pcap "
+                         "(32-bit seconds: before 4294967295 s, the year 2106)")
+    return max(t, 0.0)
+
+
 def write_pcap(runs: Iterable[ByteRun], path: str, linktype: int = LINKTYPE_RTAC_SERIAL) -> None:
     """Write runs as a classic little-endian microsecond pcap (RTAC serial or USER0).
 
     Each run becomes DATA_TX_START (C->S) / DATA_RX_START (S->C) packets stamped with the run's
     time; bytes with a :class:`LineError` go into FRAMING/PARITY/BREAK/OVERFLOW event packets
-    with the same stamp.  Times before 0 or unknown are written as 0.
+    with the same stamp.  Times before 0 or unknown are written as 0; a time a classic pcap
+    cannot hold (2**32 s or more, not a number) raises ValueError.
     """
     if linktype not in (LINKTYPE_RTAC_SERIAL, LINKTYPE_USER0):
         raise ValueError(f"unsupported link type {linktype}")
@@ -246,7 +259,7 @@ def write_pcap(runs: Iterable[ByteRun], path: str, linktype: int = LINKTYPE_RTAC
             f.write(payload)
 
         for run in runs:
-            t = max(run.time or 0.0, 0.0)
+            t = _pcap_time(run)
             if linktype == LINKTYPE_USER0:
                 for i in range(0, max(len(run.data), 1), 65000):
                     put(t, bytes([run.direction is Direction.S2C]) + run.data[i:i + 65000])

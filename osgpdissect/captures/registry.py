@@ -101,6 +101,7 @@ def detect_format(path: str) -> str:
         return "raw"
     text = _as_text(head)
     if text is None:
+        _refuse_foreign_text(head, src.path)
         return "raw"
     for reader in READERS.values():
         if reader.sniff_text is not None and reader.sniff_text(text):
@@ -108,6 +109,29 @@ def detect_format(path: str) -> str:
     first = next((ln for ln in text.splitlines() if ln.strip()), "")[:60]
     raise CaptureError(f"{src.path}: unknown capture format (starts {first!r}); "
                        f"name it with format=")
+
+
+def _refuse_foreign_text(head: bytes, path: str) -> None:
+    """Text in another encoding is no raw serial capture: UTF-16 exports, or a CSV/hex
+    export that is not UTF-8 (issue 21 item 9).  Raises CaptureError; a forced ``--format
+    raw`` still reads such a file as bytes."""
+    sample = head[:4096]
+    even, odd = sample[0::2], sample[1::2]
+    bom = sample[:2] in (b"\xff\xfe", b"\xfe\xff")
+    if bom or (len(sample) >= 16 and (even.count(0) > 0.9 * len(even) or
+                                      odd.count(0) > 0.9 * len(odd))
+               and _printable_share(sample.replace(b"\x00", b"")) > 0.95):
+        raise CaptureError(f"{path}: UTF-16 text: convert it to UTF-8 (e.g. iconv -f UTF-16 "
+                           "-t UTF-8), or give --format raw for raw serial bytes")
+    if b"\x00" not in sample and b"\n" in sample and _printable_share(sample) > 0.9:
+        raise CaptureError(f"{path}: text that is not UTF-8 (another encoding?): convert it "
+                           "to UTF-8, or give --format raw for raw serial bytes")
+
+
+def _printable_share(data: bytes) -> float:
+    if not data:
+        return 0.0
+    return sum(1 for b in data if 32 <= b < 127 or b in (9, 10, 13)) / len(data)
 
 
 def _as_text(head: bytes) -> str | None:

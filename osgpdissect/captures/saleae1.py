@@ -10,6 +10,7 @@ has an ``Analyzer Name`` column.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator
 from itertools import chain, islice
 
@@ -85,6 +86,9 @@ def _events(src: Source, opts: CaptureOptions, cols: tuple) -> Iterator[tuple]:
                 t = float(parts[ti])
             except ValueError:
                 raise CaptureError(f"{path}:{lineno}: bad time {parts[ti][:30]!r}") from None
+            if not math.isfinite(t):  # nan / inf: no JSON number, no order
+                raise CaptureError(f"{path}:{lineno}: bad time {parts[ti][:30]!r}: not a "
+                                   "finite number of seconds")
             try:
                 value, error = parse(parts[vi])
             except ValueError as exc:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import configparser
 import heapq
+import math
 import re
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -39,6 +40,9 @@ _CHUNK = 4 << 20  # samples per piece read from / written to the ZIP
 _PREFETCH = 16 << 20  # bytes of samples looked at to estimate baud and idle level
 _RATE = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*([kMG]?)\s*Hz\s*$", re.I)
 _PREFIX = {"": 1, "k": 1e3, "m": 1e6, "g": 1e9}
+
+
+MAX_SAMPLERATE = 1e10  # 10 GHz: far above any logic analyzer; more is a damaged file
 
 
 def sniff(head: bytes) -> bool:
@@ -100,8 +104,12 @@ def read_info(zf: zipfile.ZipFile, path: str) -> SrInfo:
             unitsize = int(sec.get("unitsize", "1"))
         except ValueError as exc:
             raise CaptureError(f"{path}: bad sigrok metadata in [{section}]: {exc}") from None
-        if samplerate <= 0 or not 1 <= unitsize <= 8:
-            raise CaptureError(f"{path}: bad samplerate/unitsize in [{section}]")
+        if not (math.isfinite(samplerate) and 0 < samplerate <= MAX_SAMPLERATE):
+            raise CaptureError(f"{path}: bad samplerate {sec.get('samplerate', '')!r} in "
+                               f"[{section}]: must be above 0 and at most "
+                               f"{format_samplerate(int(MAX_SAMPLERATE))}")
+        if not 1 <= unitsize <= 8:
+            raise CaptureError(f"{path}: bad unitsize in [{section}]")
         probes: dict[int, str] = {}
         for key, value in sec.items():
             m = re.fullmatch(r"probe(\d+)", key)
@@ -192,6 +200,9 @@ def _events(src: Source, opts: CaptureOptions, info: SrInfo,
         baud = opts.baud or estimate_baud(widths, rate)
         if baud is None:
             return  # no edges at all: an idle capture
+        if baud < 1:
+            raise CaptureError(f"{path}: samplerate {rate:g} Hz is too low to decode a UART "
+                               "(its pulses would be under 1 baud)")
         fmt = UartFormat(opts.data_bits, opts.parity, opts.stop_bits)
         try:
             decoders = [UartDecoder(rate / baud, fmt) for _ in chans]
@@ -220,9 +231,14 @@ def _events(src: Source, opts: CaptureOptions, info: SrInfo,
                         cut += 1
                 ready.append([(s, v, e, k) for s, v, e in lst[:cut]])
                 del lst[:cut]
-            for s, v, e, k in heapq.merge(*ready):
+            for s, v, e, k in heapq.merge(*ready, key=_sample_and_line):
                 yield chans[k][2], v, s / rate, e, sources[k], chans[k][1]
             block = nxt
+
+
+def _sample_and_line(item: tuple[int, int, str | None, int]) -> tuple[int, int]:
+    """Merge order: sample, then line (an error kind and None never get compared)."""
+    return item[0], item[3]
 
 
 def _chain_blocks(first: list[bytes], rest: Iterator[bytes]) -> Iterator[bytes]:

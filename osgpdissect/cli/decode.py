@@ -34,6 +34,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--rx", metavar="FILE", help="capture file of the meter's (S->C) line")
     p.add_argument("--output", "-O", nargs="+", default=["text"], metavar="FORMAT",
                    help="text (default), json (JSON lines) or 'pcap FILE' (RTAC serial pcap)")
+    p.add_argument("--force", action="store_true",
+                   help="with --output pcap: replace an existing file (never a capture input)")
+    p.add_argument("--mask-passwords", action="store_true",
+                   help="with --output pcap: mask optical passwords (*) in the written pcap")
     p.add_argument("--summary", "-s", action="store_true", help="one line per record")
     p.add_argument("--stats", action="store_true",
                    help="statistics after the records (exchanges, tables, errors, digests)")
@@ -104,8 +108,13 @@ def _decode(args: argparse.Namespace) -> int:
     from osgpdissect.captures import CaptureOptions, open_capture
     from osgpdissect.cli.filters import RecordFilter, parse_table
     from osgpdissect.cli.outputs import JsonOutput, PcapTee, TextOutput
-    from osgpdissect.cli.pipeline import LineErrorTracker, decode_records
+    from osgpdissect.cli.pipeline import (
+        LineErrorTracker,
+        TimeCheck,
+        decode_records,
+    )
     from osgpdissect.cli.progress import Progress
+    from osgpdissect.cli.redact import SecretMasker, mask_line_errors
     from osgpdissect.cli.stats import Stats
 
     kind, pcap_path, files = _plan(args)
@@ -121,19 +130,26 @@ def _decode(args: argparse.Namespace) -> int:
     if args.rx:
         options.rx = args.rx
     security = _security(args)
-    runs = open_capture(files, format=args.format, options=options)
+    times = TimeCheck()
+    runs = times.observe(open_capture(files, format=args.format, options=options))
 
     out = sys.stdout
     progress = Progress([f.rsplit(":", 1)[0] if _has_dir(f) else f
                          for f in [*files, *(p for p in (args.tx, args.rx) if p)]],
                         _progress_enabled(args, kind))
-    tee = PcapTee(pcap_path) if pcap_path else None
+    if pcap_path:
+        _check_pcap_target(pcap_path, [*files, *(p for p in (args.tx, args.rx) if p)],
+                           args.force)
+    tee = PcapTee(pcap_path, mask=args.mask_passwords) if pcap_path else None
     try:
         if tee is not None:
             runs = tee.tee(runs)
         if tee is not None and not args.stats:  # a conversion: nothing to decode
             for _ in runs:
                 progress.tick()
+            tee.close()
+            _pcap_notice(tee)
+            _time_warning(times)
             return 0
         writer: Any = None
         if kind == "json":
@@ -149,10 +165,13 @@ def _decode(args: argparse.Namespace) -> int:
         stats = Stats() if args.stats else None
         keep = RecordFilter(tables, args.errors, _DIRECTIONS.get(args.direction or ""))
         errors = LineErrorTracker()
+        masker = SecretMasker()
         records = decode_records(errors.observe(runs), args.protocol, security=security,
                                  tables=_tables(args), reassembly=_reassembly(args))
         for item in records:
             item.line_errors = errors.claim(item.record)
+            item.record = masker.redact(item.record)
+            item.line_errors = mask_line_errors(item.line_errors, masker.secret_directions)
             progress.tick()
             if stats is not None:
                 stats.add(item)
@@ -166,15 +185,60 @@ def _decode(args: argparse.Namespace) -> int:
         if left:
             sys.stderr.write(f"osgpdissect decode: {len(left)} line error(s) outside any "
                              "frame\n")
+        _time_warning(times)
         if stats is not None:
             stats.add_unclaimed(left)
             (writer or TextOutput(out)).write_stats(stats)
         out.flush()
+        if tee is not None:
+            tee.close()
+            _pcap_notice(tee)
         return 0
     finally:
         progress.close()
-        if tee is not None:
-            tee.close(check=sys.exc_info()[0] is None)
+        if tee is not None and not tee.closed:
+            tee.close(check=False)
+
+
+def _time_warning(times: Any) -> None:
+    line = times.warning()
+    if line:
+        sys.stderr.write(f"osgpdissect decode: {line}\n")
+
+
+def _check_pcap_target(path: str, inputs: list[str], force: bool) -> None:
+    """Refuse to write the pcap onto a capture input, or onto an existing file without
+    ``--force`` (issue 21 item 2)."""
+    import os
+
+    from osgpdissect.captures import split_path
+
+    for spec in inputs:
+        src = split_path(spec).path
+        if _same_file(path, src) or (os.path.exists(spec) and _same_file(path, spec)):
+            raise UsageError(f"--output pcap {path}: that is a capture input; "
+                             "choose another file")
+    if os.path.isdir(path):
+        raise UsageError(f"--output pcap {path}: is a folder")
+    if os.path.lexists(path) and not force:
+        raise UsageError(f"--output pcap {path}: the file exists (--force replaces it)")
+
+
+def _same_file(a: str, b: str) -> bool:
+    import os
+
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def _pcap_notice(tee: Any) -> None:
+    """Say when the written pcap holds optical passwords in clear (issue 21 item 1)."""
+    if tee.secret_bytes and not tee.mask:
+        sys.stderr.write(f"osgpdissect decode: note: {tee.path} holds what reads as optical "
+                         "(C12.18) passwords in clear (a byte-exact conversion); "
+                         "--mask-passwords masks them\n")
 
 
 def _has_dir(spec: str) -> bool:
@@ -195,6 +259,15 @@ def _progress_enabled(args: argparse.Namespace, kind: str) -> bool:
 def _tables(args: argparse.Namespace) -> Any:
     from osgpdissect.mep import TableContext
 
+    if args.profile:
+        try:
+            from osgpdissect.lang.spec import load_default_spec
+
+            known = [p.name for p in load_default_spec().profiles]
+        except ImportError:
+            known = []
+        if known and args.profile not in known:
+            raise UsageError(f"unknown --profile {args.profile!r} (known: {', '.join(known)})")
     return TableContext(profile=args.profile)
 
 
@@ -218,7 +291,23 @@ def _security(args: argparse.Namespace) -> Any:
     ring = KeyRing.from_env(os.environ)
     if args.keys:
         ring = ring.merge(KeyRing.from_toml(args.keys))
+        _warn_if_shared(args.keys)
     return Security(ring)
+
+
+def _warn_if_shared(path: str) -> None:
+    """Warn when the key file can be read by its group or by everyone (issue 21 item 10)."""
+    import os
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return
+    if mode & (stat.S_IRGRP | stat.S_IROTH):
+        who = "everyone" if mode & stat.S_IROTH else "its group"
+        sys.stderr.write(f"osgpdissect decode: warning: the key file can be read by {who} "
+                         f"(mode {stat.S_IMODE(mode):04o}); chmod 600 it\n")
 
 
 def _silence_stdout() -> None:

@@ -9,7 +9,6 @@ keys the CLI adds: ``protocol`` (``"mep"``, ``"optical"`` or ``"unknown"``) and
 
 from __future__ import annotations
 
-import json
 import os
 import queue
 import threading
@@ -54,7 +53,7 @@ class JsonOutput:
         self.out.write((line_of() if line_of is not None else dumps(item.to_json())) + "\n")
 
     def write_stats(self, stats: Any) -> None:
-        self.out.write(json.dumps(stats.to_json()) + "\n")
+        self.out.write(dumps(stats.to_json()) + "\n")
 
 
 class TextOutput:
@@ -134,22 +133,43 @@ def _renderer(module: str) -> Any:
 
 class PcapTee:
     """Writes the runs that stream past to a pcap with :func:`osgpdissect.captures.write_pcap`
-    in a helper thread fed through a bounded queue (so memory stays flat)."""
+    in a helper thread fed through a bounded queue (so memory stays flat).
+
+    The pcap goes to a temporary file in the target's folder, renamed onto ``path`` by
+    :meth:`close` when everything was written (removed otherwise): a failure never leaves a
+    partial file, and the target is untouched until the end.  ``mask`` replaces password bytes
+    (:mod:`osgpdissect.cli.redact`) with ``*``; without it ``secret_bytes`` counts them."""
 
     _END = object()
 
-    def __init__(self, path: str) -> None:
-        from osgpdissect.captures import write_pcap
+    def __init__(self, path: str, *, mask: bool = False) -> None:
+        import tempfile
 
-        # open now so that an unwritable path fails before any decoding
-        with open(path, "wb"):
-            pass
+        from osgpdissect.captures import write_pcap
+        from osgpdissect.cli.redact import SecretMasker
+
+        folder = os.path.dirname(os.path.abspath(path))
+        # create the temporary file now so that an unwritable folder fails before decoding
+        fd, self._tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp",
+                                         dir=folder)
+        os.close(fd)
+        umask = os.umask(0o22)
+        os.umask(umask)
+        os.chmod(self._tmp, 0o666 & ~umask)  # what open() would give the file
         self.path = path
         self.count = 0
+        self.mask = mask
+        self._masker = SecretMasker()
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=4096)
         self._error: BaseException | None = None
+        self.closed = False
         self._thread = threading.Thread(target=self._work, args=(write_pcap,), daemon=True)
         self._thread.start()
+
+    @property
+    def secret_bytes(self) -> int:
+        """Bytes that read as optical passwords among those written (masked or not)."""
+        return self._masker.found
 
     def _work(self, write_pcap: Any) -> None:
         def feed() -> Iterator[ByteRun]:
@@ -157,7 +177,7 @@ class PcapTee:
                 yield run
 
         try:
-            write_pcap(feed(), self.path)
+            write_pcap(feed(), self._tmp)
         except BaseException as exc:  # reported by close()
             self._error = exc
             while self._queue.get() is not self._END:  # drain so the producer never blocks
@@ -165,13 +185,34 @@ class PcapTee:
 
     def tee(self, runs: Iterator[ByteRun]) -> Iterator[ByteRun]:
         for run in runs:
-            self._queue.put(run)
+            masked = self._masker.mask_run(run)
+            self._queue.put(masked if self.mask else run)
             self.count += 1
             yield run
 
     def close(self, check: bool = True) -> None:
-        """Finish the file; raises OSError when writing failed (unless ``check`` is false)."""
+        """Finish the file: renamed into place when complete, else removed.  Raises OSError
+        when writing failed (unless ``check`` is false)."""
+        if self.closed:
+            return
+        self.closed = True
         self._queue.put(self._END)
         self._thread.join()
+        if check and self._error is None:
+            try:
+                os.replace(self._tmp, self.path)
+                return
+            except OSError as exc:
+                self._error = exc
+        try:
+            os.unlink(self._tmp)
+        except OSError:
+            pass
         if check and self._error is not None:
-            raise OSError(f"{self.path}: cannot write pcap: {self._error}")
+            raise OSError(f"{self.path}: cannot write pcap: {_reason(self._error)}")
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc) or type(exc).__name__

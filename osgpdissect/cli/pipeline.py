@@ -8,6 +8,7 @@ protocol detection), one mixed-stream window and the line errors not yet claimed
 from __future__ import annotations
 
 import itertools
+import math
 from bisect import bisect_left
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -17,7 +18,8 @@ from typing import Any
 from osgpdissect.bytestream import ByteRun, Direction
 from osgpdissect.jsontext import dumps, json_str
 
-__all__ = ["Decoded", "LineErrorHit", "LineErrorTracker", "decode_records", "detect_protocol"]
+__all__ = ["Decoded", "LineErrorHit", "LineErrorTracker", "TimeCheck", "decode_records",
+           "detect_protocol"]
 
 PROTOCOLS = ("auto", "mep", "optical")
 _PEEK_RUNS = 512
@@ -38,7 +40,7 @@ class LineErrorHit:
     direction: Direction
     time: float | None
     kind: str
-    value: int
+    value: int | None  # None: masked (the byte may be part of a password)
     source: str = ""
     frame: str = ""
     index: int | None = None
@@ -52,7 +54,8 @@ class LineErrorHit:
         where = f" of the {self.frame}" if self.frame else ""
         at = f" byte {self.index}" if self.index is not None else " a byte"
         t = f" at {self.time:.6f}" if self.time is not None else ""
-        return f"{self.kind} error on{at}{where} (0x{self.value:02x}, {self.direction.value}){t}"
+        shown = "masked" if self.value is None else f"0x{self.value:02x}"
+        return f"{self.kind} error on{at}{where} ({shown}, {self.direction.value}){t}"
 
 
 @dataclass(slots=True)
@@ -182,6 +185,40 @@ class LineErrorTracker:
         self.unclaimed.extend(self.pending)
         self.pending.clear()
         return self.unclaimed
+
+
+class TimeCheck:
+    """Watches run times as they stream past (issue 21 item 9): a time that is not a finite
+    number stops the decode (ValueError: no JSON number, no order); a time earlier than the
+    one before is counted, and the first one described in ``first_backwards``."""
+
+    def __init__(self) -> None:
+        self.last: float | None = None
+        self.backwards = 0
+        self.first_backwards = ""
+
+    def observe(self, runs: Iterable[ByteRun]) -> Iterator[ByteRun]:
+        for run in runs:
+            t = run.time
+            if t is not None:
+                if not math.isfinite(t):
+                    raise ValueError(f"{run.source or 'capture'}: time {t} is not a finite "
+                                     "number of seconds")
+                if self.last is not None and t < self.last:
+                    self.backwards += 1
+                    if not self.first_backwards:
+                        self.first_backwards = (
+                            f"{run.source or 'capture'}: {t:.6f} s after {self.last:.6f} s")
+                self.last = t if self.last is None else max(self.last, t)
+            yield run
+
+    def warning(self) -> str | None:
+        """One line for stderr when times went backwards, else None."""
+        if not self.backwards:
+            return None
+        more = f" ({self.backwards} times in all)" if self.backwards > 1 else ""
+        return (f"warning: times go backwards at {self.first_backwards}{more}: requests and "
+                "responses may be paired wrongly from there")
 
 
 def _peek(runs: Iterable[ByteRun]) -> tuple[list[ByteRun], Iterator[ByteRun]]:

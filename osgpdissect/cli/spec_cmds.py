@@ -60,8 +60,13 @@ def run_show(args) -> int:
     decl = spec.find(args.table)
     if decl is None:
         raise OsgpError(f"unknown table or procedure {args.table!r} (see `osgpdissect tables`)")
+    from osgpdissect.layout.binder import BindError
+
     dev = Device.from_file(spec, args.dims, args.profile) if args.dims else Device(spec, args.profile)
-    print("\n".join(layout_lines(spec, args.table.upper(), dev)))
+    try:
+        print("\n".join(layout_lines(spec, args.table.upper(), dev)))
+    except BindError as exc:
+        raise OsgpError(f"{args.table}: cannot lay out with these dimensions: {exc}") from None
     return 0
 
 

@@ -44,7 +44,12 @@ def run(args) -> int:
     part = "table"
     if isinstance(decl, m.Procedure):
         part = "response" if args.response else "request"
-    res = decode_table(spec, args.table, data, args.offset, dev, part=part)
+    from osgpdissect.layout.binder import BindError
+
+    try:
+        res = decode_table(spec, args.table, data, args.offset, dev, part=part)
+    except BindError as exc:
+        raise OsgpError(f"{args.table}: cannot lay out with these dimensions: {exc}") from None
     if args.json:
         print(json.dumps(res.to_json(), indent=1, default=str))
         return 0

@@ -61,6 +61,18 @@ def _display(path: Path, root: Path) -> str:
         return str(path)
 
 
+def read_spec_text(path: Path, name: str) -> str:
+    """A spec file's text; :class:`SpecError` at the first byte that is not UTF-8."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        head = data[: exc.start]
+        line = head.count(b"\n") + 1
+        col = exc.start - (head.rfind(b"\n") + 1) + 1
+        raise SpecError([Diagnostic(name, line, col, f"not UTF-8 text (byte 0x{data[exc.start]:02x})")]) from None
+
+
 def load_spec(root: Path, extra_texts: Iterable[tuple[str, str]] = ()) -> m.Spec:
     """Parse every ``*.osgp`` under ``root`` (plus ``extra_texts`` as (name, text) pairs).
 
@@ -72,7 +84,7 @@ def load_spec(root: Path, extra_texts: Iterable[tuple[str, str]] = ()) -> m.Spec
     diags: list[Diagnostic] = []
     decls: list = []
     names: list[str] = []
-    sources = [(_display(p, root), p.read_text(encoding="utf-8")) for p in spec_files(root)]
+    sources = [(_display(p, root), read_spec_text(p, _display(p, root))) for p in spec_files(root)]
     sources += list(extra_texts)
     for name, text in sources:
         names.append(name)
@@ -90,7 +102,7 @@ def load_spec(root: Path, extra_texts: Iterable[tuple[str, str]] = ()) -> m.Spec
 def _read_errata(root: Path) -> list[m.Erratum]:
     errata: list[m.Erratum] = []
     for f in errata_files(root):
-        errata += parse_errata(f.read_text(encoding="utf-8"), _display(f, root))
+        errata += parse_errata(read_spec_text(f, _display(f, root)), _display(f, root))
     return errata
 
 

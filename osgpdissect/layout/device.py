@@ -67,6 +67,17 @@ def parse_version(text: str) -> m.Version:
         raise OsgpError(f"firmware version must look like 3.50 or 4.0, got {text!r}") from None
 
 
+def _profile(spec: m.Spec, name: str | None) -> m.Profile:
+    """The spec's profile ``name`` (its first when None); OsgpError naming the known ones."""
+    if not spec.profiles:
+        return m.Profile("none", "none", ())
+    try:
+        return spec.profile(name)
+    except KeyError:
+        known = ", ".join(p.name for p in spec.profiles)
+        raise OsgpError(f"unknown profile {name!r} (known: {known})") from None
+
+
 class Device:
     """The decode context of one meter.
 
@@ -78,7 +89,7 @@ class Device:
                  generation: int | None = None, values: dict[str, int] | None = None,
                  settings: dict[str, int] | None = None):
         self.spec = spec
-        self.profile = spec.profile(profile) if spec.profiles else m.Profile("none", "none", ())
+        self.profile = _profile(spec, profile)
         self.fw = parse_version(fw) if isinstance(fw, str) else fw
         self.generation = generation
         self.values = dict(values or {})
@@ -128,8 +139,17 @@ class Device:
         gen = raw.pop("generation", None)
         settings = {k: raw.pop(k) for k in ("cpm", "two_mep_ports") if k in raw}
         try:
-            return cls(spec, prof, fw=fw, generation=gen, values={k: int(v) for k, v in raw.items()},
-                       settings={k: int(v) for k, v in settings.items()})
+            values = {k: int(v) for k, v in raw.items()}
+            sets = {k: int(v) for k, v in settings.items()}
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:
+            raise OsgpError(f"{path}: bad dimensions entry ({exc})") from None
+        for name, value in values.items():
+            if not 0 <= value <= cls.MAX_LEARN:  # a count of elements: no table holds more
+                shown = str(value) if len(str(value)) <= 20 else f"{str(value)[:12]}... (huge)"
+                raise OsgpError(f"{path}: dimension {name} = {shown} is out of range "
+                                f"(0 .. {cls.MAX_LEARN})")
+        try:
+            return cls(spec, prof, fw=fw, generation=gen, values=values, settings=sets)
         except (KeyError, TypeError, ValueError) as exc:
             raise OsgpError(f"{path}: bad dimensions entry ({exc})") from None
 

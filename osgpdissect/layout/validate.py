@@ -12,7 +12,7 @@ from pathlib import Path
 
 from osgpdissect.errors import Diagnostic
 from osgpdissect.lang import model as m
-from osgpdissect.lang.loader import load_spec
+from osgpdissect.lang.loader import load_spec, read_spec_text
 from osgpdissect.layout.binder import (
     Binder,
     BindError,
@@ -288,5 +288,5 @@ def load_and_validate(root: Path | None = None) -> tuple[m.Spec, Report]:
             rel = str(Path(root.name) / p.relative_to(root))
         except ValueError:
             rel = str(p)
-        sources[rel] = p.read_text(encoding="utf-8")
+        sources[rel] = read_spec_text(p, rel)
     return spec, validate(spec, sources)

@@ -113,11 +113,12 @@ class Dissector:
         if (
             resp is not None
             and req is not None
-            and resp.body == b"\x00"
+            and resp.body
+            and not resp.body.strip(b"\x00")  # digested: the request's bytes plus zeros
             and resp.digest == req.digest
         ):
             sec["notes"].append(
-                "response digest repeats the request digest (bare 00: not informative)"
+                "response digest repeats the request digest (all-zero reply: not informative)"
             )
         if self.security is None or req_raw is None or len(req_raw) < 2 + C.DIGEST_LEN + 1:
             return req, resp

@@ -37,10 +37,16 @@ class Frame:
     end_time: float | None = None  # last byte
     source: str = ""
     segments: int = 1  # pieces separated by gaps (117-byte segmentation, l.626)
+    shown_hex: str | None = None  # the hex to print when some bytes are masked ("**")
 
     @property
     def length(self) -> int:
         return len(self.raw) - 2
+
+    @property
+    def hex(self) -> str:
+        """The bytes as hex, as they may be shown (masked bytes as ``**``)."""
+        return self.shown_hex if self.shown_hex is not None else self.raw.hex()
 
 
 @dataclass(slots=True)

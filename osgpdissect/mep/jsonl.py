@@ -1,6 +1,6 @@
 """One MEP record → one JSON line, without building the record's dict first.
 
-``record_json_line(rec)`` is byte for byte ``json.dumps(rec.to_json(), default=json_default)``
+``record_json_line(rec)`` is byte for byte ``jsontext.dumps(rec.to_json())``
 (the test suite holds it to that on every kind of record); it exists because the bulk path of
 ``decode --output json`` spends most of its time encoding.  Frames are poured into fixed
 templates, the decoded fields arrive as JSON text from the table decoder, and only the parts
@@ -41,7 +41,7 @@ def _frame_head(frame: Frame) -> str:
     raw = frame.raw
     return (
         f'{_HEADS[frame.direction]}{_num(frame.time)}, "end_time": {_num(frame.end_time)}, '
-        f'"source": {json_str(frame.source) if frame.source else _EMPTY}, "hex": "{raw.hex()}", '
+        f'"source": {json_str(frame.source) if frame.source else _EMPTY}, "hex": "{frame.hex}", '
         f'"length": {len(raw) - 2}, "segments": {json_value(frame.segments)}'
     )
 
@@ -184,7 +184,7 @@ def _pairing(rec: Record) -> str:
         if retries
         else "[]"
     )
-    extra_text = str_list([f.raw.hex() for f in extra]) if extra else "[]"
+    extra_text = str_list([f.hex for f in extra]) if extra else "[]"
     return (
         f'{{"rule": "order", "latency": {_num(rec.latency)}, "retries": {retries_text}, '
         f'"extra_responses": {extra_text}}}'
@@ -210,7 +210,7 @@ _PAIRED = frozenset(("exchange", "unanswered", "orphan"))
 
 
 def record_json_line(rec: Record) -> str:
-    """``json.dumps(rec.to_json(), default=json_default)``, fast (no newline)."""
+    """``jsontext.dumps(rec.to_json())``, fast (no newline)."""
     line = _plain_exchange_line(rec)
     if line is not None:
         return line
@@ -251,6 +251,8 @@ def _plain_exchange_line(rec: Record) -> str | None:
         or rec.transaction is not None
         or rec.malformed is not None
         or rec.alert is not None
+        or qf.shown_hex is not None
+        or sf.shown_hex is not None
     ):
         return None
     qt, qe, st, se = qf.time, qf.end_time, sf.time, sf.end_time

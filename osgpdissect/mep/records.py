@@ -83,7 +83,7 @@ class Record:
                 "rule": "order",
                 "latency": self.latency,
                 "retries": [{"time": r.time, "kind": r.kind} for r in self.retries],
-                "extra_responses": [f.raw.hex() for f in self.extra_responses],
+                "extra_responses": [f.hex for f in self.extra_responses],
             }
             if self.kind in ("exchange", "unanswered", "orphan")
             else None
@@ -158,7 +158,7 @@ def _frame_json(frame: Frame) -> dict[str, Any]:
         "time": frame.time,
         "end_time": frame.end_time,
         "source": frame.source,
-        "hex": frame.raw.hex(),
+        "hex": frame.hex,
         "length": frame.length,
         "segments": frame.segments,
     }

@@ -159,6 +159,9 @@ def _frame_lines(title: str, rec: Record, frame: Any, fields: list[str]) -> Iter
     seg = f", {frame.segments} segments" if frame.segments > 1 else ""
     at = f" at {frame.time:.6f}" if frame.time is not None else ""
     yield f"    {title} {frame.direction.value}{at}, length {frame.length}{seg}"
+    if frame.shown_hex is not None:  # masked bytes: shown instead of decoded fields
+        shown = frame.shown_hex
+        yield f"        bytes: {' '.join(shown[i : i + 2] for i in range(0, len(shown), 2))}"
     for line in fields:
         yield f"        {line}"
 

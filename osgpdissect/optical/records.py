@@ -23,7 +23,7 @@ from osgpdissect.optical.messages import Message
 from osgpdissect.optical.packet import LinkByte
 from osgpdissect.optical.services import ServiceRequest, ServiceResponse
 
-__all__ = ["MASK", "OpticalRecord", "mask_packet_hex", "mask_stray_hex"]
+__all__ = ["MASK", "OpticalRecord", "mask_packet_hex", "mask_stray_hex", "secret_spans"]
 
 MASK = "********"
 
@@ -70,11 +70,14 @@ def _header_secret(raw: bytes, p: int) -> tuple[int, int] | None:
     return None
 
 
-def _secret_spans(raw: bytes) -> Iterator[tuple[int, int]]:
-    """``(start, size)`` of every part of ``raw`` that may hold a password."""
+def secret_spans(raw: bytes, *, early_at: int | None = 0) -> Iterator[tuple[int, int]]:
+    """``(start, size)`` of every part of ``raw`` that may hold a password (a C12.18 security
+    request body, intact or with one header byte damaged or lost).  ``early_at``: where a
+    stretch that may start inside a header begins (a security code among its first
+    header-length bytes counts); None when ``raw`` starts at a known boundary."""
     # The stretch may start inside a header (lost to tokens, or cut off by the MEP/optical
     # split): a security code among its first header-length bytes.
-    early = raw.find(C.SECURITY, 0, C.HEADER_LEN)
+    early = -1 if early_at is None else raw.find(C.SECURITY, early_at, early_at + C.HEADER_LEN)
     if early >= 0:
         yield early + 1, _SECRET_LEN
     pos = raw.find(_SECURITY_TAIL)
@@ -98,7 +101,7 @@ def mask_stray_hex(raw: bytes, *, mask_all: bool = False) -> str:
     hides everything but a leading packet header."""
     n = len(raw)
     hide = bytearray(n)  # 1 = hide
-    for start, size in _secret_spans(raw):
+    for start, size in secret_spans(raw):
         stop = min(start + size, n)
         hide[start:stop] = b"\x01" * max(stop - start, 0)
     if mask_all:

@@ -18,9 +18,10 @@ __all__ = [
     "OpenedExchange",
     "Security",
     "looks_like_plain_request",
+    "zero_extension",
 ]
 
-NOT_INFORMATIVE = "not informative (bare 00 reply repeats the request digest)"
+NOT_INFORMATIVE = "not informative (an all-zero reply repeats the request digest)"
 MISMATCH = "digest mismatch"
 NO_KEY = "no key"
 UNVERIFIABLE = "unverifiable"
@@ -138,6 +139,17 @@ class Security:
             return opened
 
         has_enc = any(self.keys.encryption_key(label) for label, _ in auth)
+        repaired = None if plain_shape else _repair_code(auth, req, req_mac)
+        if repaired is not None:
+            code, label = repaired
+            detail = (f"request digest fails under {' and '.join(lb for lb, _ in auth)}: "
+                      f"request code 0x{req[0]:02X} damaged (0x{code:02X}, one bit away, "
+                      f"verifies under {label})")
+            fixed = bytes((code,)) + req[1:]
+            resp_check = _check_unauthenticated(auth, fixed, resp, resp_mac)
+            return _finish(
+                req, req_mac, resp, resp_mac, DigestCheck(MISMATCH, detail=detail), resp_check
+            )
         if not has_enc and not plain_shape:
             req_check = DigestCheck(UNVERIFIABLE, detail="encrypted request and no encryption key")
             resp_check = DigestCheck(
@@ -198,6 +210,29 @@ class Security:
         return None
 
 
+def _repair_code(
+    auth: list[tuple[str, bytes]], req: bytes, mac: bytes
+) -> tuple[int, str] | None:
+    """``(code, key label)`` when the request verifies with one bit of its code byte flipped
+    (a damaged plaintext request, not an encrypted one); None otherwise."""
+    if not req:
+        return None
+    for bit in range(8):
+        code = req[0] ^ (1 << bit)
+        check = _verify_request(auth, bytes((code,)) + req[1:], mac)
+        if check is not None and check.key is not None:
+            return code, check.key
+    return None
+
+
+def zero_extension(req: bytes, resp: bytes | None, req_mac: bytes,
+                   resp_mac: bytes | None) -> bool:
+    """Whether a reply is the known trivial forgery: its digested bytes are the request's
+    plus only zero bytes, and it carries the request's digest (zero padding makes the two
+    digests equal, so the reply proves nothing)."""
+    return bool(resp) and resp_mac == req_mac and not (resp or b"").strip(b"\x00")
+
+
 def _check_response(
     key: bytes, label: str | None, req: bytes, resp: bytes | None, resp_mac: bytes | None
 ) -> DigestCheck:
@@ -241,10 +276,11 @@ def _finish(
     response_check: DigestCheck | None = resp_check
     if resp is None:
         response_check = None
-    elif resp == b"\x00" and resp_mac == req_mac and not sealed:
+    elif zero_extension(req, resp, req_mac, resp_mac) and not sealed:
         response_check = DigestCheck(
             NOT_INFORMATIVE,
-            detail="zero padding gives a lone 00 reply the request digest (trivially forgeable)",
+            detail="zero padding gives an all-zero reply the request digest (trivially "
+            "forgeable)",
         )
     next_seq = None
     if not sealed and resp and resp[0] == 0x0C and len(resp) >= 5:

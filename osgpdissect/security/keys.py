@@ -118,6 +118,8 @@ def derive_encryption_key(mep_key: bytes) -> bytes | None:
     return bytes(out)
 
 
+_MAX_KEY_FILE = 1 << 20  # a key file is a few lines; more is the wrong file
+
 _KEY_FIELDS = ("mak", "mbk", "rc4_key", "rc4_key_mak", "rc4_key_mbk")
 
 
@@ -248,9 +250,13 @@ class KeyRing:
     def from_mapping(cls, data: Mapping[str, object], source: str = "keys") -> KeyRing:
         """Build from a TOML-like mapping (see :meth:`from_toml` for the layout)."""
         known = {"mbk", "mak", "rc4_key", "rc4_key_mak", "rc4_key_mbk", "psk"}
-        unknown = sorted(set(data) - known)
+        unknown = set(data) - known
         if unknown:
-            raise KeyMaterialError(f"{source}: unknown entries {', '.join(unknown)}")
+            # an entry's name may be a key typed in the wrong place: never quote it
+            raise KeyMaterialError(
+                f"{source}: {len(unknown)} unknown entr{'y' if len(unknown) == 1 else 'ies'} "
+                f"(names not shown: they may be keys); allowed: {', '.join(sorted(known))}"
+            )
         kwargs: dict[str, object] = {}
         for name in known - {"psk"}:
             if name in data:
@@ -275,14 +281,28 @@ class KeyRing:
         ``rc4_key_mbk``), each 32 hex digits or 20 ASCII characters, and an optional array
         of tables ``[[psk]]`` with hex strings ``identity`` (e.g. "640001") and ``key``.
         """
-        with open(path, "rb") as fh:
-            try:
-                data = tomllib.load(fh)
-            except tomllib.TOMLDecodeError as exc:
-                # tomllib may quote a character of the file: keep only the position.
-                where = re.search(r"\(at (line \d+, column \d+|end of document)\)", str(exc))
-                pos = f" at {where.group(1)}" if where else ""
-                raise KeyMaterialError(f"key file: invalid TOML{pos}") from None
+        try:
+            with open(path, "rb") as fh:
+                raw = fh.read(_MAX_KEY_FILE + 1)
+        except OSError as exc:
+            # the name given may be a key typed after --keys: never quote it
+            why = exc.strerror or type(exc).__name__
+            raise KeyMaterialError(f"key file: cannot read it: {why} (its name is not shown: "
+                                   "it may be a key)") from None
+        if len(raw) > _MAX_KEY_FILE:
+            raise KeyMaterialError(f"key file: larger than {_MAX_KEY_FILE} bytes: not a key file")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            # the codec's message quotes a byte and its position: say only what is wrong
+            raise KeyMaterialError("key file: not UTF-8 text") from None
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            # tomllib may quote a character of the file: keep only the position.
+            where = re.search(r"\(at (line \d+, column \d+|end of document)\)", str(exc))
+            pos = f" at {where.group(1)}" if where else ""
+            raise KeyMaterialError(f"key file: invalid TOML{pos}") from None
         return cls.from_mapping(data, "key file")
 
     @classmethod

@@ -27,6 +27,7 @@ def corpus_jobs(tmp: Path) -> list[list[str]]:
     ))
     keys = tmp / "keys.toml"
     keys.write_text(f'mak = "{GUIDE_MAK}"\n')
+    keys.chmod(0o600)  # a key file others can read draws a warning
     files = [DATA / "frozen" / "damaged_polling.pcap", *sorted((REPO / "examples").glob("session*")),
              *sorted((DATA / "captures").iterdir()), *sorted((DATA / "optical").glob("*.hex")),
              *sorted((DATA / "tls").glob("*.hex"))]

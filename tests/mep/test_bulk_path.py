@@ -37,7 +37,7 @@ from osgpdissect.bytestream import ByteRun, Direction
 from osgpdissect.c1218 import codes as C
 from osgpdissect.decode import _plan_of, decode_table
 from osgpdissect.fields_json import FieldsJson, FieldsJsonDecoder, fields_text
-from osgpdissect.jsontext import json_default
+from osgpdissect.jsontext import dumps
 from osgpdissect.lang import model as m
 from osgpdissect.lang.spec import load_default_spec
 from osgpdissect.layout.device import Device, _Sparse
@@ -308,11 +308,16 @@ def test_unknown_table_raises_like_decode_table():
 # =========================================================================== 2. JSON lines
 
 
+def _no_constant(name: str) -> None:
+    raise AssertionError(f"{name} in a JSON line")
+
+
 def _assert_lines_equal_dumps(records: Iterable) -> list:
     out = []
     for rec in records:
         line = rec.to_json_line()  # first: to_json() turns the decoder's text into nodes
-        assert line == json.dumps(rec.to_json(), default=json_default), rec.kind
+        assert line == dumps(rec.to_json()), rec.kind
+        json.loads(line, parse_constant=_no_constant)  # valid JSON: no NaN / Infinity
         out.append(rec)
     return out
 
@@ -524,9 +529,9 @@ def test_json_line_equals_dumped_dict_for_every_record_kind():
 
 @pytest.mark.parametrize("times", [(-1e308, 1e308), (1e308, -1e308), (-1.7e308, 0.5)])
 def test_json_line_equals_dumped_dict_when_the_latency_overflows(times):
-    """Two finite times whose difference is not: ``json.dumps`` writes the latency as
-    ``Infinity``/``-Infinity``.  Regression: the plain-exchange template checked each time and
-    wrote ``float.__repr__`` of the difference, which gave ``inf`` (not JSON)."""
+    """Two finite times whose difference is not.  Regression: the plain-exchange template
+    checked each time and wrote ``float.__repr__`` of the difference, which gave ``inf`` (not
+    JSON); issue 21 item 9: the latency is ``null`` (``json.dumps`` wrote ``Infinity``)."""
     runs = [
         ByteRun(Direction.C2S, rc4_request(0x3F, 0x080B, 1, 0, 2), times[0]),
         ByteRun(Direction.S2C, rc4_response(0, b"\x01\x02"), times[1]),

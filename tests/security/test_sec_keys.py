@@ -106,7 +106,7 @@ def test_from_toml(tmp_path: Path) -> None:
         ),
         ("mak = 5\n", "key file: mak: expected a string, got int"),
         ('mak = "unterminated\n', "key file: invalid TOML at line 1"),
-        ('colour = "blue"\n', "key file: unknown entries colour"),
+        ('colour = "blue"\n', r"key file: 1 unknown entry \(names not shown"),
         ('[[psk]]\nidentity = "01"\n', r"key file: psk\[0\] needs exactly 'identity' and 'key'"),
         (
             '[[psk]]\nidentity = "0g"\nkey = "00"\n',

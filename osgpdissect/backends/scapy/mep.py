@@ -35,6 +35,7 @@ from osgpdissect.backends.scapy.tables import (
     table_context,
     table_layer,
 )
+from osgpdissect.backends.scapy.truncated import StrictPacket
 from osgpdissect.c1218 import codes as C
 
 __all__ = [
@@ -73,7 +74,7 @@ def _has_count(p: Packet) -> bool:
     return p.fields.get("count") is not None
 
 
-class MEPRequest(Packet):
+class MEPRequest(StrictPacket):
     """RC4-mode request: length, C12.18 request, sequence number BE32, digest."""
 
     name = "MEP Request"
@@ -120,7 +121,7 @@ def _has_read_data(p: Packet) -> bool:
     return p.fields.get("count") is not None or bool(p.fields.get("data"))
 
 
-class MEPResponse(Packet):
+class MEPResponse(StrictPacket):
     """RC4-mode response: length, code, [next seq | count + data], digest."""
 
     name = "MEP Response"
@@ -149,7 +150,7 @@ class MEPResponse(Packet):
         return f"MEP Response {C.response_code_name(self.code)}"
 
 
-class MEPTLSRequest(Packet):
+class MEPTLSRequest(StrictPacket):
     """TLS-mode request: length, TLS code, TLS records (opaque here)."""
 
     name = "MEP TLS Request"
@@ -176,7 +177,7 @@ class MEPTLSResponse(MEPTLSRequest):
     ]
 
 
-class MEPAlert(Packet):
+class MEPAlert(StrictPacket):
     """The meter's alert sequence: a zero length (l.549-565)."""
 
     name = "MEP Alert"

@@ -32,6 +32,7 @@ from scapy.fields import (
 )
 from scapy.packet import Packet, Raw
 
+from osgpdissect.backends.scapy.truncated import StrictPacket
 from osgpdissect.optical import codes as C
 from osgpdissect.optical.crc import crc16, crc_bytes
 
@@ -73,7 +74,7 @@ class _ChecksumMixin:
         return C.table_checksum(self.data) == self.checksum  # type: ignore[attr-defined]
 
 
-class C1218Packet(Packet):
+class C1218Packet(StrictPacket):
     """``EE | identity | control | sequence | length | data | CRC16 (X-25, LSB first)``."""
 
     name = "C12.18 packet"
@@ -108,7 +109,7 @@ class C1218Packet(Packet):
         return dissect_service(bytes(self.data), role, request)
 
 
-class C1218Link(Packet):
+class C1218Link(StrictPacket):
     """A single link byte: ACK, NAK, the 0x00 NES meters send as ACK, or 0x55 wake-up."""
 
     name = "C12.18 link byte"
@@ -117,7 +118,7 @@ class C1218Link(Packet):
 
 
 # -- requests -------------------------------------------------------------------------------
-class _Request(Packet):
+class _Request(StrictPacket):
     def extract_padding(self, s: bytes) -> tuple[bytes, bytes]:
         return b"", s
 

@@ -21,6 +21,7 @@ from typing import Any
 from scapy.fields import Field, StrField
 from scapy.packet import Packet
 
+from osgpdissect.backends.scapy.truncated import StrictPacket
 from osgpdissect.c1218 import codes as C
 from osgpdissect.decode import DecodeResult, decode_table, encode_table
 from osgpdissect.errors import DecodeError
@@ -77,7 +78,7 @@ class TableValueField(Field[Any, Any]):
         return f"{text}  [{node.orig_name} @{node.offset}]"
 
 
-class MEPTableData(Packet):
+class MEPTableData(StrictPacket):
     """A table payload.  The per-table subclasses (:func:`table_class`) carry the fields."""
 
     name = "MEP Table Data"
