@@ -12,7 +12,7 @@ import json
 from json.encoder import encode_basestring_ascii as json_str
 from typing import Any
 
-__all__ = ["dumps", "json_default", "json_str", "json_value", "str_list"]
+__all__ = ["dumps", "json_default", "jsonable"]
 
 _INF = float("inf")
 
@@ -22,6 +22,18 @@ def json_default(value: Any) -> Any:
     if isinstance(value, bytes | bytearray):
         return bytes(value).hex()
     return str(value)
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` with every object that has ``to_json()`` (in dicts and lists) replaced by it."""
+    to_json = getattr(value, "to_json", None)
+    if callable(to_json):
+        return to_json()
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [jsonable(v) for v in value]
+    return value
 
 
 def dumps(value: Any) -> str:

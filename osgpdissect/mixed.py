@@ -25,7 +25,8 @@ from typing import Any
 
 from osgpdissect.bytestream import ByteRun, Direction
 from osgpdissect.c1218 import codes as M
-from osgpdissect.mep.frames import Malformed, looks_like_frame
+from osgpdissect.c1218.messages import Malformed
+from osgpdissect.mep.frames import looks_like_frame
 from osgpdissect.optical import codes as C
 from osgpdissect.optical.chunks import Chunk, ChunkOptions, chunks
 from osgpdissect.optical.packet import packet_status
@@ -174,9 +175,9 @@ def decode_mixed(
     """Records of a mixed capture: MEP records (``osgpdissect.mep.dissect``), optical records
     and one ``malformed`` record per unknown stretch, merged by time and numbered 1..N.  Both
     halves decode tables through one table context (one ``Device``)."""
+    from osgpdissect.c1218.records import Record
     from osgpdissect.c1218.tables import TableContext
     from osgpdissect.mep import dissect  # the MEP pipeline loads lazily
-    from osgpdissect.mep.records import Record
     from osgpdissect.optical.session import decode_optical_runs
 
     split = split_mixed(runs)

@@ -1,98 +1,45 @@
-"""The one place the dissector calls the spec-driven table decoder (``osgpdissect.decode``).
+"""The one place the dissectors decode table bytes: through the codec, against the device.
 
 :class:`TableContext` holds the spec and one ``Device`` per capture (what the capture taught
-about the meter: dimension tables, firmware, generation).  Everything table-specific goes through
-it, so there is no second table decoder here: without the spec backend the data stays raw and
-the record says why.
+about the meter: dimension tables, firmware, generation).  Everything table-specific goes
+through it; a table the spec does not know stays raw and the record says why.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
 from osgpdissect.c1218 import codes as C
-from osgpdissect.jsontext import dumps
+from osgpdissect.decode import DecodeResult, Node, decode_table
+from osgpdissect.errors import OsgpError
+from osgpdissect.lang.spec import load_default_spec
+from osgpdissect.layout.device import Device
 
-__all__ = ["TableContext", "TableDecoding", "node"]
+__all__ = ["TableContext", "TableDecoding"]
 
 log = logging.getLogger(__name__)
 
 
-def node(
-    name: str,
-    value: Any = None,
-    *,
-    orig_name: str = "",
-    offset: int | None = None,
-    size: int | None = None,
-    raw: bytes | None = None,
-    enum: str | None = None,
-    unit: str | None = None,
-    partial: bool = False,
-    children: list[dict[str, Any]] | None = None,
-) -> dict[str, Any]:
-    """A decoded-field node in the JSON shape of ``osgpdissect.decode.Node.to_json``."""
-    return {
-        "name": name,
-        "orig_name": orig_name or name,
-        "offset": offset,
-        "size": size if size is not None else (len(raw) if raw is not None else None),
-        "value": value,
-        "raw": raw.hex() if raw is not None else None,
-        "enum": enum,
-        "unit": unit,
-        "partial": partial,
-        "children": children or [],
-    }
-
-
 class TableDecoding:
-    """Table bytes decoded (or not) against the spec.
+    """Table bytes decoded (or not) against the spec: the decoded tree and what was said."""
 
-    The fields are kept as whichever form the decoder produced: node dicts (``nodes``) or
-    their JSON text (``fields_json``, the bulk path); each is made from the other on demand.
-    """
+    __slots__ = ("table", "name", "offset", "data", "nodes", "defaults_used", "warnings")
 
-    __slots__ = ("table", "name", "offset", "data", "defaults_used", "warnings", "_nodes", "_text")
-
-    def __init__(
-        self,
-        table: str,
-        name: str,
-        offset: int,
-        data: bytes,
-        nodes: list[dict[str, Any]] | None = None,
-        defaults_used: list[str] | None = None,
-        warnings: list[str] | None = None,
-        fields_json: str | None = None,
-    ) -> None:
+    def __init__(self, table: str, name: str, offset: int, data: bytes, nodes: list[Node],
+                 defaults_used: list[str] | None = None, warnings: list[str] | None = None) -> None:
         self.table = table  # "ET11"
         self.name = name  # "MFG Dimension Table" ("" when the spec does not know the table)
         self.offset = offset
         self.data = data
+        self.nodes = nodes
         self.defaults_used: list[str] = defaults_used if defaults_used is not None else []
         self.warnings: list[str] = warnings if warnings is not None else []
-        self._nodes = nodes if nodes is not None or fields_json is not None else []
-        self._text = fields_json
 
-    @property
-    def nodes(self) -> list[dict[str, Any]]:
-        if self._nodes is None:
-            self._nodes = json.loads(self._text or "[]")
-        return self._nodes
-
-    @nodes.setter
-    def nodes(self, value: list[dict[str, Any]]) -> None:
-        self._nodes, self._text = value, None
-
-    @property
-    def fields_json(self) -> str:
-        """The JSON text of ``nodes``."""
-        if self._nodes is not None:
-            return dumps(self._nodes)
-        return self._text or "[]"
+    @classmethod
+    def of(cls, result: DecodeResult, data: bytes) -> TableDecoding:
+        return cls(result.table_id, result.name, result.offset, data, result.nodes,
+                   list(result.defaults_used), list(result.warnings))
 
     @property
     def label(self) -> str:
@@ -104,7 +51,7 @@ class TableDecoding:
             "name": self.name,
             "offset": self.offset,
             "size": len(self.data),
-            "fields": self.nodes,
+            "fields": [n.to_json() for n in self.nodes],
             "defaults_used": self.defaults_used,
             "warnings": self.warnings,
         }
@@ -112,33 +59,24 @@ class TableDecoding:
 
 class TableContext:
     """Spec + per-capture device state.  ``spec``/``device`` default to the project's spec and
-    a fresh ``Device(spec, profile)`` when the spec backend is installed."""
+    a fresh ``Device(spec, profile)``."""
 
     def __init__(self, spec: Any = None, device: Any = None, profile: str | None = None) -> None:
         self.available = False
         self.reason = ""
         self.spec = spec
         self.device = device
-        self._decoder: Any = None
         self._names: dict[int, str] = {}
         self._ids: dict[int, str] = {}
         try:
-            from osgpdissect.decode import Device
-            from osgpdissect.fields_json import FieldsJsonDecoder
-
             if self.spec is None:
-                from osgpdissect.lang.spec import load_default_spec
-
                 self.spec = load_default_spec()
             if self.device is None:
                 self.device = Device(self.spec, profile=profile) if profile else Device(self.spec)
-            self._decoder = FieldsJsonDecoder(self.spec, self.device)
             self.available = True
-        except ImportError as exc:
-            self.reason = f"table decoding unavailable ({exc})"
-        except Exception as exc:  # the spec backend failing must not stop the dissector
-            log.warning("spec backend failed to load: %s", exc)
-            self.reason = f"table decoding unavailable: {type(exc).__name__}: {exc}"
+        except OsgpError as exc:  # a spec that does not load costs the table decoding only
+            log.warning("the spec failed to load: %s", exc)
+            self.reason = f"table decoding unavailable: {exc}"
 
     def name_of(self, number: int) -> str:
         """The spec's name of a table (``""`` when unknown)."""
@@ -167,20 +105,10 @@ class TableContext:
         if not name and self.spec.find(table) is None:
             return self._raw(table, name, offset, data, f"{table} is not in the spec: shown raw")
         try:
-            decoded = self._decoder.decode(table, data, offset)
-            result = TableDecoding(
-                table,
-                name,
-                offset,
-                data,
-                defaults_used=list(decoded.defaults_used) if decoded.defaults_used else None,
-                warnings=list(decoded.warnings) if decoded.warnings else None,
-                fields_json=decoded.text,
-            )
+            result = TableDecoding.of(decode_table(self.spec, table, data, offset, self.device), data)
         except Exception as exc:  # a decoder bug must cost one table, never the capture
             log.debug("decoding %s failed", table, exc_info=True)
-            why = f"decoding {table} failed: {type(exc).__name__}: {exc}"
-            result = self._raw(table, name, offset, data, why)
+            result = self._raw(table, name, offset, data, f"decoding {table} failed: {type(exc).__name__}: {exc}")
         if learn:
             self.learn(table, offset, data)
         return result
@@ -192,8 +120,9 @@ class TableContext:
     @staticmethod
     def _raw(table: str, name: str, offset: int, data: bytes, why: str) -> TableDecoding:
         """The bytes undecoded, with the reason."""
-        nodes = [node("data", data.hex(), offset=offset, raw=data)]
-        return TableDecoding(table, name, offset, data, nodes=nodes, warnings=[why])
+        shown = data.hex(" ").upper()
+        nodes = [Node("data", "undecoded bytes", offset, len(data), shown, shown)]
+        return TableDecoding(table, name, offset, data, nodes, warnings=[why])
 
     def learn(self, table: str, offset: int, data: bytes) -> None:
         """Tell the device about table bytes the capture showed (read, or written and acked)."""

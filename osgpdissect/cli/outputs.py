@@ -2,7 +2,7 @@
 JSON lines, and a pcap writer fed run by run while the dissector streams.
 
 JSON lines (``--output json``): one object per record, ``Record.to_json()`` of
-:mod:`osgpdissect.mep.records` (optical records: :mod:`osgpdissect.optical.records`) plus two
+:mod:`osgpdissect.c1218.records` (optical records: :mod:`osgpdissect.optical.records`) plus two
 keys the CLI adds: ``protocol`` (``"mep"``, ``"optical"`` or ``"unknown"``) and
 ``line_errors`` (UART errors on the record's bytes).  See ``examples/README.md``.
 """
@@ -17,6 +17,9 @@ from typing import IO, Any
 
 from osgpdissect.bytestream import ByteRun
 from osgpdissect.jsontext import dumps
+from osgpdissect.mep import render as mep_render
+from osgpdissect.optical import render as optical_render
+from osgpdissect.optical.records import OpticalRecord
 
 __all__ = ["JsonOutput", "PcapTee", "TextOutput", "use_colour"]
 
@@ -49,8 +52,7 @@ class JsonOutput:
         self.out = out
 
     def write(self, item: Any) -> None:
-        line_of = getattr(item, "to_json_line", None)
-        self.out.write((line_of() if line_of is not None else dumps(item.to_json())) + "\n")
+        self.out.write(dumps(item.to_json()) + "\n")
 
     def write_stats(self, stats: Any) -> None:
         self.out.write(dumps(stats.to_json()) + "\n")
@@ -102,33 +104,21 @@ class TextOutput:
         self.out.write("\n".join(stats.lines()) + "\n")
 
 
+def renderer(rec: Any) -> Any:
+    """The text renderer of a record: the optical one for optical records, else MEP's."""
+    return optical_render if isinstance(rec, OpticalRecord) else mep_render
+
+
+def summary_line(rec: Any) -> str:
+    """One line per record, whichever port it came from."""
+    return renderer(rec).summary_line(rec)
+
+
 def _render(rec: Any) -> tuple[str, Iterator[str]]:
-    """The record's summary line and the rest of its tree (MEP renderer; an optical renderer
-    is used when the optical package provides one)."""
-    mod = _renderer(type(rec).__module__)
-    lines = mod.tree_lines(rec)
+    """The record's summary line and the rest of its tree."""
+    lines = renderer(rec).tree_lines(rec)
     head = next(lines)
     return head, lines
-
-
-_RENDERERS: dict[str, Any] = {}
-
-
-def _renderer(module: str) -> Any:
-    mod = _RENDERERS.get(module)
-    if mod is None:
-        import importlib
-
-        mod = None
-        if module.startswith("osgpdissect.optical"):
-            try:
-                mod = importlib.import_module("osgpdissect.optical.render")
-            except ImportError:
-                mod = None
-        if mod is None:
-            mod = importlib.import_module("osgpdissect.mep.render")
-        _RENDERERS[module] = mod
-    return mod
 
 
 class PcapTee:

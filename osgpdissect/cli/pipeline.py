@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from osgpdissect.bytestream import ByteRun, Direction
-from osgpdissect.jsontext import dumps, json_str
+from osgpdissect.jsontext import dumps
 
 __all__ = ["Decoded", "LineErrorHit", "LineErrorTracker", "TimeCheck", "decode_records",
            "detect_protocol"]
@@ -68,18 +68,13 @@ class Decoded:
 
     def to_json(self) -> dict[str, Any]:
         out = self.record.to_json()
-        out.setdefault("protocol", self.protocol)
+        out["protocol"] = self.protocol
         out["line_errors"] = [e.to_json() for e in self.line_errors]
         return out
 
     def to_json_line(self) -> str:
-        """``json.dumps(self.to_json())`` (bytes as hex); MEP records skip building the dict."""
-        line_of = getattr(self.record, "to_json_line", None)
-        if line_of is None:
-            return dumps(self.to_json())
-        line = line_of()
-        errors = dumps([e.to_json() for e in self.line_errors]) if self.line_errors else "[]"
-        return f'{line[:-1]}, "protocol": {json_str(self.protocol)}, "line_errors": {errors}}}'
+        """The record as one JSON line."""
+        return dumps(self.to_json())
 
 
 class LineErrorTracker:
@@ -303,7 +298,7 @@ def _mixed(runs: Iterable[ByteRun], security: Any, tables: Any,
 
 
 def _window(segments: list[Any], mep: Any, opt: Any, counter: Iterator[int]) -> Iterator[Decoded]:
-    from osgpdissect.mep.records import Record
+    from osgpdissect.c1218.records import Record
     from osgpdissect.mixed import shown_hex, unknown_malformed
 
     out = [Decoded(r) for r in mep.dissect([s.run for s in segments if s.protocol == "mep"])]

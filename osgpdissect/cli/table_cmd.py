@@ -28,12 +28,12 @@ def parse_hex(text: str) -> bytes:
 
 
 def run(args) -> int:
+    from osgpdissect.c1218.render import table_lines
     from osgpdissect.decode import decode_table
     from osgpdissect.errors import OsgpError
     from osgpdissect.lang import model as m
     from osgpdissect.lang.spec import load_default_spec
     from osgpdissect.layout.device import Device
-    from osgpdissect.render import node_lines
 
     spec = load_default_spec()
     data = parse_hex(args.hex)
@@ -54,9 +54,5 @@ def run(args) -> int:
         print(json.dumps(res.to_json(), indent=1, default=str))
         return 0
     print(f"{res.table_id} {res.name} @{res.offset} ({res.size} bytes)")
-    print("\n".join(node_lines(res.nodes)))
-    if res.defaults_used:
-        print(f"(dimensions from spec defaults: {', '.join(res.defaults_used)})")
-    for w in res.warnings:
-        print(f"warning: {w}")
+    print("\n".join(table_lines(res, depth=0)))
     return 0

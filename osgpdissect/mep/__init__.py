@@ -4,11 +4,11 @@
 :class:`Record` values (one per exchange, alert or malformed stretch).
 """
 
+from osgpdissect.c1218.messages import Alert, Frame, Malformed, Request, Response
+from osgpdissect.c1218.records import Record
 from osgpdissect.c1218.tables import TableContext
 from osgpdissect.mep.dissector import Dissector, dissect
-from osgpdissect.mep.frames import Alert, Frame, Malformed, Request, Response
 from osgpdissect.mep.reassembly import ReassemblyOptions, StreamReassembler, reassemble
-from osgpdissect.mep.records import Record
 
 __all__ = [
     "Alert",

@@ -13,12 +13,11 @@ from typing import Any
 
 from osgpdissect.bytestream import ByteRun, Direction
 from osgpdissect.c1218 import codes as C
+from osgpdissect.c1218.messages import Request, Response, parse_command
+from osgpdissect.c1218.records import Record
 from osgpdissect.c1218.tables import TableContext
 from osgpdissect.c1218.tracker import ProcedureTracker
 from osgpdissect.mep.frames import (
-    Request,
-    Response,
-    parse_command,
     parse_rc4_request_body,
     parse_rc4_response_body,
     parse_request,
@@ -26,7 +25,6 @@ from osgpdissect.mep.frames import (
 )
 from osgpdissect.mep.pairing import Pairer
 from osgpdissect.mep.reassembly import ReassemblyOptions, reassemble
-from osgpdissect.mep.records import Record
 from osgpdissect.mep.transactions import TransactionTracker, command_json, response_json
 
 __all__ = ["Dissector", "dissect"]

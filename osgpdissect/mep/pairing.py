@@ -18,9 +18,10 @@ from collections.abc import Iterable, Iterator
 
 from osgpdissect.bytestream import Direction
 from osgpdissect.c1218 import codes as C
-from osgpdissect.mep.frames import Alert, Frame, Malformed, looks_like_frame
+from osgpdissect.c1218.messages import Alert, Frame, Malformed
+from osgpdissect.c1218.records import Record, Retry
+from osgpdissect.mep.frames import looks_like_frame
 from osgpdissect.mep.reassembly import Item
-from osgpdissect.mep.records import Record, Retry
 
 __all__ = ["Pairer", "frame_role", "pair"]
 

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 
 from osgpdissect.bytestream import ByteRun, Direction
 from osgpdissect.c1218 import codes as C
-from osgpdissect.mep.frames import Alert, Frame, Malformed, looks_like_frame
+from osgpdissect.c1218.messages import Alert, Frame, Malformed
+from osgpdissect.mep.frames import looks_like_frame
 
 __all__ = ["Item", "ReassemblyOptions", "StreamReassembler", "reassemble"]
 

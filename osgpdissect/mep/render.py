@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from osgpdissect.c1218 import codes as C
-from osgpdissect.mep.records import Record
+from osgpdissect.c1218.records import Record
+from osgpdissect.c1218.render import decoded_lines, table_lines
 
 __all__ = ["summary_line", "tree_lines"]
 
@@ -92,11 +93,7 @@ def tree_lines(rec: Record) -> Iterator[str]:
                 yield f"        {key}: {value}"
     if rec.table is not None:
         yield f"    {rec.table.label} @{rec.table.offset} ({len(rec.table.data)} bytes)"
-        yield from decoded_lines(rec.table.nodes, 2)
-        for name in rec.table.defaults_used:
-            yield f"        (dimension from spec default: {name})"
-        for w in rec.table.warnings:
-            yield f"        note: {w}"
+        yield from table_lines(rec.table)
     if rec.procedure:
         yield from _mapping("Procedure", rec.procedure, 1)
     if rec.transaction:
@@ -166,22 +163,6 @@ def _frame_lines(title: str, rec: Record, frame: Any, fields: list[str]) -> Iter
         yield f"        {line}"
 
 
-def decoded_lines(nodes: list[dict[str, Any]], depth: int) -> Iterator[str]:
-    """Lines of a decoded-field tree (JSON node shape), indented ``depth`` levels."""
-    pad = "    " * depth
-    for n in nodes:
-        value = n.get("value")
-        text = "" if n.get("children") and value is None else f" = {value}"
-        if n.get("enum"):
-            text += f" ({n['enum']})"
-        if n.get("unit"):
-            text += f" {n['unit']}"
-        where = f" @{n['offset']}" if n.get("offset") is not None else ""
-        partial = " (partial)" if n.get("partial") else ""
-        yield f"{pad}{n.get('orig_name') or n.get('name')}{where}{text}{partial}"
-        yield from decoded_lines(n.get("children") or [], depth + 1)
-
-
 def _mapping(title: str, data: dict[str, Any], depth: int) -> Iterator[str]:
     pad = "    " * depth
     yield f"{pad}{title}"
@@ -215,9 +196,9 @@ def _transaction(txn: dict[str, Any]) -> Iterator[str]:
         if resp.get("data"):
             yield f"            data: {resp['data']}"
         decoded = item.get("decoded")
-        if decoded:
-            yield f"            {decoded['table']} {decoded.get('name', '')}".rstrip()
-            yield from decoded_lines(decoded.get("fields") or [], 4)
+        if decoded is not None:
+            yield f"            {decoded.label}"
+            yield from decoded_lines(decoded.nodes, 4)
 
 
 def _command(cmd: dict[str, Any]) -> str:

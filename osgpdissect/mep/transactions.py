@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from osgpdissect.c1218 import codes as C
-from osgpdissect.mep.frames import Request, Response, parse_command, parse_rc4_response_body
+from osgpdissect.c1218.messages import Request, Response, parse_command
+from osgpdissect.mep.frames import parse_rc4_response_body
 
 __all__ = ["TableImage", "Transaction", "TransactionTracker", "parse_transaction"]
 
@@ -176,9 +177,9 @@ class TransactionTracker:
             }
             if cmd is not None and resp.code == C.OK and cmd.table is not None:
                 if cmd.is_read and resp.data:
-                    item["decoded"] = tables.decode(cmd.table, cmd.offset or 0, resp.data).to_json()
+                    item["decoded"] = tables.decode(cmd.table, cmd.offset or 0, resp.data)
                 elif cmd.is_write and cmd.data:
-                    item["decoded"] = tables.decode(cmd.table, cmd.offset or 0, cmd.data).to_json()
+                    item["decoded"] = tables.decode(cmd.table, cmd.offset or 0, cmd.data)
             items.append(item)
         out["responses"] = items
         return out

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from osgpdissect.bytestream import ByteRun
-from osgpdissect.mep.frames import Malformed
+from osgpdissect.c1218.messages import Malformed
 from osgpdissect.optical import codes as C
 from osgpdissect.optical.chunks import Chunk, ChunkOptions, chunks
 from osgpdissect.optical.packet import LinkByte, Packet, packet_status

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from osgpdissect.bytestream import Direction
-from osgpdissect.mep.frames import Malformed
+from osgpdissect.c1218.messages import Malformed
 from osgpdissect.optical.link import LinkItem
 from osgpdissect.optical.packet import LinkByte, Packet
 

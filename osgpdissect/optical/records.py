@@ -1,4 +1,4 @@
-"""Optical exchange records: the MEP :class:`~osgpdissect.mep.records.Record` with C12.18
+"""Optical exchange records: the MEP :class:`~osgpdissect.c1218.records.Record` with C12.18
 readings, the link log, and the password masked.
 
 ``to_json()`` keeps the MEP record's keys (``record``, ``index``, ``time``, ``request``,
@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from osgpdissect.c1218 import codes as M
-from osgpdissect.jsontext import dumps
-from osgpdissect.mep.records import Record
+from osgpdissect.c1218.records import Record
 from osgpdissect.optical import codes as C
 from osgpdissect.optical.messages import Message
 from osgpdissect.optical.packet import LinkByte
@@ -137,11 +136,6 @@ class OpticalRecord(Record):
             if self.token is not None else None
         )
         return out
-
-    def to_json_line(self) -> str:
-        """``json.dumps(self.to_json())``: the MEP record's template knows no optical fields
-        (and would show a logon password's bytes)."""
-        return dumps(self.to_json())
 
     def _request_json(self) -> dict[str, Any]:
         msg, req = self.request_frame, self.request

@@ -1,8 +1,4 @@
-"""Text renderings of optical records (one-line summary, tree), passwords masked.
-
-Both functions accept any record: MEP records go to :mod:`osgpdissect.mep.render`, so a
-mixed capture prints through one pair of functions.
-"""
+"""Text renderings of optical records (one-line summary, tree), passwords masked."""
 
 from __future__ import annotations
 
@@ -10,9 +6,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from osgpdissect.c1218.codes import table_id
-from osgpdissect.mep import render as mep_render
+from osgpdissect.c1218.render import table_lines
 from osgpdissect.optical import codes as C
-from osgpdissect.optical.records import OpticalRecord
 
 __all__ = ["summary_line", "tree_lines"]
 
@@ -23,8 +18,6 @@ def _t(time: float | None) -> str:
 
 def summary_line(rec: Any) -> str:
     """One line per record."""
-    if not isinstance(rec, OpticalRecord):
-        return mep_render.summary_line(rec)
     head = f"{rec.index:6d} {_t(rec.time)} "
     blob = rec.to_json()
     if rec.token is not None:
@@ -55,9 +48,6 @@ def summary_line(rec: Any) -> str:
 
 def tree_lines(rec: Any) -> Iterator[str]:
     """The record as an indented tree."""
-    if not isinstance(rec, OpticalRecord):
-        yield from mep_render.tree_lines(rec)
-        return
     blob = rec.to_json()
     yield summary_line(rec)
     if blob["malformed"] is not None:
@@ -78,11 +68,7 @@ def tree_lines(rec: Any) -> Iterator[str]:
                 yield f"        {key}: {value}"
     if rec.table is not None:
         yield f"    {rec.table.label} @{rec.table.offset} ({len(rec.table.data)} bytes)"
-        yield from mep_render.decoded_lines(rec.table.nodes, 2)
-        for name in rec.table.defaults_used:
-            yield f"        (dimension from spec default: {name})"
-        for w in rec.table.warnings:
-            yield f"        note: {w}"
+        yield from table_lines(rec.table)
     if rec.procedure:
         yield "    Procedure"
         for key, value in rec.procedure.items():

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from osgpdissect.mep.frames import parse_command
+from osgpdissect.c1218.messages import parse_command
 from osgpdissect.optical import codes as C
 
 __all__ = ["ServiceRequest", "ServiceResponse", "check_checksum", "parse_request",

@@ -15,10 +15,10 @@ from typing import Any
 
 from osgpdissect.bytestream import ByteRun, Direction
 from osgpdissect.c1218 import codes as M
+from osgpdissect.c1218.messages import Malformed
+from osgpdissect.c1218.records import Retry
 from osgpdissect.c1218.tables import TableContext
 from osgpdissect.c1218.tracker import ProcedureTracker
-from osgpdissect.mep.frames import Malformed
-from osgpdissect.mep.records import Retry
 from osgpdissect.optical import codes as C
 from osgpdissect.optical.chunks import ChunkOptions
 from osgpdissect.optical.link import LinkItem, scan_link

@@ -9,10 +9,10 @@ import pytest
 from cli_helpers import run_cli
 
 from osgpdissect.bytestream import ByteRun, Direction
+from osgpdissect.c1218.messages import Malformed
+from osgpdissect.c1218.records import Record
 from osgpdissect.cli.pipeline import Decoded, TimeCheck
 from osgpdissect.mep import dissect
-from osgpdissect.mep.frames import Malformed
-from osgpdissect.mep.records import Record
 
 
 def _strict(line: str) -> dict:

@@ -20,12 +20,12 @@ from cli_helpers import make_examples  # noqa: E402
 from optical_helpers import PASSWORD, session_runs  # noqa: E402
 
 from osgpdissect.bytestream import ByteRun, Direction  # noqa: E402
+from osgpdissect.c1218.messages import Frame, Malformed  # noqa: E402
+from osgpdissect.c1218.records import Record  # noqa: E402
 from osgpdissect.captures import open_capture  # noqa: E402
 from osgpdissect.captures.hextext import write_hex_text  # noqa: E402
 from osgpdissect.cli import main  # noqa: E402
 from osgpdissect.cli.redact import SecretMasker  # noqa: E402
-from osgpdissect.mep.frames import Frame, Malformed  # noqa: E402
-from osgpdissect.mep.records import Record  # noqa: E402
 
 SECRET = PASSWORD.encode().ljust(20, b" ")
 

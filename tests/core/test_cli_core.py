@@ -183,7 +183,7 @@ def test_table_text_output():
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
     assert lines[0] == "BT52 UTC Clock @0 (6 bytes)"
-    assert "clock_calendar (Clock Calendar) = 2004-02-16 15:59:55" in lines[1]
+    assert lines[1] == "    Clock Calendar @0 = 2004-02-16 15:59:55"
 
 
 @pytest.mark.parametrize(("args", "message"), [

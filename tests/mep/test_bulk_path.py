@@ -35,6 +35,7 @@ from test_tls_session import _sidecar as tls_sidecar
 
 from osgpdissect.bytestream import ByteRun, Direction
 from osgpdissect.c1218 import codes as C
+from osgpdissect.c1218.messages import Request, parse_command
 from osgpdissect.decode import _plan_of, decode_table
 from osgpdissect.fields_json import FieldsJson, FieldsJsonDecoder, fields_text
 from osgpdissect.jsontext import dumps
@@ -43,9 +44,7 @@ from osgpdissect.lang.spec import load_default_spec
 from osgpdissect.layout.device import Device, _Sparse
 from osgpdissect.mep import Dissector, TableContext, dissect
 from osgpdissect.mep.frames import (
-    Request,
     looks_like_frame,
-    parse_command,
     parse_rc4_request_body,
     parse_rc4_response_body,
     parse_request,

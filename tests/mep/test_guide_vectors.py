@@ -119,8 +119,8 @@ def test_et52_write_lists_the_six_commands(keyed_records):
     ]
 
 
-def _fields(decoded: dict) -> dict:
-    return {f["name"]: f for f in decoded["fields"]}
+def _fields(decoded) -> dict:
+    return {n.name: n for n in decoded.nodes}
 
 
 def test_et53_read_decodes_six_responses(keyed_records):
@@ -146,16 +146,16 @@ def test_et53_read_decodes_six_responses(keyed_records):
         "004200010002014500010002014800010002010300f80302014b0001000201",
     ]
     et11 = _fields(responses[0]["decoded"])
-    assert et11["num_devices"]["value"] == 5
-    assert et11["config_entry_size"]["value"] == 66
-    assert et11["data_entry_size"]["value"] == 517
-    assert et11["txn_request_len"]["value"] == 769
+    assert et11["num_devices"].value == 5
+    assert et11["config_entry_size"].value == 66
+    assert et11["data_entry_size"].value == 517
+    assert et11["txn_request_len"].value == 769
     bt21 = _fields(responses[2]["decoded"])
-    assert bt21["nbr_summations"]["value"] == 15 and bt21["nbr_tiers"]["value"] == 4
+    assert bt21["nbr_summations"].value == 15 and bt21["nbr_tiers"].value == 4
     et04 = _fields(responses[3]["decoded"])
-    assert et04["max_te_registers"]["value"] == 4
+    assert et04["max_te_registers"].value == 4
     et14 = _fields(responses[4]["decoded"])
-    assert et14["device_occupancy"]["value"] == 0x11
+    assert et14["device_occupancy"].value == 0x11
 
 
 def test_ep17_call_decoded(keyed_records):
@@ -169,9 +169,9 @@ def test_ep17_call_decoded(keyed_records):
 
 def _find(nodes, orig_name):
     for n in nodes:
-        if n.get("orig_name") == orig_name:
+        if n.orig_name == orig_name:
             return n
-        found = _find(n.get("children") or [], orig_name)
+        found = _find(n.children, orig_name)
         if found is not None:
             return found
     return None
@@ -181,7 +181,7 @@ def test_et50_registration_write(keyed_records):
     rec = _record(keyed_records, "rc4_ex2_write_req")
     assert rec.request.table == 0x0832 and rec.request.offset == 30 and rec.request.data == b"\x01"
     node = _find(rec.table.nodes, "MEP Device Registered")
-    assert node is not None and node["value"] in (1, True)
+    assert node is not None and node.value in (1, True)
     assert rec.security["response_digest"].startswith("not informative")
 
 

@@ -54,21 +54,21 @@ def test_every_table_read_in_the_session_decodes(name):
     assert [t.table for t in decoded] == ["ET11", "BT20", "BT21", "ET70", "ET50"]
     assert len([t for t in decoded if t.table != "ET50"]) == len(reads)
     by_table = {t.table: t for t in decoded}
-    et11 = {n["name"]: n for n in by_table["ET11"].nodes}
-    assert et11["num_devices"]["value"] == 5 and et11["config_entry_size"]["value"] == 66
+    et11 = {n.name: n for n in by_table["ET11"].nodes}
+    assert et11["num_devices"].value == 5 and et11["config_entry_size"].value == 66
     # BT20 is "referenced" in the spec (dims only, no layout): its bytes are shown raw.
-    assert [n["name"] for n in by_table["BT20"].nodes] == ["_extra"]
-    bt21 = {n["name"]: n for n in by_table["BT21"].nodes}
-    assert bt21["nbr_summations"]["value"] == 15 and bt21["nbr_tiers"]["value"] == 4
+    assert [n.name for n in by_table["BT20"].nodes] == ["_extra"]
+    bt21 = {n.name: n for n in by_table["BT21"].nodes}
+    assert bt21["nbr_summations"].value == 15 and bt21["nbr_tiers"].value == 4
     for t in decoded:
         if t.table == "BT20":
             continue
         assert _has_value(t.nodes), (t.table, t.nodes)
-    et70 = {n["name"]: n for n in by_table["ET70"].nodes}
-    assert et70["current_comm_channel_index"]["value"] == 2
-    assert et70["current_comm_channel_index"]["enum"] == "port for MEP client 2 (MEP2)"
+    et70 = {n.name: n for n in by_table["ET70"].nodes}
+    assert et70["current_comm_channel_index"].value == 2
+    assert et70["current_comm_channel_index"].enum == "port for MEP client 2 (MEP2)"
     et50 = by_table["ET50"]  # the registration write inside TLS
-    assert _find(et50.nodes, "MEP Device Registered")["value"] in (1, True)
+    assert _find(et50.nodes, "MEP Device Registered").value in (1, True)
 
 
 def test_default_profile_says_et70_142_is_beyond_its_layout():
@@ -79,14 +79,14 @@ def test_default_profile_says_et70_142_is_beyond_its_layout():
 
 
 def _has_value(nodes) -> bool:
-    return any(n.get("value") is not None or _has_value(n.get("children") or []) for n in nodes)
+    return any(n.value is not None or _has_value(n.children) for n in nodes)
 
 
 def _find(nodes, orig_name):
     for n in nodes:
-        if n.get("orig_name") == orig_name:
+        if n.orig_name == orig_name:
             return n
-        found = _find(n.get("children") or [], orig_name)
+        found = _find(n.children, orig_name)
         if found is not None:
             return found
     return None

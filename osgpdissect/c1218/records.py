@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from osgpdissect.c1218 import codes as C
+from osgpdissect.c1218.messages import Alert, Frame, Malformed, Request, Response
 from osgpdissect.c1218.tables import TableDecoding
-from osgpdissect.mep.frames import Alert, Frame, Malformed, Request, Response
-from osgpdissect.mep.jsonl import record_json_line
+from osgpdissect.jsontext import dumps, jsonable
 
 __all__ = ["Record", "Retry"]
 
@@ -91,7 +91,7 @@ class Record:
         out["security"] = self.security
         out["decoded"] = self.table.to_json() if self.table is not None else None
         out["procedure"] = self.procedure
-        out["transaction"] = self.transaction
+        out["transaction"] = jsonable(self.transaction)
         out["malformed"] = _malformed_json(self.malformed) if self.malformed else None
         if self.alert is not None:
             out["alert"] = {
@@ -103,8 +103,8 @@ class Record:
         return out
 
     def to_json_line(self) -> str:
-        """``json.dumps(self.to_json())`` (bytes as hex), without building the dict."""
-        return record_json_line(self)
+        """The record as one JSON line (bytes as hex)."""
+        return dumps(self.to_json())
 
     def _request_json(self) -> dict[str, Any]:
         frame, req = self.request_frame, self.request
