@@ -1,0 +1,49 @@
+"""Bound layout -> construct structure (:class:`TableCodec`), compiled, cached per layout (the bound root's identity).
+
+``structure(bound, base)`` gives the compiled structure (``construct``'s ``Compiled``, whose
+emitted module holds the whole table's decoder) or, with ``compiled=False`` or the environment
+variable ``OSGPDISSECT_CODEC=interpreted``, the interpreted one.  A structure does not depend on
+the read window (the window is a parse parameter), so one cache entry serves every read of a
+layout.  The cache is keyed by the bound layout's identity and bounded (layouts are rebound
+when a device learns its dimension tables).
+"""
+
+from __future__ import annotations
+
+import os
+
+import construct as cs
+
+from osgpdissect.codec.constructs import TableCodec
+from osgpdissect.layout import Bound, LRecord
+
+ENV = "OSGPDISSECT_CODEC"
+CACHE_LIMIT = 512
+
+_CACHE: dict[tuple[int, int, bool], tuple[LRecord, cs.Construct]] = {}
+
+
+def compiled_by_default() -> bool:
+    """False when ``OSGPDISSECT_CODEC=interpreted`` is set."""
+    return os.environ.get(ENV, "").strip().lower() != "interpreted"
+
+
+def structure(bound: Bound, base: int = 0, compiled: bool | None = None) -> cs.Construct:
+    """The construct structure decoding ``bound`` (a procedure part's layout starts at ``base``)."""
+    if compiled is None:
+        compiled = compiled_by_default()
+    key = (id(bound.root), base, compiled)
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0] is bound.root:
+        return hit[1]
+    codec: cs.Construct = TableCodec(bound.root, base)
+    if compiled:
+        codec = codec.compile()
+    if len(_CACHE) >= CACHE_LIMIT:
+        _CACHE.clear()
+    _CACHE[key] = (bound.root, codec)
+    return codec
+
+
+def cache_clear() -> None:
+    _CACHE.clear()

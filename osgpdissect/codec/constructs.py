@@ -1,0 +1,618 @@
+"""Construct classes for bound layouts: one per layout node kind, parsing into the Node tree.
+
+Every class wraps one layout node and knows how to decode it at an absolute table offset inside a
+read WINDOW (``CodecState``: the bytes read, where they start in the table, the scopes of values
+seen so far, the warnings).  The state travels in construct's context as ``this._params._codec``
+(visible at every level, compiled or not): :class:`TableCodec` creates it from the stream and the
+``start`` parameter; a child's ``_parse`` decodes at the state's cursor.
+
+The decoding rules are the walker's (``osgpdissect.decode``), which stays the oracle until the
+consumers switch: fields wholly inside the window are decoded, fields cut at either end are
+``partial`` with their bytes, a layout that needs a value outside the window stops with
+:class:`Unknown` (the table shows the rest ``_undecoded``), bytes past a static layout are
+``_extra``.  Each class also emits Python source (``_emitparse``) for ``compile()``: see
+:mod:`osgpdissect.codec.emit`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import construct as cs
+
+from osgpdissect.codec.display import blob_display, enum_label, scalar_display
+from osgpdissect.codec.expr import evaluate
+from osgpdissect.codec.tree import Node
+from osgpdissect.layout import (
+    BoundExpr,
+    LArray,
+    LBits,
+    LBlob,
+    LDerived,
+    LNode,
+    Local,
+    LOptional,
+    LRecord,
+    LScalar,
+    LSwitch,
+)
+
+
+class Unknown(Exception):
+    """A value needed to continue lies outside the bytes we have."""
+
+
+class CodecState:
+    """One table read being decoded: bytes, window, value scopes, warnings, the cursor."""
+
+    __slots__ = ("data", "start", "end", "scopes", "warnings", "_hexed", "pos", "limit", "values", "nodes")
+
+    def __init__(self, data: bytes, start: int):
+        self.data = data
+        self.start = start
+        self.end = start + len(data)
+        self.scopes: list[dict] = []
+        self.warnings: list[str] = []
+        self._hexed: str | None = None
+        self.pos = start
+        self.limit: int | None = None
+        self.values: dict = {}
+        self.nodes: list[Node] = []
+
+    @property
+    def hexed(self) -> str:
+        """The whole window as ``"01 02 AB"`` (sliced per field: 3 characters a byte)."""
+        if self._hexed is None:
+            self._hexed = self.data.hex(" ").upper()
+        return self._hexed
+
+    def lookup(self, loc: Local) -> Any:
+        try:
+            v = self.scopes[-1 - loc.up][loc.name]
+        except (IndexError, KeyError):
+            raise Unknown(loc.name) from None
+        for p in loc.path:
+            if not isinstance(v, dict) or p not in v:
+                raise Unknown(loc.name)
+            v = v[p]
+        if v is None:
+            raise Unknown(loc.name)
+        return v
+
+    def ev(self, e: BoundExpr) -> int:
+        if isinstance(e, (int, bool)):
+            return int(e)
+        return int(evaluate(e, self.lookup))
+
+    def window(self, off: int, size: int) -> tuple[bytes | None, bool]:
+        """(bytes, partial): the field's bytes if inside the window, else the part we have."""
+        a, b = off, off + size
+        if a >= self.start and b <= self.end:
+            return self.data[a - self.start : b - self.start], False
+        lo, hi = max(a, self.start), min(b, self.end)
+        if lo < hi:
+            return self.data[lo - self.start : hi - self.start], True
+        return None, False
+
+
+def lookup_in(scopes: list[dict], up: int, name: str, path: tuple[str, ...]) -> Any:
+    """``CodecState.lookup`` for compiled code (same rules)."""
+    try:
+        v = scopes[-1 - up][name]
+    except (IndexError, KeyError):
+        raise Unknown(name) from None
+    for p in path:
+        if not isinstance(v, dict) or p not in v:
+            raise Unknown(name)
+        v = v[p]
+    if v is None:
+        raise Unknown(name)
+    return v
+
+
+def overrun(st: CodecState, c: LNode, pos: int, size: int, limit: int, values: dict, nodes: list[Node]) -> int:
+    """A field that runs past its element's declared size: shown cut, with a warning."""
+    avail = max(limit - pos, 0)
+    raw = st.window(pos, avail)[0] or b""
+    st.warnings.append(f"{c.id} ({size} bytes at {pos}) runs past its element's end at {limit}")
+    nodes.append(Node(c.id, c.meta.orig_name, pos, avail, None, raw.hex(" ").upper(), partial=True))
+    values[c.id] = None
+    return max(limit, pos)
+
+
+class LayoutConstruct(cs.Construct):
+    """Base: a construct decoding one layout node at the state's cursor."""
+
+    aggregate_kind = False
+
+    def __init__(self, node: LNode):
+        super().__init__()
+        self.node = node
+        self.name = node.id
+
+    # ------------------------------------------------------------ construct protocol
+    def _parse(self, stream, context, path):
+        st: CodecState = context._params._codec
+        st.pos = self.walk(st, st.pos, st.limit, st.values, st.nodes)
+        return st.values.get(self.node.id)
+
+    def _sizeof(self, context, path):
+        if self.node.size is None:
+            raise cs.SizeofError(f"{self.node.id}: the size depends on the bytes", path=path)
+        return self.node.size
+
+    def _emitparse(self, code):
+        from osgpdissect.codec.emit import emit_child_parse
+
+        return emit_child_parse(self, code)
+
+    # ------------------------------------------------------------ decoding
+    def size_at(self, st: CodecState, off: int, limit: int | None) -> int:
+        if self.node.size is not None:
+            return self.node.size
+        raise Unknown(self.node.id)
+
+    def walk(self, st: CodecState, pos: int, limit: int | None, values: dict, nodes: list[Node]) -> int:
+        """Decode this node as a child of a record at ``pos``; return the end offset."""
+        c = self.node
+        if self.aggregate_kind and c.size is None:
+            node, value = self.aggregate(st, pos, 0, limit)
+            size = node.size
+        else:
+            size = self.size_at(st, pos, limit)
+            if limit is not None and pos + size > limit:
+                return overrun(st, c, pos, size, limit, values, nodes)
+            node, value = self.field(st, pos, size, limit)
+        if node is not None:
+            nodes.append(node)
+        values[c.id] = value
+        return pos + size
+
+    def field(self, st: CodecState, off: int, size: int, limit: int | None) -> tuple[Node | None, Any]:
+        """The node (None when outside the window) and plain value of this field at ``off``."""
+        if self.aggregate_kind:
+            if size == 0 or (off < st.end and off + size > st.start):
+                return self.aggregate(st, off, size, limit)
+            return None, None
+        if size == 0 and st.start <= off <= st.end:
+            pass
+        elif off + size <= st.start or off >= st.end:
+            return None, None
+        raw, partial = st.window(off, size)
+        if raw is None:
+            return None, None
+        meta = self.node.meta
+        node = Node(self.node.id, meta.orig_name, off, size, None, raw.hex(" ").upper(), None, meta.unit)
+        if partial:
+            node.partial = True
+            return node, None
+        return node, self.full(node, off, raw)
+
+    def full(self, node: Node, off: int, raw: bytes) -> Any:
+        """Fill ``node`` from the leaf's complete bytes; return the plain value."""
+        raise NotImplementedError
+
+    def aggregate(self, st: CodecState, off: int, size: int, limit: int | None) -> tuple[Node, Any]:
+        raise NotImplementedError
+
+
+class ScalarC(LayoutConstruct):
+    """A scalar leaf: integers, FILL, the guide's date/time types, ANSI_DATE, MFG_CODE."""
+
+    node: LScalar
+
+    def full(self, node: Node, off: int, raw: bytes) -> Any:
+        plain, shown = scalar_display(self.node, raw)
+        node.value = shown
+        node.enum = enum_label(self.node.enum, plain) if isinstance(plain, int) else None
+        return plain
+
+
+class BlobC(LayoutConstruct):
+    """A byte run shown as one value; ``length`` None = the rest of the enclosing bound."""
+
+    node: LBlob
+
+    def size_at(self, st: CodecState, off: int, limit: int | None) -> int:
+        n = self.node
+        if n.size is not None:
+            return n.size
+        if n.length is None:
+            return max((limit if limit is not None else st.end) - off, 0)
+        return st.ev(n.length)
+
+    def full(self, node: Node, off: int, raw: bytes) -> Any:
+        plain, shown = blob_display(self.node, raw)
+        node.value = shown
+        if self.node.enum is not None and self.node.kind == "nibble":
+            e = self.node.enum
+            node.children = [Node(f"[{i}]", "", off + i // 2, 1, v, f"{v:X}", enum_label(e, v))
+                             for i, v in enumerate(shown)]
+        return plain
+
+
+class BitsC(LayoutConstruct):
+    """A bit-field container: LSB-first members, signed INT members, FILL hidden when 0."""
+
+    node: LBits
+
+    def full(self, node: Node, off: int, raw: bytes) -> Any:
+        c = self.node
+        v = int.from_bytes(raw, "big" if c.big_endian else "little")
+        node.value = v
+        vals: dict = {}
+        for mb in c.members:
+            mv = (v >> mb.lo) & ((1 << mb.width) - 1)
+            if mb.kind == "INT" and mv >> (mb.width - 1):
+                mv -= 1 << mb.width
+            vals[mb.id] = mv
+            if mb.kind == "FILL" and not mv:
+                continue
+            shown = bool(mv) if mb.kind == "BOOL" else mv
+            byte = (c.width - 1 - mb.lo // 8) if c.big_endian else mb.lo // 8
+            node.children.append(Node(mb.id, mb.meta.orig_name, off + byte, 1, shown, f"{mv:X}",
+                                      enum_label(mb.enum, mv), mb.meta.unit))
+        return vals
+
+
+class DerivedC(LayoutConstruct):
+    """A computed value (``derived``) or a hidden ``let`` kept for later expressions."""
+
+    node: LDerived
+
+    def walk(self, st, pos, limit, values, nodes):
+        c = self.node
+        try:
+            v = st.ev(c.expr)
+        except (Unknown, ZeroDivisionError):
+            v = None
+        values[c.id] = v
+        if not c.hidden and v is not None:
+            nodes.append(Node(c.id, c.meta.orig_name, pos, 0, v, "", None, c.meta.unit))
+        return pos
+
+
+class RecordC(LayoutConstruct):
+    """A record: its own scope, an element ``bound`` with ``_pad``; synthetic groups join the parent."""
+
+    node: LRecord
+    aggregate_kind = True
+
+    def __init__(self, node: LRecord):
+        super().__init__(node)
+        self.children = [construct_of(c) for c in node.children]
+
+    def record(self, st: CodecState, off: int, limit: int | None, values: dict, nodes: list[Node]) -> int:
+        """Decode the children at ``off`` into ``values``/``nodes``; return the end offset."""
+        st.scopes.append(values)
+        try:
+            pos = off
+            for c in self.children:
+                pos = c.walk(st, pos, limit, values, nodes)
+        finally:
+            st.scopes.pop()
+        return pos
+
+    def group(self, st, pos, limit, values, nodes) -> int:
+        inner: dict = {}
+        end = self.record(st, pos, limit, inner, nodes)
+        values.update(inner)
+        return end
+
+    def walk(self, st, pos, limit, values, nodes):
+        if self.node.synthetic:
+            return self.group(st, pos, limit, values, nodes)
+        return super().walk(st, pos, limit, values, nodes)
+
+    def aggregate(self, st, off, size, limit):
+        c = self.node
+        if c.bound is not None and c.size is None:
+            size = st.ev(c.bound)  # sized by the bytes before it (evaluated at the parent level)
+        node = Node(c.id, c.meta.orig_name, off, size, None, "", None, c.meta.unit)
+        values: dict = {}
+        end_limit = off + size if c.bound is not None or c.size is not None else limit
+        end = self.record(st, off, end_limit, values, node.children)
+        if c.bound is not None:
+            values["_pad"] = b""
+            if end < off + size:
+                raw, partial = st.window(end, off + size - end)
+                if raw is not None:
+                    values["_pad"] = None if partial else raw
+                    if raw.strip(b"\x00"):
+                        node.children.append(Node("_pad", "padding", end, off + size - end, None,
+                                                  raw.hex(" ").upper(), partial=partial))
+        node.size = size if c.bound is not None else end - off
+        node.partial = node.size > 0 and not (off >= st.start and off + node.size <= st.end)
+        return node, values
+
+
+class SwitchC(LayoutConstruct):
+    """A switch (or if/else): case ranges, default; the chosen group's fields join the parent."""
+
+    node: LSwitch
+
+    def __init__(self, node: LSwitch):
+        super().__init__(node)
+        self.cases = [(keys, RecordC(g)) for keys, g in node.cases]
+        self.default = RecordC(node.default) if node.default is not None else None
+
+    def choose(self, st: CodecState) -> RecordC | None:
+        v = st.ev(self.node.on)
+        for keys, g in self.cases:
+            if any(lo <= v <= hi for lo, hi in keys):
+                return g
+        return self.default
+
+    def walk(self, st, pos, limit, values, nodes):
+        g = self.choose(st)
+        if g is None:
+            return pos
+        return g.group(st, pos, limit, values, nodes)
+
+
+class OptionalC(LayoutConstruct):
+    """``if`` without ``else``: the body's fields join the parent when the test holds."""
+
+    node: LOptional
+
+    def __init__(self, node: LOptional):
+        super().__init__(node)
+        assert node.body is not None
+        self.body = RecordC(node.body)
+
+    def walk(self, st, pos, limit, values, nodes):
+        if not st.ev(self.node.test):
+            return pos
+        return self.body.group(st, pos, limit, values, nodes)
+
+
+class ArrayC(LayoutConstruct):
+    """An array: ``count`` (None = greedy to the bound), index ``segments``, F33 ``chain`` joining.
+
+    Elements of a fixed size outside the window are skipped arithmetically (a read at a huge
+    offset costs the same as one at 0).
+    """
+
+    node: LArray
+    aggregate_kind = True
+
+    def __init__(self, node: LArray):
+        super().__init__(node)
+        if node.element is not None:
+            self.parts: list[tuple[int | None, LayoutConstruct]] = [(None, construct_of(node.element))]
+        else:
+            self.parts = [(n, construct_of(e)) for n, e in node.segments]
+
+    def aggregate(self, st, off, size, limit):
+        c = self.node
+        node = Node(c.id, c.meta.orig_name, off, size, None, "", None, c.meta.unit)
+        items = Items()
+        pos = off
+        idx = 0
+        total = None if c.count is None else st.ev(c.count)
+        for seg_count, el in self.parts:
+            n = total if seg_count is None else seg_count
+            esize = el.node.size
+            if n is None:  # [*]: until the bound
+                stop = limit if limit is not None else st.end
+                if esize and pos < st.start and pos < stop:
+                    # whole elements before the window give no node and a None value: skip them
+                    k = min((st.start - pos) // esize, -(-(stop - pos) // esize))
+                    items.nones(k)
+                    pos += k * esize
+                    idx += k
+                while pos < stop and pos < st.end:
+                    pos = self.element(st, el, pos, limit, idx, node, items)
+                    idx += 1
+                continue
+            if esize is not None and esize > 0:
+                first = min(max(0, (st.start - pos) // esize) if pos < st.start else 0, n)
+                last = max(min(n, -(-(st.end - pos) // esize)) if st.end > pos else 0, first)
+                items.nones(first)
+                for i in range(first, last):
+                    self.element(st, el, pos + i * esize, limit, idx + i, node, items)
+                items.nones(n - last)
+                pos += n * esize
+                idx += n
+            else:
+                for _ in range(n):
+                    pos = self.element(st, el, pos, limit, idx, node, items)
+                    idx += 1
+        node.size = pos - off
+        node.partial = not (off >= st.start and pos <= st.end)
+        value = items.done()
+        if c.chain is not None:
+            join_chain(st, c.chain, node, value)
+        return node, value
+
+    @staticmethod
+    def element(st, el: LayoutConstruct, pos, limit, idx, parent: Node, items: list) -> int:
+        if not el.aggregate_kind or el.node.size is not None:
+            size = el.size_at(st, pos, limit)
+            sub, value = el.field(st, pos, size, limit)
+        else:
+            sub, value = el.aggregate(st, pos, 0, limit)
+            size = sub.size
+        if sub is not None:
+            sub.name = f"[{idx}]"
+            parent.children.append(sub)
+        items.append(value)
+        return pos + size
+
+
+class Items:
+    """An array's values being collected; long runs of None (elements outside the window) are
+    counted, not stored, so a read at a huge offset costs the same as one at 0."""
+
+    __slots__ = ("lead", "body", "trail")
+    BIG = 4096
+
+    def __init__(self):
+        self.lead = 0
+        self.body: list = []
+        self.trail = 0
+
+    def nones(self, k: int) -> None:
+        if k > 0:
+            if self.body:
+                self.trail += k
+            else:
+                self.lead += k
+
+    def append(self, v: Any) -> None:
+        if v is None:
+            self.nones(1)
+            return
+        if self.trail:
+            self.body.extend([None] * self.trail)
+            self.trail = 0
+        self.body.append(v)
+
+    def done(self) -> list:
+        if self.lead + self.trail > self.BIG:
+            return NoneRuns(self.lead, self.body, self.trail)
+        if not self.lead and not self.trail:
+            return self.body
+        return [None] * self.lead + self.body + [None] * self.trail
+
+
+class NoneRuns(list):
+    """A long array seen through a window: ``lead`` Nones, the decoded items, ``trail`` Nones.
+
+    Behaves as the full list for ``len``, indexing, iteration and ``==`` without storing the
+    Nones; as a ``list`` subclass it holds only the decoded items.
+    """
+
+    def __init__(self, lead: int, body: list, trail: int):
+        super().__init__(body)
+        self.lead = lead
+        self.trail = trail
+
+    def __len__(self) -> int:
+        return self.lead + super().__len__() + self.trail
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        n = len(self)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError(i)
+        j = i - self.lead
+        return super().__getitem__(j) if 0 <= j < super().__len__() else None
+
+    def __iter__(self):
+        yield from (None for _ in range(self.lead))
+        yield from super().__iter__()
+        yield from (None for _ in range(self.trail))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, list) or len(self) != len(other):
+            return False
+        return all(a == b for a, b in zip(self, other, strict=True))
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def join_chain(st: CodecState, chain, node: Node, items: list) -> None:
+    """F33: a base element's field followed by the same field of the elements that continue it."""
+    field_id, cond = chain
+    elements = {int(ch.name[1:-1]): ch for ch in node.children if ch.name.startswith("[")}
+
+    def continues(i: int) -> bool:
+        if i >= len(items) or not isinstance(items[i], dict):
+            return False
+        st.scopes.append(items[i])
+        try:
+            return bool(st.ev(cond))
+        except Unknown:
+            return False
+        finally:
+            st.scopes.pop()
+
+    for i, el in elements.items():
+        base = el.find(field_id)
+        if base is None or continues(i):
+            continue
+        parts, j = [base], i + 1
+        while continues(j) and j in elements and elements[j].find(field_id) is not None:
+            parts.append(elements[j].find(field_id))
+            j += 1
+        if len(parts) == 1 or any(p.partial for p in parts):
+            continue
+        raw = " ".join(p.raw for p in parts)
+        el.children.append(Node(f"{field_id}_chain", f"{base.orig_name} (joined over {len(parts)} entries)",
+                                base.offset, sum(p.size for p in parts), raw, raw))
+
+
+_KINDS: dict[type, type[LayoutConstruct]] = {
+    LScalar: ScalarC, LBlob: BlobC, LBits: BitsC, LDerived: DerivedC, LRecord: RecordC,
+    LSwitch: SwitchC, LOptional: OptionalC, LArray: ArrayC,
+}
+
+
+def construct_of(node: LNode) -> LayoutConstruct:
+    """The construct class instance for one layout node."""
+    return _KINDS[type(node)](node)
+
+
+class TableCodec(cs.Construct):
+    """A whole bound table (or procedure part) read through a window.
+
+    Parse with ``codec.parse(data, start=offset + base)``; the result is
+    ``(nodes, values, warnings)``.
+    """
+
+    def __init__(self, root: LRecord, base: int):
+        super().__init__()
+        self.root = RecordC(root)
+        self.base = base
+        self.static_size = root.size
+
+    def _parse(self, stream, context, path):
+        data = stream.read()
+        st = CodecState(bytes(data), int(context._params.start))
+        context._params._codec = st
+        values: dict = {}
+        nodes: list[Node] = []
+        end = self.base
+        try:
+            end = self.root.record(st, self.base, None, values, nodes)
+        except Unknown as exc:
+            undecoded(st, nodes, exc)
+        extra(st, nodes, end, self.base, self.static_size)
+        return nodes, values, st.warnings
+
+    def _sizeof(self, context, path):
+        if self.static_size is None:
+            raise cs.SizeofError("the table's size depends on its bytes", path=path)
+        return self.static_size
+
+    def _emitparse(self, code):
+        from osgpdissect.codec.emit import emit_table_parse
+
+        return emit_table_parse(self, code)
+
+
+def undecoded(st: CodecState, nodes: list[Node], exc: Unknown) -> None:
+    """The layout needs a value outside the read: warn and show the rest raw."""
+    st.warnings.append(
+        f"layout after {exc.args[0]!r} depends on bytes outside this read; the rest is shown raw")
+    covered = max((n.offset + n.size for n in nodes), default=st.start)
+    rest = st.window(covered, st.end - covered)[0]
+    if rest:
+        nodes.append(Node("_undecoded", "undecoded bytes", covered, len(rest), None, rest.hex(" ").upper(),
+                          partial=True))
+
+
+def extra(st: CodecState, nodes: list[Node], end: int, base: int, static_size: int | None) -> None:
+    """Bytes past a static layout: shown ``_extra`` with a warning."""
+    if st.end > end and static_size is not None:
+        rest = st.window(end, st.end - end)[0] or b""
+        if rest:
+            st.warnings.append(f"{len(rest)} byte(s) beyond the table's {end - base}-byte layout")
+            nodes.append(Node("_extra", "bytes beyond the layout", end, len(rest), None, rest.hex(" ").upper()))
