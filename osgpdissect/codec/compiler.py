@@ -1,11 +1,12 @@
-"""Bound layout -> construct structure (:class:`TableCodec`), compiled, cached per layout (the bound root's identity).
+"""Bound layout -> construct structure (:class:`TableCodec`), compiled, cached per layout.
 
 ``structure(bound, base)`` gives the compiled structure (``construct``'s ``Compiled``, whose
 emitted module holds the whole table's decoder) or, with ``compiled=False`` or the environment
 variable ``OSGPDISSECT_CODEC=interpreted``, the interpreted one.  A structure does not depend on
 the read window (the window is a parse parameter), so one cache entry serves every read of a
-layout.  The cache is keyed by the bound layout's identity and bounded (layouts are rebound
-when a device learns its dimension tables).
+layout.  The cache is keyed by the bound layout's key (table, part, hash of the layout; equal
+layouts bound by different devices share one structure) and bounded (layouts are rebound when a
+device learns its dimension tables).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from osgpdissect.layout import Bound, LRecord
 ENV = "OSGPDISSECT_CODEC"
 CACHE_LIMIT = 512
 
-_CACHE: dict[tuple[int, int, bool], tuple[LRecord, cs.Construct]] = {}
+_CACHE: dict[tuple[str, int, bool], tuple[LRecord, cs.Construct]] = {}
 
 
 def compiled_by_default() -> bool:
@@ -32,9 +33,9 @@ def structure(bound: Bound, base: int = 0, compiled: bool | None = None) -> cs.C
     """The construct structure decoding ``bound`` (a procedure part's layout starts at ``base``)."""
     if compiled is None:
         compiled = compiled_by_default()
-    key = (id(bound.root), base, compiled)
+    key = (bound.key or f"id:{id(bound.root)}", base, compiled)
     hit = _CACHE.get(key)
-    if hit is not None and hit[0] is bound.root:
+    if hit is not None and (hit[0] is bound.root or hit[0] == bound.root):
         return hit[1]
     codec: cs.Construct = TableCodec(bound.root, base)
     if compiled:

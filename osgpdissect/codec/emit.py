@@ -161,7 +161,7 @@ def walk_{s}(st, pos, limit, values, nodes):
     def _bits_body(self, c: k.BitsC) -> list[str]:
         n = c.node
         order = "big" if n.big_endian else "little"
-        out = ["    v = int.from_bytes(st.data[a:a + size], %r)" % order, "    node.value = v",
+        out = [f"    v = int.from_bytes(st.data[a:a + size], {order!r})", "    node.value = v",
                "    kids = node.children", "    vals = {}"]
         for mb in n.members:
             mask = (1 << mb.width) - 1
