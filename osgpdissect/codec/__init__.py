@@ -7,7 +7,7 @@ consumers switch by import.
 from __future__ import annotations
 
 from osgpdissect import model as m
-from osgpdissect.codec.build import build_values
+from osgpdissect.codec.build import build_bound, build_values
 from osgpdissect.codec.compiler import structure
 from osgpdissect.codec.tree import DecodeResult, Node
 from osgpdissect.device import Device
@@ -62,14 +62,14 @@ def table_size(spec: m.Spec, table: str, device: Device | None = None) -> int | 
 
 
 def encode_table(spec: m.Spec, table: str, values: dict, device: Device | None = None,
-                 part: str = "table") -> bytes:
+                 part: str = "table", compiled: bool | None = None) -> bytes:
     """Build table bytes from plain values (the shape :meth:`DecodeResult.values` returns).
 
     Missing fields take their spec default (numeric ``value``/``default``) or zero.
     """
     device = device or Device(spec)
     _, bound, _ = _bound(spec, table, device, part)
-    return build_values(bound.root, values)
+    return build_bound(bound, values, compiled)
 
 
 def parse_values(root: LRecord, data: bytes, compiled: bool = True) -> dict:

@@ -20,9 +20,16 @@ from typing import Any
 
 import construct as cs
 
-from osgpdissect.codec.display import blob_display, enum_label, scalar_display
+from osgpdissect.codec.display import (
+    DATE_PARTS,
+    blob_display,
+    enum_label,
+    scalar_bytes,
+    scalar_display,
+)
 from osgpdissect.codec.expr import evaluate
 from osgpdissect.codec.tree import Node
+from osgpdissect.errors import DecodeError
 from osgpdissect.layout import (
     BoundExpr,
     LArray,
@@ -195,6 +202,17 @@ class LayoutConstruct(cs.Construct):
     def aggregate(self, st: CodecState, off: int, size: int, limit: int | None) -> tuple[Node, Any]:
         raise NotImplementedError
 
+    def put_child(self, bs: BuildState, values: dict, out: dict) -> None:
+        """Write this node as a record's child from the record's given ``values`` into ``out``."""
+        out[self.node.id] = self.put(bs, values.get(self.node.id))
+
+    def _build(self, obj, stream, context, path):
+        """Build this node alone (values it needs from outside read as 0)."""
+        bs = BuildState()
+        value = self.put(bs, obj)
+        stream.write(bytes(bs.out))
+        return value
+
 
 class ScalarC(LayoutConstruct):
     """A scalar leaf: integers, FILL, the guide's date/time types, ANSI_DATE, MFG_CODE."""
@@ -206,6 +224,17 @@ class ScalarC(LayoutConstruct):
         node.value = shown
         node.enum = enum_label(self.node.enum, plain) if isinstance(plain, int) else None
         return plain
+
+    def put(self, bs: BuildState, v: Any) -> Any:
+        n = self.node
+        if n.kind in DATE_PARTS:
+            parts = {p: 0 for p in DATE_PARTS[n.kind]}
+            parts.update(v or {})
+            bs.out += scalar_bytes(n, parts)
+            return parts
+        x = default_int(n.meta) if v is None else int(v)
+        bs.out += scalar_bytes(n, x)
+        return x
 
 
 class BlobC(LayoutConstruct):
@@ -229,6 +258,19 @@ class BlobC(LayoutConstruct):
             node.children = [Node(f"[{i}]", "", off + i // 2, 1, v, f"{v:X}", enum_label(e, v))
                              for i, v in enumerate(shown)]
         return plain
+
+    def put(self, bs: BuildState, v: Any) -> Any:
+        n = self.node
+        length = bs.ev(n.length) if n.length is not None else None
+        if v is None:
+            v = bytes(length or 0)
+        elif isinstance(v, str):
+            v = v.encode("latin-1")
+        v = bytes(v)
+        if length is not None:
+            v = v[:length].ljust(length, b"\x00")
+        bs.out += v
+        return v
 
 
 class BitsC(LayoutConstruct):
@@ -254,6 +296,16 @@ class BitsC(LayoutConstruct):
                                       enum_label(mb.enum, mv), mb.meta.unit))
         return vals
 
+    def put(self, bs: BuildState, v: Any) -> Any:
+        n = self.node
+        given = dict(v or {})
+        vals = {mb.id: int(given.get(mb.id, default_int(mb.meta))) for mb in n.members}
+        raw = 0
+        for mb in n.members:
+            raw |= (vals[mb.id] & ((1 << mb.width) - 1)) << mb.lo
+        bs.out += raw.to_bytes(n.width, "big" if n.big_endian else "little")
+        return vals
+
 
 class DerivedC(LayoutConstruct):
     """A computed value (``derived``) or a hidden ``let`` kept for later expressions."""
@@ -270,6 +322,15 @@ class DerivedC(LayoutConstruct):
         if not c.hidden and v is not None:
             nodes.append(Node(c.id, c.meta.orig_name, pos, 0, v, "", None, c.meta.unit))
         return pos
+
+    def put(self, bs: BuildState, v: Any) -> Any:
+        try:
+            return int(evaluate(self.node.expr, bs.lookup))
+        except (TypeError, ZeroDivisionError):
+            return None
+
+    def put_child(self, bs: BuildState, values: dict, out: dict) -> None:
+        out[self.node.id] = self.put(bs, None)
 
 
 class RecordC(LayoutConstruct):
@@ -325,6 +386,38 @@ class RecordC(LayoutConstruct):
         node.partial = node.size > 0 and not (off >= st.start and off + node.size <= st.end)
         return node, values
 
+    def put(self, bs: BuildState, v: Any) -> Any:
+        """Write the record; an element bound pads (kept ``_pad`` first, then zeros) to its size."""
+        n = self.node
+        values = v or {}
+        size = bs.ev(n.bound) if n.bound is not None else None  # evaluated at the parent level
+        begin = len(bs.out)
+        out = self.put_children(bs, values)
+        if size is not None:
+            used = len(bs.out) - begin
+            pad = bytes(values.get("_pad") or b"") if bs.keep_pads else b""
+            if used + len(pad) > size:
+                raise PadOverflow(n.id)
+            bs.out += pad + bytes(size - used - len(pad))
+            out["_pad"] = pad
+        return out
+
+    def put_children(self, bs: BuildState, values: dict) -> dict:
+        out: dict = {}
+        bs.scopes.append(out)
+        try:
+            for c in self.children:
+                c.put_child(bs, values, out)
+        finally:
+            bs.scopes.pop()
+        return out
+
+    def put_child(self, bs: BuildState, values: dict, out: dict) -> None:
+        if self.node.synthetic:
+            _group_child(self, bs, values, out)
+        else:
+            out[self.node.id] = self.put(bs, values.get(self.node.id))
+
 
 class SwitchC(LayoutConstruct):
     """A switch (or if/else): case ranges, default; the chosen group's fields join the parent."""
@@ -349,6 +442,15 @@ class SwitchC(LayoutConstruct):
             return pos
         return g.group(st, pos, limit, values, nodes)
 
+    def put_child(self, bs: BuildState, values: dict, out: dict) -> None:
+        v = bs.test(self.node.on)
+        for keys, g in self.cases:
+            if any(lo <= v <= hi for lo, hi in keys):
+                _group_child(g, bs, values, out)
+                return
+        if self.default is not None:
+            _group_child(self.default, bs, values, out)
+
 
 class OptionalC(LayoutConstruct):
     """``if`` without ``else``: the body's fields join the parent when the test holds."""
@@ -364,6 +466,10 @@ class OptionalC(LayoutConstruct):
         if not st.ev(self.node.test):
             return pos
         return self.body.group(st, pos, limit, values, nodes)
+
+    def put_child(self, bs: BuildState, values: dict, out: dict) -> None:
+        if bs.test(self.node.test):
+            _group_child(self.body, bs, values, out)
 
 
 class ArrayC(LayoutConstruct):
@@ -438,6 +544,20 @@ class ArrayC(LayoutConstruct):
             parent.children.append(sub)
         items.append(value)
         return pos + size
+
+    def put(self, bs: BuildState, v: Any) -> Any:
+        n = self.node
+        items = list(v or [])
+        if n.count is not None:
+            want = bs.ev(n.count)
+            items = items[:want] + [None] * (want - len(items))
+        out: list = []
+        i = 0
+        for seg_count, el in self.parts:
+            chunk = items[i:] if seg_count is None else items[i : i + seg_count]
+            out += [el.put(bs, x) for x in chunk]
+            i += len(chunk)
+        return out
 
 
 class Items:
@@ -597,6 +717,10 @@ class TableCodec(cs.Construct):
 
         return emit_table_parse(self, code)
 
+    def _build(self, obj, stream, context, path):
+        stream.write(build_bytes(self.root, obj))
+        return obj
+
 
 def undecoded(st: CodecState, nodes: list[Node], exc: Unknown) -> None:
     """The layout needs a value outside the read: warn and show the rest raw."""
@@ -616,3 +740,83 @@ def extra(st: CodecState, nodes: list[Node], end: int, base: int, static_size: i
         if rest:
             st.warnings.append(f"{len(rest)} byte(s) beyond the table's {end - base}-byte layout")
             nodes.append(Node("_extra", "bytes beyond the layout", end, len(rest), None, rest.hex(" ").upper()))
+
+
+# ============================================================================ building
+
+
+class BuildError(DecodeError):
+    """Values that cannot be written into the layout."""
+
+
+class PadOverflow(Exception):
+    """Kept padding no longer fits an element bound: the table is rebuilt with zero padding."""
+
+
+class BuildState:
+    """One table being built: output bytes, scopes of the (completed) values written so far.
+
+    A value the build needs but was not given reads as 0 (missing fields take defaults).
+    """
+
+    __slots__ = ("out", "scopes", "keep_pads")
+
+    def __init__(self, keep_pads: bool = True):
+        self.out = bytearray()
+        self.scopes: list[dict] = []
+        self.keep_pads = keep_pads
+
+    def lookup(self, loc: Local) -> Any:
+        v = self.scopes[-1 - loc.up].get(loc.name, 0) if loc.up < len(self.scopes) else 0
+        for p in loc.path:
+            v = v.get(p, 0) if isinstance(v, dict) else 0
+        return v if v is not None else 0
+
+    def ev(self, e: BoundExpr) -> int:
+        """A size or count: never negative; an expression that cannot be computed gives 0."""
+        if isinstance(e, (int, bool)):
+            return int(e)
+        try:
+            return max(int(evaluate(e, self.lookup)), 0)
+        except (TypeError, ZeroDivisionError):
+            return 0
+
+    def test(self, e: BoundExpr) -> Any:
+        return e if isinstance(e, (int, bool)) else evaluate(e, self.lookup)
+
+
+def default_int(meta) -> int:
+    """A field's build default: a literal ``default``, its numeric ``value`` (TRUE/FALSE 1/0), else 0."""
+    from osgpdissect.model import Num
+
+    if meta.default is not None and isinstance(meta.default, Num):
+        return meta.default.value
+    if meta.value is None:
+        return 0
+    text = meta.value.strip().upper()
+    if text in ("TRUE", "FALSE"):
+        return int(text == "TRUE")
+    try:
+        return int(text, 0)
+    except ValueError:
+        return 0
+
+
+def _group_child(g: RecordC, bs: BuildState, values: dict, out: dict) -> None:
+    out.update(g.put_children(bs, values))
+
+
+def build_bytes(root: RecordC, values: dict) -> bytes:
+    """A table's bytes from plain values; kept ``_pad`` is dropped when it no longer fits."""
+    try:
+        bs = BuildState()
+        root.put_children(bs, values or {})
+    except PadOverflow:
+        bs = BuildState(keep_pads=False)
+        try:
+            root.put_children(bs, values or {})
+        except PadOverflow as exc:
+            raise BuildError(f"{exc.args[0]}: the values need more bytes than its element size") from None
+    return bytes(bs.out)
+
+
