@@ -16,6 +16,7 @@ consumers switch: fields wholly inside the window are decoded, fields cut at eit
 
 from __future__ import annotations
 
+import struct
 from typing import Any
 
 import construct as cs
@@ -394,12 +395,7 @@ class RecordC(LayoutConstruct):
         begin = len(bs.out)
         out = self.put_children(bs, values)
         if size is not None:
-            used = len(bs.out) - begin
-            pad = bytes(values.get("_pad") or b"") if bs.keep_pads else b""
-            if used + len(pad) > size:
-                raise PadOverflow(n.id)
-            bs.out += pad + bytes(size - used - len(pad))
-            out["_pad"] = pad
+            pad_to(bs, out, values, begin, size, n.id)
         return out
 
     def put_children(self, bs: BuildState, values: dict) -> dict:
@@ -721,6 +717,11 @@ class TableCodec(cs.Construct):
         stream.write(build_bytes(self.root, obj))
         return obj
 
+    def _emitbuild(self, code):
+        from osgpdissect.codec.emit import emit_table_build
+
+        return emit_table_build(self, code)
+
 
 def undecoded(st: CodecState, nodes: list[Node], exc: Unknown) -> None:
     """The layout needs a value outside the read: warn and show the rest raw."""
@@ -808,15 +809,31 @@ def _group_child(g: RecordC, bs: BuildState, values: dict, out: dict) -> None:
 
 def build_bytes(root: RecordC, values: dict) -> bytes:
     """A table's bytes from plain values; kept ``_pad`` is dropped when it no longer fits."""
+    return build_with(root.put_children, values)
+
+
+def build_with(put_children, values: dict) -> bytes:
+    """Run a root's ``put_children`` (interpreted or emitted): retry without kept padding when it
+    no longer fits; values that cannot be written raise :class:`BuildError`."""
     try:
-        bs = BuildState()
-        root.put_children(bs, values or {})
-    except PadOverflow:
-        bs = BuildState(keep_pads=False)
         try:
-            root.put_children(bs, values or {})
-        except PadOverflow as exc:
-            raise BuildError(f"{exc.args[0]}: the values need more bytes than its element size") from None
+            bs = BuildState()
+            put_children(bs, values or {})
+        except PadOverflow:
+            bs = BuildState(keep_pads=False)
+            put_children(bs, values or {})
+    except PadOverflow as exc:
+        raise BuildError(f"{exc.args[0]}: the values need more bytes than its element size") from None
+    except (OverflowError, struct.error) as exc:
+        raise BuildError(f"a value does not fit its field: {exc}") from None
     return bytes(bs.out)
 
 
+def pad_to(bs: BuildState, out: dict, values: dict, begin: int, size: int, name: str) -> None:
+    """Pad an element to its bound: kept ``_pad`` first (while it fits), then zeros."""
+    used = len(bs.out) - begin
+    pad = bytes(values.get("_pad") or b"") if bs.keep_pads else b""
+    if used + len(pad) > size:
+        raise PadOverflow(name)
+    bs.out += pad + bytes(size - used - len(pad))
+    out["_pad"] = pad

@@ -90,7 +90,10 @@ def scalar_bytes(node: LScalar, plain: Any) -> bytes:
     """The inverse of :func:`scalar_display`: bytes of a plain scalar value."""
     if node.kind in DATE_PARTS:
         parts = plain or {}
-        return bytes(int(parts.get(p, 0)) & 0xFF for p in DATE_PARTS[node.kind])
+        out = [int(parts.get(p, 0)) for p in DATE_PARTS[node.kind]]
+        if any(not 0 <= x <= 255 for x in out):
+            raise OverflowError(f"{node.id}: date/time parts are single bytes, got {out}")
+        return bytes(out)
     big = node.big_endian and node.kind in ("int", "fill")
     signed = node.signed and node.kind in ("int", "fill")
     return int(plain).to_bytes(node.width, "big" if big else "little", signed=signed)

@@ -372,6 +372,107 @@ def field_{s}(st, off, size, limit):
                 "items.append(v)", "pos += size"]
 
 
+class BuildEmitter:
+    """Emits the build functions of one compile: ``put_N(bs, v)`` writes one node's value and
+    returns it completed; ``putc_N(bs, values)`` writes a record's children.  Fixed-size integer
+    runs are packed by ONE ``struct.pack``; switch/if groups and leaves other than integers use
+    their construct's ``put`` (the one definition)."""
+
+    def __init__(self, em: Emitter):
+        self.em = em
+        self.done: dict[int, str] = {}
+
+    def names(self, c: k.LayoutConstruct) -> str:
+        key = id(c)
+        if key in self.done:
+            return self.done[key]
+        s = str(next(_serial))
+        self.done[key] = s
+        if isinstance(c, k.RecordC):
+            self._record(c, s)
+        elif isinstance(c, k.ArrayC):
+            self._array(c, s)
+        else:
+            inst = self.em.const(c, "c")
+            self.em.define(f"def put_{s}(bs, v):\n    return {inst}.put(bs, v)\n")
+        return s
+
+    def _child(self, c: k.LayoutConstruct) -> list[str]:
+        n = c.node
+        if isinstance(c, k.RecordC) and n.synthetic:
+            return [f"out.update(putc_{self.names(c)}(bs, values))"]
+        if isinstance(c, (k.SwitchC, k.OptionalC, k.DerivedC)):
+            return [f"{self.em.const(c, 'c')}.put_child(bs, values, out)"]
+        return [f"out[{n.id!r}] = put_{self.names(c)}(bs, values.get({n.id!r}))"]
+
+    def _record(self, c: k.RecordC, s: str) -> None:
+        body: list[str] = []
+        kids = c.children
+        i = 0
+        while i < len(kids):
+            if fusable(kids[i]):
+                j = i
+                while j < len(kids) and fusable(kids[j]) and kids[j].node.big_endian == kids[i].node.big_endian:
+                    j += 1
+                run = kids[i:j]
+                order = ">" if run[0].node.big_endian else "<"
+                fmt = order + "".join(STRUCT_CODES[(r.node.size, r.node.signed)] for r in run)
+                pack = self.em.const(struct.Struct(fmt), "s")
+                xs = []
+                for m, r in enumerate(run):
+                    x = f"x{m}"
+                    xs.append(x)
+                    body += [f"{x} = values.get({r.node.id!r})",
+                             f"{x} = {k.default_int(r.node.meta)!r} if {x} is None else int({x})",
+                             f"out[{r.node.id!r}] = {x}"]
+                body.append(f"bs.out += {pack}.pack({', '.join(xs)})")
+                i = j
+                continue
+            body += self._child(kids[i])
+            i += 1
+        src = [f"def putc_{s}(bs, values):", "    out = {}", "    scopes = bs.scopes", "    scopes.append(out)",
+               "    try:", *_indent(body or ["pass"], 2), "    finally:", "        scopes.pop()", "    return out"]
+        self.em.define("\n".join(src) + "\n")
+        n = c.node
+        lines = [f"def put_{s}(bs, v):", "    values = v or {}"]
+        if n.bound is not None:
+            lines += [f"    size = bs.ev({self.em.const(n.bound, 'b')})", "    begin = len(bs.out)",
+                      f"    out = putc_{s}(bs, values)", f"    pad_to(bs, out, values, begin, size, {n.id!r})",
+                      "    return out"]
+        else:
+            lines.append(f"    return putc_{s}(bs, values)")
+        self.em.define("\n".join(lines) + "\n")
+
+    def _array(self, c: k.ArrayC, s: str) -> None:
+        n = c.node
+        lines = [f"def put_{s}(bs, v):", "    items = list(v or [])"]
+        if n.count is not None:
+            lines += [f"    want = bs.ev({self.em.const(n.count, 'b')})",
+                      "    items = items[:want] + [None] * (want - len(items))"]
+        lines += ["    out = []", "    i = 0"]
+        for seg_count, el in c.parts:
+            es = self.names(el)
+            chunk = "items[i:]" if seg_count is None else f"items[i:i + {seg_count}]"
+            lines += [f"    chunk = {chunk}", f"    out += [put_{es}(bs, x) for x in chunk]", "    i += len(chunk)"]
+        lines.append("    return out")
+        self.em.define("\n".join(lines) + "\n")
+
+
+def emit_table_build(table: k.TableCodec, code) -> str:
+    em = emitter_of(code)
+    b = getattr(code, "codec_build_emitter", None)
+    if b is None:
+        b = code.codec_build_emitter = BuildEmitter(em)
+    rs = b.names(table.root)
+    s = next(_serial)
+    em.define(f"""
+def build_table_{s}(obj, io, this):
+    io.write(build_with(putc_{rs}, obj))
+    return obj
+""")
+    return f"build_table_{s}(obj, io, this)"
+
+
 def emitter_of(code) -> Emitter:
     em = getattr(code, "codec_emitter", None)
     if em is None:

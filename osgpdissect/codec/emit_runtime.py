@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from osgpdissect.codec.constructs import (
+    BuildState,
     CodecState,
     Items,
     Unknown,
+    build_with,
     extra,
     join_chain,
     lookup_in,
     overrun,
+    pad_to,
     undecoded,
 )
 from osgpdissect.codec.display import enum_label
@@ -44,5 +47,5 @@ def _raise_unknown(name: str):
     raise Unknown(name)
 
 
-__all__ = ["CodecState", "Items", "Node", "Unknown", "_op_and", "_op_div", "_op_mod", "_op_or", "_raise_unknown",
+__all__ = ["BuildState", "build_with", "pad_to", "CodecState", "Items", "Node", "Unknown", "_op_and", "_op_div", "_op_mod", "_op_or", "_raise_unknown",
            "enum_label", "extra", "join_chain", "lookup_in", "overrun", "partial_leaf", "record_pad", "undecoded"]
