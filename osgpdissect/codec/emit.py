@@ -159,27 +159,169 @@ def walk_{s}(st, pos, limit, values, nodes):
         self._walk_leaf_like(c, s)
 
     def _bits_body(self, c: k.BitsC) -> list[str]:
+        return [*self._bits_lines(c, "node", "a", "off", "v"), "    return node, vals"]
+
+    def _bits_lines(self, c: k.BitsC, node: str, a: str, off: str, out: str) -> list[str]:
+        """Decode a bits container whose bytes are inside the window: ``node`` filled, ``out`` the
+        members' values (indented one level)."""
         n = c.node
         order = "big" if n.big_endian else "little"
-        out = [f"    v = int.from_bytes(st.data[a:a + size], {order!r})", "    node.value = v",
-               "    kids = node.children", "    vals = {}"]
+        lines = [f"    v = int.from_bytes(st.data[{a}:{a} + {n.size}], {order!r})", f"    {node}.value = v",
+                 f"    kids = {node}.children", "    vals = {}"]
         for mb in n.members:
             mask = (1 << mb.width) - 1
-            out.append(f"    mv = (v >> {mb.lo}) & {mask}")
+            lines.append(f"    mv = (v >> {mb.lo}) & {mask}")
             if mb.kind == "INT":
-                out.append(f"    if mv >> {mb.width - 1}:")
-                out.append(f"        mv -= {1 << mb.width}")
-            out.append(f"    vals[{mb.id!r}] = mv")
+                lines.append(f"    if mv >> {mb.width - 1}:")
+                lines.append(f"        mv -= {1 << mb.width}")
+            lines.append(f"    vals[{mb.id!r}] = mv")
             byte = (n.width - 1 - mb.lo // 8) if n.big_endian else mb.lo // 8
             shown = "bool(mv)" if mb.kind == "BOOL" else "mv"
             label = f"enum_label({self.const(mb.enum, 'e')}, mv)" if mb.enum is not None else "None"
-            append = (f"kids.append(Node({mb.id!r}, {mb.meta.orig_name!r}, off + {byte}, 1, {shown}, "
+            append = (f"kids.append(Node({mb.id!r}, {mb.meta.orig_name!r}, {off} + {byte}, 1, {shown}, "
                       f"f'{{mv:X}}', {label}, {mb.meta.unit!r}))")
             if mb.kind == "FILL":
-                out.append(f"    if mv:\n        {append}")
+                lines += ["    if mv:", f"        {append}"]
             else:
-                out.append(f"    {append}")
-        out.append("    return node, vals")
+                lines.append(f"    {append}")
+        if out != "vals":
+            lines.append(f"    {out} = vals")
+        return lines
+
+    # ------------------------------------------------------------ whole records (inside the window)
+    def children_whole(self, c: k.RecordC) -> bool:
+        """Can the record's children be decoded with no window or bound checks when inside both?"""
+        return all(self._child_whole(ch) for ch in c.children)
+
+    def _child_whole(self, c: k.LayoutConstruct) -> bool:
+        if isinstance(c, k.DerivedC):
+            return True
+        if isinstance(c, k.RecordC) and c.node.synthetic:
+            return c.node.size is not None and self.children_whole(c)
+        return self._item_whole(c)
+
+    def _item_whole(self, c: k.LayoutConstruct) -> bool:
+        n = c.node
+        if n.size is None:
+            return False
+        if isinstance(c, (k.ScalarC, k.BlobC, k.BitsC)):
+            return True
+        if isinstance(c, k.RecordC) and not n.synthetic:
+            if not self.children_whole(c):
+                return False
+            csum = sum(ch.node.size for ch in c.children)
+            return csum == n.size if n.bound is None else csum <= n.size
+        if isinstance(c, k.ArrayC):
+            return (n.element is not None and n.chain is None and isinstance(n.count, int)
+                    and self._item_whole(c.parts[0][1]))
+        return False
+
+    def _whole_record(self, c: k.RecordC, s: str) -> None:
+        """``recw_N``: the children of a record lying wholly inside the window and its bound."""
+        body: list[str] = []
+        kids = c.children
+        rel = 0
+        i = 0
+        while i < len(kids):
+            ch = kids[i]
+            if fusable(ch):
+                j = i
+                while j < len(kids) and fusable(kids[j]) and kids[j].node.big_endian == ch.node.big_endian:
+                    j += 1
+                body += self._whole_run(kids[i:j], rel)
+                rel += sum(r.node.size for r in kids[i:j])
+                i = j
+                continue
+            pos = f"off + {rel}"
+            n = ch.node
+            if isinstance(ch, k.DerivedC):
+                body.append(f"walk_{self.names(ch)}(st, {pos}, None, values, nodes)")
+            elif isinstance(ch, k.RecordC) and n.synthetic:
+                self.names(ch)
+                body += ["inner = {}", f"recw_{self.done[id(ch)]}(st, {pos}, inner, nodes)", "values.update(inner)"]
+            else:
+                body += self._item_lines(ch, repr(n.id), pos, 0)
+                body += ["nodes.append(n0)", f"values[{n.id!r}] = v0"]
+            rel += n.size
+            i += 1
+        src = [f"def recw_{s}(st, off, values, nodes):", "    data = st.data", "    start = st.start",
+               "    hexed = st.hexed", "    scopes = st.scopes", "    scopes.append(values)", "    try:",
+               *_indent(body or ["pass"], 2), "    finally:", "        scopes.pop()"]
+        self.define("\n".join(src) + "\n")
+
+    def _whole_run(self, run: list[k.LayoutConstruct], rel: int) -> list[str]:
+        order = ">" if run[0].node.big_endian else "<"
+        fmt = order + "".join(STRUCT_CODES[(r.node.size, r.node.signed)] for r in run)
+        st_c = self.const(struct.Struct(fmt), "s")
+        names = [f"v{i}" for i in range(len(run))]
+        out = [f"a = off + {rel} - start", f"{', '.join(names)}{',' if len(run) == 1 else ''} = {st_c}.unpack_from(data, a)"]
+        r0 = 0
+        for name, r in zip(names, run, strict=True):
+            n = r.node
+            label = f"enum_label({self.const(n.enum, 'e')}, {name})" if n.enum is not None else "None"
+            out.append(f"nodes.append(Node({n.id!r}, {n.meta.orig_name!r}, off + {rel + r0}, {n.size}, {name}, "
+                       f"hexed[3 * a + {3 * r0}:3 * a + {3 * (r0 + n.size) - 1}], {label}, {n.meta.unit!r}))")
+            out.append(f"values[{n.id!r}] = {name}")
+            r0 += n.size
+        return out
+
+    def _item_lines(self, c: k.LayoutConstruct, name: str, pos: str, d: int) -> list[str]:
+        """Lines setting ``n{d}`` (node) and ``v{d}`` (plain value) of a whole item at ``pos``."""
+        n = c.node
+        nd, vd, ad = f"n{d}", f"v{d}", f"a{d}"
+        meta = n.meta
+        if isinstance(c, (k.ScalarC, k.BlobC, k.BitsC)):
+            out = [f"{ad} = {pos} - start",
+                   f"{nd} = Node({name}, {meta.orig_name!r}, {pos}, {n.size}, None, "
+                   f"hexed[3 * {ad}:3 * {ad} + {3 * n.size - 1}], None, {meta.unit!r})"]
+            if fusable(c):
+                fmt = ("<" if not n.big_endian else ">") + STRUCT_CODES[(n.size, n.signed)]
+                out += [f"{vd} = {self.const(struct.Struct(fmt), 's')}.unpack_from(data, {ad})[0]",
+                        f"{nd}.value = {vd}"]
+                if n.enum is not None:
+                    out.append(f"{nd}.enum = enum_label({self.const(n.enum, 'e')}, {vd})")
+            elif isinstance(c, k.BitsC):
+                out += [x[4:] for x in self._bits_lines(c, nd, ad, f"({pos})", vd)]
+            else:
+                out.append(f"{vd} = {self.const(c, 'c')}.full({nd}, {pos}, data[{ad}:{ad} + {n.size}])")
+            return out
+        if isinstance(c, k.RecordC):
+            self.names(c)
+            cs_ = self.done[id(c)]
+            csum = sum(ch.node.size for ch in c.children)
+            out = [f"{nd} = Node({name}, {meta.orig_name!r}, {pos}, {n.size}, None, '', None, {meta.unit!r})",
+                   f"{vd} = {{}}", f"recw_{cs_}(st, {pos}, {vd}, {nd}.children)"]
+            if n.bound is not None:
+                padlen = n.size - csum
+                if padlen:
+                    out += [f"{ad} = {pos} - start + {csum}", f"{vd}['_pad'] = data[{ad}:{ad} + {padlen}]",
+                            f"if {vd}['_pad'].strip(b'\\x00'):",
+                            f"    {nd}.children.append(Node('_pad', 'padding', {pos} + {csum}, {padlen}, None, "
+                            f"hexed[3 * {ad}:3 * {ad} + {3 * padlen - 1}]))"]
+                else:
+                    out.append(f"{vd}['_pad'] = b''")
+            return out
+        assert isinstance(c, k.ArrayC)
+        el = c.parts[0][1]
+        es = el.node.size
+        count = n.count
+        kd, idx = f"k{d}", f"i{d}"
+        out = [f"{nd} = Node({name}, {meta.orig_name!r}, {pos}, {n.size}, None, '', None, {meta.unit!r})",
+               f"{kd} = {nd}.children"]
+        if fusable(el) and 0 < count <= 1024:  # one unpack for the whole array
+            en = el.node
+            fmt = ("<" if not en.big_endian else ">") + STRUCT_CODES[(es, en.signed)] * count
+            label = f"enum_label({self.const(en.enum, 'e')}, x)" if en.enum is not None else "None"
+            out += [f"{ad} = {pos} - start", f"t{d} = {self.const(struct.Struct(fmt), 's')}.unpack_from(data, {ad})",
+                    f"for {idx}, x in enumerate(t{d}):",
+                    f"    h = 3 * {ad} + {3 * es} * {idx}",
+                    f"    {kd}.append(Node(f'[{{{idx}}}]', {en.meta.orig_name!r}, {pos} + {es} * {idx}, {es}, x, "
+                    f"hexed[h:h + {3 * es - 1}], {label}, {en.meta.unit!r}))",
+                    f"{vd} = list(t{d})"]
+            return out
+        inner = self._item_lines(el, f"f'[{{{idx}}}]'", f"({pos}) + {es} * {idx}", d + 1)
+        out += [f"{vd} = []", f"for {idx} in range({count}):", *_indent(inner, 1),
+                f"    {kd}.append(n{d + 1})", f"    {vd}.append(v{d + 1})"]
         return out
 
     # ------------------------------------------------------------ derived, switch, optional
@@ -240,7 +382,13 @@ def walk_{s}(st, pos, limit, values, nodes):
                 continue
             body.append(f"pos = walk_{self.names(kids[i])}(st, pos, limit, values, nodes)")
             i += 1
-        head = ["    scopes = st.scopes"]
+        head = []
+        if self.children_whole(c):
+            csum = sum(ch.node.size for ch in c.children)
+            self._whole_record(c, s)
+            head += [f"    if off >= st.start and off + {csum} <= st.end and (limit is None or off + {csum} <= limit):",
+                     f"        recw_{s}(st, off, values, nodes)", f"        return off + {csum}"]
+        head.append("    scopes = st.scopes")
         if uses_window:
             head += ["    data = st.data", "    start = st.start", "    end = st.end"]
         src = [f"def rec_{s}(st, off, limit, values, nodes):", *head, "    scopes.append(values)", "    try:",
