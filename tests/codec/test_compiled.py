@@ -79,3 +79,17 @@ def test_fixed_count_array_at_huge_offset_is_instant(codec_mode):
     assert [n.name for n in nodes[0].children] == [f"[{2**34}]", f"[{2**34 + 1}]"]
     assert values["vals"][2**34] == 0x0201 and len(values["vals"]) == 2**40
     assert not warnings
+
+
+def test_table_codec_inside_a_compiled_struct():
+    """``Struct.compile()`` keeps an embedded table codec compiled (no linked interpreted parser)."""
+    bound = Device(SPEC, "gen3").bound("BT52")
+    data = defaults("BT52", "gen3")
+    s = cs.Struct("hdr" / cs.Int8ul, "bt52" / cs.FixedSized(7, TableCodec(bound.root, 0)))
+    c = s.compile()
+    assert "linkedparsers[" not in c.source.split("linkedbuilders = {}", 1)[1]
+    got = c.parse(b"\x05" + data, start=0)
+    assert got.hdr == 5 and got.bt52[1] == s.parse(b"\x05" + data, start=0).bt52[1]
+    assert [n.to_json() for n in got.bt52[0]] == [
+        n.to_json() for n in codec.decode_table(SPEC, "BT52", data, device=Device(SPEC, "gen3")).nodes]
+    assert c.build({"hdr": 5, "bt52": got.bt52[1]}, start=0) == b"\x05" + data

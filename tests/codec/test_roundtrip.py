@@ -132,3 +132,19 @@ def test_value_too_wide_is_a_clear_error(codec_mode):
     first = next(n for n in codec.decode_table(SPEC, "ET11", defaults("ET11", "gen3")).nodes)
     with pytest.raises(BuildError, match="does not fit"):
         codec.encode_table(SPEC, "ET11", {first.name: 1 << 70}, Device(SPEC, "gen3"), compiled=codec_mode)
+
+
+@pytest.mark.parametrize(("table", "part"), ALL_PARTS)
+def test_parse_values_and_build_values_api(table, part):
+    """``parse_values``/``build_values`` of a bound root: the walker's values, the old encoder's bytes."""
+    from osgpdissect.construct_backend import build_values as old_build
+    from osgpdissect.decode import decode_table
+
+    dev = Device(SPEC, "gen3")
+    root = dev.bound(table, part).root
+    data = defaults(table, "gen3", part)
+    if part == "table":
+        assert codec.parse_values(root, data) == decode_table(SPEC, table, data, device=dev).values()
+        assert codec.parse_values(root, data, compiled=False) == codec.parse_values(root, data)
+    values = HAND_MADE.get(table, {})
+    assert codec.build_values(root, values) == old_build(root, values)
