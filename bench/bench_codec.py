@@ -51,7 +51,9 @@ def _counting(base: bytes, leaves, i: int) -> bytes:
     out = bytearray(base)
     for _, off, size, is_int in leaves:
         if is_int and size >= 4:
-            out[off : off + size] = ((1000 + 17 * i + off) % (1 << (8 * size - 2))).to_bytes(size, "little")
+            out[off : off + size] = ((1000 + 17 * i + off) % (1 << (8 * size - 2))).to_bytes(
+                size, "little"
+            )
         elif is_int and size == 1:
             out[off] = (i + off) & 0x3F
     return bytes(out)
@@ -81,14 +83,16 @@ def corpus(reads: int) -> list[tuple[str, int, bytes]]:
             entry = (i // 6) % 5
             out.append(("ET13", entry * 66, _counting(et13, l13, i)[entry * 66 : entry * 66 + 66]))
         elif k == 4:
-            out.append(("BT23", 100 + (i % 7), _counting(bt23, l23, i)[100 + (i % 7) : 140 + (i % 7)]))
+            out.append(
+                ("BT23", 100 + (i % 7), _counting(bt23, l23, i)[100 + (i % 7) : 140 + (i % 7)])
+            )
         else:
             out.append(("BT28", 10 + (i % 3), _counting(bt28, l28, i)[10 + (i % 3) : 30 + (i % 3)]))
     return out
 
 
 class StructDecoder:
-    """The hand-written baseline: per table, fields as (name, offset, struct); values into a dict."""
+    """The hand-written baseline: per table (name, offset, struct) fields; values into a dict."""
 
     def __init__(self, tables):
         self.plans = {}
@@ -102,7 +106,14 @@ class StructDecoder:
                     continue
                 fmt += f"{off - pos}x" if off > pos else ""
                 fmt += INT_CODES[size] if is_int else f"{size}s"
-                names.append((name, off, size, struct.Struct("<" + (INT_CODES[size] if is_int else f"{size}s"))))
+                names.append(
+                    (
+                        name,
+                        off,
+                        size,
+                        struct.Struct("<" + (INT_CODES[size] if is_int else f"{size}s")),
+                    )
+                )
                 pos = off + size
             self.plans[t] = (struct.Struct(fmt), [n for n, *_ in names], names, pos)
 
@@ -111,8 +122,11 @@ class StructDecoder:
         if offset == 0 and len(data) >= size:
             return dict(zip(names, whole.unpack_from(data), strict=True))
         end = offset + len(data)
-        return {name: s.unpack_from(data, off - offset)[0] for name, off, n, s in fields
-                if off >= offset and off + n <= end}
+        return {
+            name: s.unpack_from(data, off - offset)[0]
+            for name, off, n, s in fields
+            if off >= offset and off + n <= end
+        }
 
 
 def run(label: str, fn, reads, rounds: int) -> float:
@@ -146,7 +160,11 @@ def main(argv=None) -> None:
         return codec.decode_table(SPEC, t, d, o, DEV, compiled=False)
 
     for t, o, d in reads[:12]:  # build the per-layout structures before timing; check agreement
-        assert compiled(t, o, d).to_json() == oracle(t, o, d).to_json() == interpreted(t, o, d).to_json()
+        assert (
+            compiled(t, o, d).to_json()
+            == oracle(t, o, d).to_json()
+            == interpreted(t, o, d).to_json()
+        )
     if args.profile:
         fn = {"compiled": compiled, "interpreted": interpreted, "oracle": oracle}[args.profile]
         prof = cProfile.Profile()

@@ -25,7 +25,9 @@ def _default_device(spec: m.Spec) -> Device:
     return hit[1]
 
 
-def _bound(spec: m.Spec, table: str, device: Device, part: str) -> tuple[m.Table | m.Procedure, Bound, int]:
+def _bound(
+    spec: m.Spec, table: str, device: Device, part: str
+) -> tuple[m.Table | m.Procedure, Bound, int]:
     decl = spec.find(table)
     if decl is None:
         raise DecodeError(f"unknown table {table}")
@@ -37,8 +39,15 @@ def _bound(spec: m.Spec, table: str, device: Device, part: str) -> tuple[m.Table
     return decl, bound, base
 
 
-def decode_table(spec: m.Spec, table: str, data: bytes, offset: int = 0, device: Device | None = None,
-                 part: str = "table", compiled: bool | None = None) -> DecodeResult:
+def decode_table(
+    spec: m.Spec,
+    table: str,
+    data: bytes,
+    offset: int = 0,
+    device: Device | None = None,
+    part: str = "table",
+    compiled: bool | None = None,
+) -> DecodeResult:
     """Decode ``data`` read from ``table`` at ``offset`` (0 for a full read).
 
     ``device`` carries the meter's dimensions and firmware (a default :class:`Device` when
@@ -47,9 +56,19 @@ def decode_table(spec: m.Spec, table: str, data: bytes, offset: int = 0, device:
     """
     device = device or _default_device(spec)
     decl, bound, base = _bound(spec, table, device, part)
-    nodes, values, warnings = structure(bound, base, compiled).parse(bytes(data), start=offset + base)
-    return DecodeResult(table.upper(), decl.name, offset, len(data), nodes, values, list(bound.defaults_used),
-                        warnings)
+    nodes, values, warnings = structure(bound, base, compiled).parse(
+        bytes(data), start=offset + base
+    )
+    return DecodeResult(
+        table.upper(),
+        decl.name,
+        offset,
+        len(data),
+        nodes,
+        values,
+        list(bound.defaults_used),
+        warnings,
+    )
 
 
 def table_size(spec: m.Spec, table: str, device: Device | None = None) -> int | None:
@@ -61,8 +80,14 @@ def table_size(spec: m.Spec, table: str, device: Device | None = None) -> int | 
         raise DecodeError(f"{table}: cannot lay out the table ({exc.message})") from None
 
 
-def encode_table(spec: m.Spec, table: str, values: dict, device: Device | None = None,
-                 part: str = "table", compiled: bool | None = None) -> bytes:
+def encode_table(
+    spec: m.Spec,
+    table: str,
+    values: dict,
+    device: Device | None = None,
+    part: str = "table",
+    compiled: bool | None = None,
+) -> bytes:
     """Build table bytes from plain values (the shape :meth:`DecodeResult.values` returns).
 
     Missing fields take their spec default (numeric ``value``/``default``) or zero.
@@ -78,5 +103,14 @@ def parse_values(root: LRecord, data: bytes, compiled: bool = True) -> dict:
     return structure(bound, 0, compiled).parse(bytes(data), start=0)[1]
 
 
-__all__ = ["DecodeError", "DecodeResult", "Device", "Node", "build_values", "decode_table", "encode_table",
-           "parse_values", "table_size"]
+__all__ = [
+    "DecodeError",
+    "DecodeResult",
+    "Device",
+    "Node",
+    "build_values",
+    "decode_table",
+    "encode_table",
+    "parse_values",
+    "table_size",
+]

@@ -53,7 +53,18 @@ class Unknown(Exception):
 class CodecState:
     """One table read being decoded: bytes, window, value scopes, warnings, the cursor."""
 
-    __slots__ = ("data", "start", "end", "scopes", "warnings", "_hexed", "pos", "limit", "values", "nodes")
+    __slots__ = (
+        "data",
+        "start",
+        "end",
+        "scopes",
+        "warnings",
+        "_hexed",
+        "pos",
+        "limit",
+        "values",
+        "nodes",
+    )
 
     def __init__(self, data: bytes, start: int):
         self.data = data
@@ -118,7 +129,9 @@ def lookup_in(scopes: list[dict], up: int, name: str, path: tuple[str, ...]) -> 
     return v
 
 
-def overrun(st: CodecState, c: LNode, pos: int, size: int, limit: int, values: dict, nodes: list[Node]) -> int:
+def overrun(
+    st: CodecState, c: LNode, pos: int, size: int, limit: int, values: dict, nodes: list[Node]
+) -> int:
     """A field that runs past its element's declared size: shown cut, with a warning."""
     avail = max(limit - pos, 0)
     raw = st.window(pos, avail)[0] or b""
@@ -160,7 +173,9 @@ class LayoutConstruct(cs.Construct):
             return self.node.size
         raise Unknown(self.node.id)
 
-    def walk(self, st: CodecState, pos: int, limit: int | None, values: dict, nodes: list[Node]) -> int:
+    def walk(
+        self, st: CodecState, pos: int, limit: int | None, values: dict, nodes: list[Node]
+    ) -> int:
         """Decode this node as a child of a record at ``pos``; return the end offset."""
         c = self.node
         if self.aggregate_kind and c.size is None:
@@ -176,7 +191,9 @@ class LayoutConstruct(cs.Construct):
         values[c.id] = value
         return pos + size
 
-    def field(self, st: CodecState, off: int, size: int, limit: int | None) -> tuple[Node | None, Any]:
+    def field(
+        self, st: CodecState, off: int, size: int, limit: int | None
+    ) -> tuple[Node | None, Any]:
         """The node (None when outside the window) and plain value of this field at ``off``."""
         if self.aggregate_kind:
             if size == 0 or (off < st.end and off + size > st.start):
@@ -190,7 +207,9 @@ class LayoutConstruct(cs.Construct):
         if raw is None:
             return None, None
         meta = self.node.meta
-        node = Node(self.node.id, meta.orig_name, off, size, None, raw.hex(" ").upper(), None, meta.unit)
+        node = Node(
+            self.node.id, meta.orig_name, off, size, None, raw.hex(" ").upper(), None, meta.unit
+        )
         if partial:
             node.partial = True
             return node, None
@@ -256,8 +275,10 @@ class BlobC(LayoutConstruct):
         node.value = shown
         if self.node.enum is not None and self.node.kind == "nibble":
             e = self.node.enum
-            node.children = [Node(f"[{i}]", "", off + i // 2, 1, v, f"{v:X}", enum_label(e, v))
-                             for i, v in enumerate(shown)]
+            node.children = [
+                Node(f"[{i}]", "", off + i // 2, 1, v, f"{v:X}", enum_label(e, v))
+                for i, v in enumerate(shown)
+            ]
         return plain
 
     def put(self, bs: BuildState, v: Any) -> Any:
@@ -293,8 +314,18 @@ class BitsC(LayoutConstruct):
                 continue
             shown = bool(mv) if mb.kind == "BOOL" else mv
             byte = (c.width - 1 - mb.lo // 8) if c.big_endian else mb.lo // 8
-            node.children.append(Node(mb.id, mb.meta.orig_name, off + byte, 1, shown, f"{mv:X}",
-                                      enum_label(mb.enum, mv), mb.meta.unit))
+            node.children.append(
+                Node(
+                    mb.id,
+                    mb.meta.orig_name,
+                    off + byte,
+                    1,
+                    shown,
+                    f"{mv:X}",
+                    enum_label(mb.enum, mv),
+                    mb.meta.unit,
+                )
+            )
         return vals
 
     def put(self, bs: BuildState, v: Any) -> Any:
@@ -335,7 +366,7 @@ class DerivedC(LayoutConstruct):
 
 
 class RecordC(LayoutConstruct):
-    """A record: its own scope, an element ``bound`` with ``_pad``; synthetic groups join the parent."""
+    """A record: own scope, element ``bound`` with ``_pad``; synthetic groups join the parent."""
 
     node: LRecord
     aggregate_kind = True
@@ -344,7 +375,9 @@ class RecordC(LayoutConstruct):
         super().__init__(node)
         self.children = [construct_of(c) for c in node.children]
 
-    def record(self, st: CodecState, off: int, limit: int | None, values: dict, nodes: list[Node]) -> int:
+    def record(
+        self, st: CodecState, off: int, limit: int | None, values: dict, nodes: list[Node]
+    ) -> int:
         """Decode the children at ``off`` into ``values``/``nodes``; return the end offset."""
         st.scopes.append(values)
         try:
@@ -381,8 +414,17 @@ class RecordC(LayoutConstruct):
                 if raw is not None:
                     values["_pad"] = None if partial else raw
                     if raw.strip(b"\x00"):
-                        node.children.append(Node("_pad", "padding", end, off + size - end, None,
-                                                  raw.hex(" ").upper(), partial=partial))
+                        node.children.append(
+                            Node(
+                                "_pad",
+                                "padding",
+                                end,
+                                off + size - end,
+                                None,
+                                raw.hex(" ").upper(),
+                                partial=partial,
+                            )
+                        )
         node.size = size if c.bound is not None else end - off
         node.partial = node.size > 0 and not (off >= st.start and off + node.size <= st.end)
         return node, values
@@ -481,7 +523,9 @@ class ArrayC(LayoutConstruct):
     def __init__(self, node: LArray):
         super().__init__(node)
         if node.element is not None:
-            self.parts: list[tuple[int | None, LayoutConstruct]] = [(None, construct_of(node.element))]
+            self.parts: list[tuple[int | None, LayoutConstruct]] = [
+                (None, construct_of(node.element))
+            ]
         else:
             self.parts = [(n, construct_of(e)) for n, e in node.segments]
 
@@ -661,13 +705,27 @@ def join_chain(st: CodecState, chain, node: Node, items: list) -> None:
         if len(parts) == 1 or any(p.partial for p in parts):
             continue
         raw = " ".join(p.raw for p in parts)
-        el.children.append(Node(f"{field_id}_chain", f"{base.orig_name} (joined over {len(parts)} entries)",
-                                base.offset, sum(p.size for p in parts), raw, raw))
+        el.children.append(
+            Node(
+                f"{field_id}_chain",
+                f"{base.orig_name} (joined over {len(parts)} entries)",
+                base.offset,
+                sum(p.size for p in parts),
+                raw,
+                raw,
+            )
+        )
 
 
 _KINDS: dict[type, type[LayoutConstruct]] = {
-    LScalar: ScalarC, LBlob: BlobC, LBits: BitsC, LDerived: DerivedC, LRecord: RecordC,
-    LSwitch: SwitchC, LOptional: OptionalC, LArray: ArrayC,
+    LScalar: ScalarC,
+    LBlob: BlobC,
+    LBits: BitsC,
+    LDerived: DerivedC,
+    LRecord: RecordC,
+    LSwitch: SwitchC,
+    LOptional: OptionalC,
+    LArray: ArrayC,
 }
 
 
@@ -726,12 +784,22 @@ class TableCodec(cs.Construct):
 def undecoded(st: CodecState, nodes: list[Node], exc: Unknown) -> None:
     """The layout needs a value outside the read: warn and show the rest raw."""
     st.warnings.append(
-        f"layout after {exc.args[0]!r} depends on bytes outside this read; the rest is shown raw")
+        f"layout after {exc.args[0]!r} depends on bytes outside this read; the rest is shown raw"
+    )
     covered = max((n.offset + n.size for n in nodes), default=st.start)
     rest = st.window(covered, st.end - covered)[0]
     if rest:
-        nodes.append(Node("_undecoded", "undecoded bytes", covered, len(rest), None, rest.hex(" ").upper(),
-                          partial=True))
+        nodes.append(
+            Node(
+                "_undecoded",
+                "undecoded bytes",
+                covered,
+                len(rest),
+                None,
+                rest.hex(" ").upper(),
+                partial=True,
+            )
+        )
 
 
 def extra(st: CodecState, nodes: list[Node], end: int, base: int, static_size: int | None) -> None:
@@ -740,7 +808,11 @@ def extra(st: CodecState, nodes: list[Node], end: int, base: int, static_size: i
         rest = st.window(end, st.end - end)[0] or b""
         if rest:
             st.warnings.append(f"{len(rest)} byte(s) beyond the table's {end - base}-byte layout")
-            nodes.append(Node("_extra", "bytes beyond the layout", end, len(rest), None, rest.hex(" ").upper()))
+            nodes.append(
+                Node(
+                    "_extra", "bytes beyond the layout", end, len(rest), None, rest.hex(" ").upper()
+                )
+            )
 
 
 # ============================================================================ building
@@ -787,7 +859,7 @@ class BuildState:
 
 
 def default_int(meta) -> int:
-    """A field's build default: a literal ``default``, its numeric ``value`` (TRUE/FALSE 1/0), else 0."""
+    """A field's build default: literal ``default``, numeric ``value`` (TRUE/FALSE 1/0), else 0."""
     from osgpdissect.model import Num
 
     if meta.default is not None and isinstance(meta.default, Num):
@@ -823,7 +895,9 @@ def build_with(put_children, values: dict) -> bytes:
             bs = BuildState(keep_pads=False)
             put_children(bs, values or {})
     except PadOverflow as exc:
-        raise BuildError(f"{exc.args[0]}: the values need more bytes than its element size") from None
+        raise BuildError(
+            f"{exc.args[0]}: the values need more bytes than its element size"
+        ) from None
     except (OverflowError, struct.error) as exc:
         raise BuildError(f"a value does not fit its field: {exc}") from None
     return bytes(bs.out)

@@ -34,7 +34,9 @@ def enum_label(e: m.Enum | None, value: Any) -> str | None:
         if x.lo <= value <= x.hi:
             if not x.template:
                 return x.label
-            return "".join(p if isinstance(p, str) else str(_template_value(p, value)) for p in x.parts)
+            return "".join(
+                p if isinstance(p, str) else str(_template_value(p, value)) for p in x.parts
+            )
     return None
 
 
@@ -64,7 +66,9 @@ def scalar_shown(node: LScalar, raw: bytes) -> Any:
     if k == "stime_date":
         return f"{_year(raw[0]):04d}-{raw[1]:02d}-{raw[2]:02d} {raw[3]:02d}:{raw[4]:02d}"
     if k == "ltime_date":
-        return f"{_year(raw[0]):04d}-{raw[1]:02d}-{raw[2]:02d} {raw[3]:02d}:{raw[4]:02d}:{raw[5]:02d}"
+        return (
+            f"{_year(raw[0]):04d}-{raw[1]:02d}-{raw[2]:02d} {raw[3]:02d}:{raw[4]:02d}:{raw[5]:02d}"
+        )
     if k == "date":
         return f"{_year(raw[0]):04d}-{raw[1]:02d}-{raw[2]:02d}"
     v = int.from_bytes(raw, "little")
@@ -115,7 +119,10 @@ def blob_display(node: LBlob, raw: bytes) -> tuple[bytes, Any]:
             return raw, s
     if k == "nibble":
         n = node.count if isinstance(node.count, int) else len(raw) * 2
-        nib = [(raw[i // 2] >> 4) if i % 2 == 0 else (raw[i // 2] & 0xF) for i in range(min(n, len(raw) * 2))]
+        nib = [
+            (raw[i // 2] >> 4) if i % 2 == 0 else (raw[i // 2] & 0xF)
+            for i in range(min(n, len(raw) * 2))
+        ]
         return raw, nib
     if k == "set":
         return raw, [i for i in range(len(raw) * 8) if raw[i // 8] >> (i % 8) & 1]

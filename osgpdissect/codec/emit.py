@@ -27,8 +27,16 @@ from osgpdissect.layout import Local
 CONSTS: dict[str, Any] = {}
 _serial = itertools.count()
 
-STRUCT_CODES = {(1, False): "B", (1, True): "b", (2, False): "H", (2, True): "h",
-                (4, False): "I", (4, True): "i", (8, False): "Q", (8, True): "q"}
+STRUCT_CODES = {
+    (1, False): "B",
+    (1, True): "b",
+    (2, False): "H",
+    (2, True): "h",
+    (4, False): "I",
+    (4, True): "i",
+    (8, False): "Q",
+    (8, True): "q",
+}
 
 RUNTIME_IMPORT = """
 from osgpdissect.codec.emit_runtime import *
@@ -49,8 +57,12 @@ def _ev(e) -> str:
 
 def fusable(c: k.LayoutConstruct) -> bool:
     n = c.node
-    return (isinstance(c, k.ScalarC) and n.kind in ("int", "fill") and n.size is not None
-            and (n.size, n.signed) in STRUCT_CODES)
+    return (
+        isinstance(c, k.ScalarC)
+        and n.kind in ("int", "fill")
+        and n.size is not None
+        and (n.size, n.signed) in STRUCT_CODES
+    )
 
 
 def _indent(lines: list[str], by: int = 1) -> list[str]:
@@ -166,8 +178,12 @@ def walk_{s}(st, pos, limit, values, nodes):
         members' values (indented one level)."""
         n = c.node
         order = "big" if n.big_endian else "little"
-        lines = [f"    v = int.from_bytes(st.data[{a}:{a} + {n.size}], {order!r})", f"    {node}.value = v",
-                 f"    kids = {node}.children", "    vals = {}"]
+        lines = [
+            f"    v = int.from_bytes(st.data[{a}:{a} + {n.size}], {order!r})",
+            f"    {node}.value = v",
+            f"    kids = {node}.children",
+            "    vals = {}",
+        ]
         for mb in n.members:
             mask = (1 << mb.width) - 1
             lines.append(f"    mv = (v >> {mb.lo}) & {mask}")
@@ -178,8 +194,10 @@ def walk_{s}(st, pos, limit, values, nodes):
             byte = (n.width - 1 - mb.lo // 8) if n.big_endian else mb.lo // 8
             shown = "bool(mv)" if mb.kind == "BOOL" else "mv"
             label = f"enum_label({self.const(mb.enum, 'e')}, mv)" if mb.enum is not None else "None"
-            append = (f"kids.append(Node({mb.id!r}, {mb.meta.orig_name!r}, {off} + {byte}, 1, {shown}, "
-                      f"f'{{mv:X}}', {label}, {mb.meta.unit!r}))")
+            append = (
+                f"kids.append(Node({mb.id!r}, {mb.meta.orig_name!r}, {off} + {byte}, 1, {shown}, "
+                f"f'{{mv:X}}', {label}, {mb.meta.unit!r}))"
+            )
             if mb.kind == "FILL":
                 lines += ["    if mv:", f"        {append}"]
             else:
@@ -212,8 +230,12 @@ def walk_{s}(st, pos, limit, values, nodes):
             csum = sum(ch.node.size for ch in c.children)
             return csum == n.size if n.bound is None else csum <= n.size
         if isinstance(c, k.ArrayC):
-            return (n.element is not None and n.chain is None and isinstance(n.count, int)
-                    and self._item_whole(c.parts[0][1]))
+            return (
+                n.element is not None
+                and n.chain is None
+                and isinstance(n.count, int)
+                and self._item_whole(c.parts[0][1])
+            )
         return False
 
     def _whole_record(self, c: k.RecordC, s: str) -> None:
@@ -226,7 +248,11 @@ def walk_{s}(st, pos, limit, values, nodes):
             ch = kids[i]
             if fusable(ch):
                 j = i
-                while j < len(kids) and fusable(kids[j]) and kids[j].node.big_endian == ch.node.big_endian:
+                while (
+                    j < len(kids)
+                    and fusable(kids[j])
+                    and kids[j].node.big_endian == ch.node.big_endian
+                ):
                     j += 1
                 body += self._whole_run(kids[i:j], rel)
                 rel += sum(r.node.size for r in kids[i:j])
@@ -238,15 +264,28 @@ def walk_{s}(st, pos, limit, values, nodes):
                 body.append(f"walk_{self.names(ch)}(st, {pos}, None, values, nodes)")
             elif isinstance(ch, k.RecordC) and n.synthetic:
                 self.names(ch)
-                body += ["inner = {}", f"recw_{self.done[id(ch)]}(st, {pos}, inner, nodes)", "values.update(inner)"]
+                body += [
+                    "inner = {}",
+                    f"recw_{self.done[id(ch)]}(st, {pos}, inner, nodes)",
+                    "values.update(inner)",
+                ]
             else:
                 body += self._item_lines(ch, repr(n.id), pos, 0)
                 body += ["nodes.append(n0)", f"values[{n.id!r}] = v0"]
             rel += n.size
             i += 1
-        src = [f"def recw_{s}(st, off, values, nodes):", "    data = st.data", "    start = st.start",
-               "    hexed = st.hexed", "    scopes = st.scopes", "    scopes.append(values)", "    try:",
-               *_indent(body or ["pass"], 2), "    finally:", "        scopes.pop()"]
+        src = [
+            f"def recw_{s}(st, off, values, nodes):",
+            "    data = st.data",
+            "    start = st.start",
+            "    hexed = st.hexed",
+            "    scopes = st.scopes",
+            "    scopes.append(values)",
+            "    try:",
+            *_indent(body or ["pass"], 2),
+            "    finally:",
+            "        scopes.pop()",
+        ]
         self.define("\n".join(src) + "\n")
 
     def _whole_run(self, run: list[k.LayoutConstruct], rel: int) -> list[str]:
@@ -254,13 +293,20 @@ def walk_{s}(st, pos, limit, values, nodes):
         fmt = order + "".join(STRUCT_CODES[(r.node.size, r.node.signed)] for r in run)
         st_c = self.const(struct.Struct(fmt), "s")
         names = [f"v{i}" for i in range(len(run))]
-        out = [f"a = off + {rel} - start", f"{', '.join(names)}{',' if len(run) == 1 else ''} = {st_c}.unpack_from(data, a)"]
+        out = [
+            f"a = off + {rel} - start",
+            f"{', '.join(names)}{',' if len(run) == 1 else ''} = {st_c}.unpack_from(data, a)",
+        ]
         r0 = 0
         for name, r in zip(names, run, strict=True):
             n = r.node
-            label = f"enum_label({self.const(n.enum, 'e')}, {name})" if n.enum is not None else "None"
-            out.append(f"nodes.append(Node({n.id!r}, {n.meta.orig_name!r}, off + {rel + r0}, {n.size}, {name}, "
-                       f"hexed[3 * a + {3 * r0}:3 * a + {3 * (r0 + n.size) - 1}], {label}, {n.meta.unit!r}))")
+            label = (
+                f"enum_label({self.const(n.enum, 'e')}, {name})" if n.enum is not None else "None"
+            )
+            out.append(
+                f"nodes.append(Node({n.id!r}, {n.meta.orig_name!r}, off + {rel + r0}, {n.size}, {name}, "
+                f"hexed[3 * a + {3 * r0}:3 * a + {3 * (r0 + n.size) - 1}], {label}, {n.meta.unit!r}))"
+            )
             out.append(f"values[{n.id!r}] = {name}")
             r0 += n.size
         return out
@@ -271,33 +317,45 @@ def walk_{s}(st, pos, limit, values, nodes):
         nd, vd, ad = f"n{d}", f"v{d}", f"a{d}"
         meta = n.meta
         if isinstance(c, (k.ScalarC, k.BlobC, k.BitsC)):
-            out = [f"{ad} = {pos} - start",
-                   f"{nd} = Node({name}, {meta.orig_name!r}, {pos}, {n.size}, None, "
-                   f"hexed[3 * {ad}:3 * {ad} + {3 * n.size - 1}], None, {meta.unit!r})"]
+            out = [
+                f"{ad} = {pos} - start",
+                f"{nd} = Node({name}, {meta.orig_name!r}, {pos}, {n.size}, None, "
+                f"hexed[3 * {ad}:3 * {ad} + {3 * n.size - 1}], None, {meta.unit!r})",
+            ]
             if fusable(c):
                 fmt = ("<" if not n.big_endian else ">") + STRUCT_CODES[(n.size, n.signed)]
-                out += [f"{vd} = {self.const(struct.Struct(fmt), 's')}.unpack_from(data, {ad})[0]",
-                        f"{nd}.value = {vd}"]
+                out += [
+                    f"{vd} = {self.const(struct.Struct(fmt), 's')}.unpack_from(data, {ad})[0]",
+                    f"{nd}.value = {vd}",
+                ]
                 if n.enum is not None:
                     out.append(f"{nd}.enum = enum_label({self.const(n.enum, 'e')}, {vd})")
             elif isinstance(c, k.BitsC):
                 out += [x[4:] for x in self._bits_lines(c, nd, ad, f"({pos})", vd)]
             else:
-                out.append(f"{vd} = {self.const(c, 'c')}.full({nd}, {pos}, data[{ad}:{ad} + {n.size}])")
+                out.append(
+                    f"{vd} = {self.const(c, 'c')}.full({nd}, {pos}, data[{ad}:{ad} + {n.size}])"
+                )
             return out
         if isinstance(c, k.RecordC):
             self.names(c)
             cs_ = self.done[id(c)]
             csum = sum(ch.node.size for ch in c.children)
-            out = [f"{nd} = Node({name}, {meta.orig_name!r}, {pos}, {n.size}, None, '', None, {meta.unit!r})",
-                   f"{vd} = {{}}", f"recw_{cs_}(st, {pos}, {vd}, {nd}.children)"]
+            out = [
+                f"{nd} = Node({name}, {meta.orig_name!r}, {pos}, {n.size}, None, '', None, {meta.unit!r})",
+                f"{vd} = {{}}",
+                f"recw_{cs_}(st, {pos}, {vd}, {nd}.children)",
+            ]
             if n.bound is not None:
                 padlen = n.size - csum
                 if padlen:
-                    out += [f"{ad} = {pos} - start + {csum}", f"{vd}['_pad'] = data[{ad}:{ad} + {padlen}]",
-                            f"if {vd}['_pad'].strip(b'\\x00'):",
-                            f"    {nd}.children.append(Node('_pad', 'padding', {pos} + {csum}, {padlen}, None, "
-                            f"hexed[3 * {ad}:3 * {ad} + {3 * padlen - 1}]))"]
+                    out += [
+                        f"{ad} = {pos} - start + {csum}",
+                        f"{vd}['_pad'] = data[{ad}:{ad} + {padlen}]",
+                        f"if {vd}['_pad'].strip(b'\\x00'):",
+                        f"    {nd}.children.append(Node('_pad', 'padding', {pos} + {csum}, {padlen}, None, "
+                        f"hexed[3 * {ad}:3 * {ad} + {3 * padlen - 1}]))",
+                    ]
                 else:
                     out.append(f"{vd}['_pad'] = b''")
             return out
@@ -306,30 +364,45 @@ def walk_{s}(st, pos, limit, values, nodes):
         es = el.node.size
         count = n.count
         kd, idx = f"k{d}", f"i{d}"
-        out = [f"{nd} = Node({name}, {meta.orig_name!r}, {pos}, {n.size}, None, '', None, {meta.unit!r})",
-               f"{kd} = {nd}.children"]
+        out = [
+            f"{nd} = Node({name}, {meta.orig_name!r}, {pos}, {n.size}, None, '', None, {meta.unit!r})",
+            f"{kd} = {nd}.children",
+        ]
         if fusable(el) and 0 < count <= 1024:  # one unpack for the whole array
             en = el.node
             fmt = ("<" if not en.big_endian else ">") + STRUCT_CODES[(es, en.signed)] * count
             label = f"enum_label({self.const(en.enum, 'e')}, x)" if en.enum is not None else "None"
-            out += [f"{ad} = {pos} - start", f"t{d} = {self.const(struct.Struct(fmt), 's')}.unpack_from(data, {ad})",
-                    f"for {idx}, x in enumerate(t{d}):",
-                    f"    h = 3 * {ad} + {3 * es} * {idx}",
-                    f"    {kd}.append(Node(f'[{{{idx}}}]', {en.meta.orig_name!r}, {pos} + {es} * {idx}, {es}, x, "
-                    f"hexed[h:h + {3 * es - 1}], {label}, {en.meta.unit!r}))",
-                    f"{vd} = list(t{d})"]
+            out += [
+                f"{ad} = {pos} - start",
+                f"t{d} = {self.const(struct.Struct(fmt), 's')}.unpack_from(data, {ad})",
+                f"for {idx}, x in enumerate(t{d}):",
+                f"    h = 3 * {ad} + {3 * es} * {idx}",
+                f"    {kd}.append(Node(f'[{{{idx}}}]', {en.meta.orig_name!r}, {pos} + {es} * {idx}, {es}, x, "
+                f"hexed[h:h + {3 * es - 1}], {label}, {en.meta.unit!r}))",
+                f"{vd} = list(t{d})",
+            ]
             return out
         inner = self._item_lines(el, f"f'[{{{idx}}}]'", f"({pos}) + {es} * {idx}", d + 1)
-        out += [f"{vd} = []", f"for {idx} in range({count}):", *_indent(inner, 1),
-                f"    {kd}.append(n{d + 1})", f"    {vd}.append(v{d + 1})"]
+        out += [
+            f"{vd} = []",
+            f"for {idx} in range({count}):",
+            *_indent(inner, 1),
+            f"    {kd}.append(n{d + 1})",
+            f"    {vd}.append(v{d + 1})",
+        ]
         return out
 
     # ------------------------------------------------------------ derived, switch, optional
     def _derived(self, c: k.DerivedC, s: str) -> None:
         n = c.node
-        show = "" if n.hidden else (
-            f"    if v is not None:\n"
-            f"        nodes.append(Node({n.id!r}, {n.meta.orig_name!r}, pos, 0, v, '', None, {n.meta.unit!r}))\n")
+        show = (
+            ""
+            if n.hidden
+            else (
+                f"    if v is not None:\n"
+                f"        nodes.append(Node({n.id!r}, {n.meta.orig_name!r}, pos, 0, v, '', None, {n.meta.unit!r}))\n"
+            )
+        )
         self.define(f"""
 def walk_{s}(st, pos, limit, values, nodes):
     scopes = st.scopes
@@ -343,11 +416,19 @@ def walk_{s}(st, pos, limit, values, nodes):
 
     def _group_call(self, g: k.RecordC) -> list[str]:
         gs = self.names(g)
-        return ["inner = {}", f"e = rec_{gs}(st, pos, limit, inner, nodes)", "values.update(inner)", "return e"]
+        return [
+            "inner = {}",
+            f"e = rec_{gs}(st, pos, limit, inner, nodes)",
+            "values.update(inner)",
+            "return e",
+        ]
 
     def _switch(self, c: k.SwitchC, s: str) -> None:
-        lines = [f"def walk_{s}(st, pos, limit, values, nodes):", "    scopes = st.scopes",
-                 f"    v = {_ev(c.node.on)}"]
+        lines = [
+            f"def walk_{s}(st, pos, limit, values, nodes):",
+            "    scopes = st.scopes",
+            f"    v = {_ev(c.node.on)}",
+        ]
         for keys, g in c.cases:
             test = " or ".join(f"{lo} <= v <= {hi}" for lo, hi in keys) or "False"
             lines.append(f"    if {test}:")
@@ -359,8 +440,12 @@ def walk_{s}(st, pos, limit, values, nodes):
         self.define("\n".join(lines) + "\n")
 
     def _optional(self, c: k.OptionalC, s: str) -> None:
-        lines = [f"def walk_{s}(st, pos, limit, values, nodes):", "    scopes = st.scopes",
-                 f"    if not {_ev(c.node.test)}:", "        return pos"]
+        lines = [
+            f"def walk_{s}(st, pos, limit, values, nodes):",
+            "    scopes = st.scopes",
+            f"    if not {_ev(c.node.test)}:",
+            "        return pos",
+        ]
         lines += _indent(self._group_call(c.body))
         self.define("\n".join(lines) + "\n")
 
@@ -374,7 +459,11 @@ def walk_{s}(st, pos, limit, values, nodes):
         while i < len(kids):
             if fusable(kids[i]):
                 j = i
-                while j < len(kids) and fusable(kids[j]) and kids[j].node.big_endian == kids[i].node.big_endian:
+                while (
+                    j < len(kids)
+                    and fusable(kids[j])
+                    and kids[j].node.big_endian == kids[i].node.big_endian
+                ):
                     j += 1
                 body += self._fused(kids[i:j])
                 uses_window = True
@@ -386,13 +475,25 @@ def walk_{s}(st, pos, limit, values, nodes):
         if self.children_whole(c):
             csum = sum(ch.node.size for ch in c.children)
             self._whole_record(c, s)
-            head += [f"    if off >= st.start and off + {csum} <= st.end and (limit is None or off + {csum} <= limit):",
-                     f"        recw_{s}(st, off, values, nodes)", f"        return off + {csum}"]
+            head += [
+                f"    if off >= st.start and off + {csum} <= st.end and (limit is None or off + {csum} <= limit):",
+                f"        recw_{s}(st, off, values, nodes)",
+                f"        return off + {csum}",
+            ]
         head.append("    scopes = st.scopes")
         if uses_window:
             head += ["    data = st.data", "    start = st.start", "    end = st.end"]
-        src = [f"def rec_{s}(st, off, limit, values, nodes):", *head, "    scopes.append(values)", "    try:",
-               "        pos = off", *_indent(body, 2), "    finally:", "        scopes.pop()", "    return pos"]
+        src = [
+            f"def rec_{s}(st, off, limit, values, nodes):",
+            *head,
+            "    scopes.append(values)",
+            "    try:",
+            "        pos = off",
+            *_indent(body, 2),
+            "    finally:",
+            "        scopes.pop()",
+            "    return pos",
+        ]
         self.define("\n".join(src) + "\n")
         if n.synthetic:
             self.define(f"""
@@ -413,17 +514,23 @@ def walk_{s}(st, pos, limit, values, nodes):
         total = sum(r.node.size for r in run)
         st_c = self.const(struct.Struct(fmt), "s")
         names = [f"v{i}" for i in range(len(run))]
-        fast = [f"e = pos + {total}",
-                "if pos >= start and e <= end and (limit is None or e <= limit):",
-                "    a = pos - start",
-                "    hexed = st.hexed",
-                f"    {', '.join(names)}{',' if len(run) == 1 else ''} = {st_c}.unpack_from(data, a)"]
+        fast = [
+            f"e = pos + {total}",
+            "if pos >= start and e <= end and (limit is None or e <= limit):",
+            "    a = pos - start",
+            "    hexed = st.hexed",
+            f"    {', '.join(names)}{',' if len(run) == 1 else ''} = {st_c}.unpack_from(data, a)",
+        ]
         rel = 0
         for name, r in zip(names, run, strict=True):
             n = r.node
-            label = f"enum_label({self.const(n.enum, 'e')}, {name})" if n.enum is not None else "None"
-            fast.append(f"    nodes.append(Node({n.id!r}, {n.meta.orig_name!r}, pos + {rel}, {n.size}, {name}, "
-                        f"hexed[3 * a + {3 * rel}:3 * a + {3 * (rel + n.size) - 1}], {label}, {n.meta.unit!r}))")
+            label = (
+                f"enum_label({self.const(n.enum, 'e')}, {name})" if n.enum is not None else "None"
+            )
+            fast.append(
+                f"    nodes.append(Node({n.id!r}, {n.meta.orig_name!r}, pos + {rel}, {n.size}, {name}, "
+                f"hexed[3 * a + {3 * rel}:3 * a + {3 * (rel + n.size) - 1}], {label}, {n.meta.unit!r}))"
+            )
             fast.append(f"    values[{n.id!r}] = {name}")
             rel += n.size
         fast.append("    pos = e")
@@ -456,7 +563,9 @@ def field_{s}(st, off, size, limit):
         lines = [f"def agg_{s}(st, off, size, limit):", "    scopes = st.scopes"]
         if n.bound is not None and n.size is None:
             lines.append(f"    size = {_ev(n.bound)}")
-        lines.append(f"    node = Node({n.id!r}, {n.meta.orig_name!r}, off, size, None, '', None, {n.meta.unit!r})")
+        lines.append(
+            f"    node = Node({n.id!r}, {n.meta.orig_name!r}, off, size, None, '', None, {n.meta.unit!r})"
+        )
         lines.append("    values = {}")
         if n.bound is not None or n.size is not None:
             lines.append("    end_limit = off + size")
@@ -468,17 +577,25 @@ def field_{s}(st, off, size, limit):
             lines.append("    node.size = size")
         else:
             lines.append("    node.size = end - off")
-        lines.append("    node.partial = node.size > 0 and not (off >= st.start and off + node.size <= st.end)")
+        lines.append(
+            "    node.partial = node.size > 0 and not (off >= st.start and off + node.size <= st.end)"
+        )
         lines.append("    return node, values")
         self.define("\n".join(lines) + "\n")
 
     # ------------------------------------------------------------ arrays
     def _array(self, c: k.ArrayC, s: str) -> None:
         n = c.node
-        lines = [f"def agg_{s}(st, off, size, limit):", "    scopes = st.scopes",
-                 f"    node = Node({n.id!r}, {n.meta.orig_name!r}, off, size, None, '', None, {n.meta.unit!r})",
-                 "    kids = node.children", "    items = Items()", "    pos = off", "    idx = 0",
-                 f"    total = {'None' if n.count is None else _ev(n.count)}"]
+        lines = [
+            f"def agg_{s}(st, off, size, limit):",
+            "    scopes = st.scopes",
+            f"    node = Node({n.id!r}, {n.meta.orig_name!r}, off, size, None, '', None, {n.meta.unit!r})",
+            "    kids = node.children",
+            "    items = Items()",
+            "    pos = off",
+            "    idx = 0",
+            f"    total = {'None' if n.count is None else _ev(n.count)}",
+        ]
         for seg_count, el in c.parts:
             es = self.names(el)
             esize = el.node.size
@@ -488,22 +605,40 @@ def field_{s}(st, off, size, limit):
             if n.count is None and seg_count is None:
                 lines += ["    stop = limit if limit is not None else st.end"]
                 if esize:
-                    lines += ["    if pos < st.start and pos < stop:",
-                              f"        k = min((st.start - pos) // {esize}, -(-(stop - pos) // {esize}))",
-                              "        items.nones(k)", f"        pos += k * {esize}", "        idx += k"]
-                lines += ["    while pos < stop and pos < st.end:", *_indent(step, 2), "        idx += 1"]
+                    lines += [
+                        "    if pos < st.start and pos < stop:",
+                        f"        k = min((st.start - pos) // {esize}, -(-(stop - pos) // {esize}))",
+                        "        items.nones(k)",
+                        f"        pos += k * {esize}",
+                        "        idx += k",
+                    ]
+                lines += [
+                    "    while pos < stop and pos < st.end:",
+                    *_indent(step, 2),
+                    "        idx += 1",
+                ]
             elif esize:
-                lines += [f"    n = {count}",
-                          f"    first = min(max(0, (st.start - pos) // {esize}) if pos < st.start else 0, n)",
-                          f"    last = max(min(n, -(-(st.end - pos) // {esize})) if st.end > pos else 0, first)",
-                          "    items.nones(first)", "    base = pos", "    for i in range(first, last):",
-                          f"        pos = base + i * {esize}", "        idx_i = idx + i",
-                          *_indent([x.replace("[{idx}]", "[{idx_i}]") for x in step], 2),
-                          "    items.nones(n - last)", f"    pos = base + n * {esize}", "    idx += n"]
+                lines += [
+                    f"    n = {count}",
+                    f"    first = min(max(0, (st.start - pos) // {esize}) if pos < st.start else 0, n)",
+                    f"    last = max(min(n, -(-(st.end - pos) // {esize})) if st.end > pos else 0, first)",
+                    "    items.nones(first)",
+                    "    base = pos",
+                    "    for i in range(first, last):",
+                    f"        pos = base + i * {esize}",
+                    "        idx_i = idx + i",
+                    *_indent([x.replace("[{idx}]", "[{idx_i}]") for x in step], 2),
+                    "    items.nones(n - last)",
+                    f"    pos = base + n * {esize}",
+                    "    idx += n",
+                ]
             else:
                 lines += [f"    for _ in range({count}):", *_indent(step, 2), "        idx += 1"]
-        lines += ["    node.size = pos - off", "    node.partial = not (off >= st.start and pos <= st.end)",
-                  "    value = items.done()"]
+        lines += [
+            "    node.size = pos - off",
+            "    node.partial = not (off >= st.start and pos <= st.end)",
+            "    value = items.done()",
+        ]
         if n.chain is not None:
             lines.append(f"    join_chain(st, {self.const(n.chain, 'ch')}, node, value)")
         lines.append("    return node, value")
@@ -516,8 +651,14 @@ def field_{s}(st, off, size, limit):
             get = [f"sub, v = agg_{es}(st, pos, 0, limit)", "size = sub.size"]
         else:
             get = [f"size = {self._size_src(el)}", f"sub, v = field_{es}(st, pos, size, limit)"]
-        return [*get, "if sub is not None:", "    sub.name = f'[{idx}]'", "    kids.append(sub)",
-                "items.append(v)", "pos += size"]
+        return [
+            *get,
+            "if sub is not None:",
+            "    sub.name = f'[{idx}]'",
+            "    kids.append(sub)",
+            "items.append(v)",
+            "pos += size",
+        ]
 
 
 class BuildEmitter:
@@ -560,7 +701,11 @@ class BuildEmitter:
         while i < len(kids):
             if fusable(kids[i]):
                 j = i
-                while j < len(kids) and fusable(kids[j]) and kids[j].node.big_endian == kids[i].node.big_endian:
+                while (
+                    j < len(kids)
+                    and fusable(kids[j])
+                    and kids[j].node.big_endian == kids[i].node.big_endian
+                ):
                     j += 1
                 run = kids[i:j]
                 order = ">" if run[0].node.big_endian else "<"
@@ -570,23 +715,38 @@ class BuildEmitter:
                 for m, r in enumerate(run):
                     x = f"x{m}"
                     xs.append(x)
-                    body += [f"{x} = values.get({r.node.id!r})",
-                             f"{x} = {k.default_int(r.node.meta)!r} if {x} is None else int({x})",
-                             f"out[{r.node.id!r}] = {x}"]
+                    body += [
+                        f"{x} = values.get({r.node.id!r})",
+                        f"{x} = {k.default_int(r.node.meta)!r} if {x} is None else int({x})",
+                        f"out[{r.node.id!r}] = {x}",
+                    ]
                 body.append(f"bs.out += {pack}.pack({', '.join(xs)})")
                 i = j
                 continue
             body += self._child(kids[i])
             i += 1
-        src = [f"def putc_{s}(bs, values):", "    out = {}", "    scopes = bs.scopes", "    scopes.append(out)",
-               "    try:", *_indent(body or ["pass"], 2), "    finally:", "        scopes.pop()", "    return out"]
+        src = [
+            f"def putc_{s}(bs, values):",
+            "    out = {}",
+            "    scopes = bs.scopes",
+            "    scopes.append(out)",
+            "    try:",
+            *_indent(body or ["pass"], 2),
+            "    finally:",
+            "        scopes.pop()",
+            "    return out",
+        ]
         self.em.define("\n".join(src) + "\n")
         n = c.node
         lines = [f"def put_{s}(bs, v):", "    values = v or {}"]
         if n.bound is not None:
-            lines += [f"    size = bs.ev({self.em.const(n.bound, 'b')})", "    begin = len(bs.out)",
-                      f"    out = putc_{s}(bs, values)", f"    pad_to(bs, out, values, begin, size, {n.id!r})",
-                      "    return out"]
+            lines += [
+                f"    size = bs.ev({self.em.const(n.bound, 'b')})",
+                "    begin = len(bs.out)",
+                f"    out = putc_{s}(bs, values)",
+                f"    pad_to(bs, out, values, begin, size, {n.id!r})",
+                "    return out",
+            ]
         else:
             lines.append(f"    return putc_{s}(bs, values)")
         self.em.define("\n".join(lines) + "\n")
@@ -595,13 +755,19 @@ class BuildEmitter:
         n = c.node
         lines = [f"def put_{s}(bs, v):", "    items = list(v or [])"]
         if n.count is not None:
-            lines += [f"    want = bs.ev({self.em.const(n.count, 'b')})",
-                      "    items = items[:want] + [None] * (want - len(items))"]
+            lines += [
+                f"    want = bs.ev({self.em.const(n.count, 'b')})",
+                "    items = items[:want] + [None] * (want - len(items))",
+            ]
         lines += ["    out = []", "    i = 0"]
         for seg_count, el in c.parts:
             es = self.names(el)
             chunk = "items[i:]" if seg_count is None else f"items[i:i + {seg_count}]"
-            lines += [f"    chunk = {chunk}", f"    out += [put_{es}(bs, x) for x in chunk]", "    i += len(chunk)"]
+            lines += [
+                f"    chunk = {chunk}",
+                f"    out += [put_{es}(bs, x) for x in chunk]",
+                "    i += len(chunk)",
+            ]
         lines.append("    return out")
         self.em.define("\n".join(lines) + "\n")
 

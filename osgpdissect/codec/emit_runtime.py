@@ -39,13 +39,42 @@ def record_pad(st: CodecState, node: Node, values: dict, off: int, size: int, en
         if raw is not None:
             values["_pad"] = None if partial else raw
             if raw.strip(b"\x00"):
-                node.children.append(Node("_pad", "padding", end, off + size - end, None, raw.hex(" ").upper(),
-                                          partial=partial))
+                node.children.append(
+                    Node(
+                        "_pad",
+                        "padding",
+                        end,
+                        off + size - end,
+                        None,
+                        raw.hex(" ").upper(),
+                        partial=partial,
+                    )
+                )
 
 
 def _raise_unknown(name: str):
     raise Unknown(name)
 
 
-__all__ = ["BuildState", "build_with", "pad_to", "CodecState", "Items", "Node", "Unknown", "_op_and", "_op_div", "_op_mod", "_op_or", "_raise_unknown",
-           "enum_label", "extra", "join_chain", "lookup_in", "overrun", "partial_leaf", "record_pad", "undecoded"]
+__all__ = [
+    "BuildState",
+    "build_with",
+    "pad_to",
+    "CodecState",
+    "Items",
+    "Node",
+    "Unknown",
+    "_op_and",
+    "_op_div",
+    "_op_mod",
+    "_op_or",
+    "_raise_unknown",
+    "enum_label",
+    "extra",
+    "join_chain",
+    "lookup_in",
+    "overrun",
+    "partial_leaf",
+    "record_pad",
+    "undecoded",
+]

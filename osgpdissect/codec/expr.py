@@ -40,7 +40,17 @@ def op_or(a: Any, b: Any) -> bool:
 # names the emitted source uses; a compiled module gets these in its namespace
 RUNTIME: dict[str, Any] = {"_op_div": op_div, "_op_mod": op_mod, "_op_and": op_and, "_op_or": op_or}
 
-_INFIX = {"+": "+", "-": "-", "*": "*", "==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+_INFIX = {
+    "+": "+",
+    "-": "-",
+    "*": "*",
+    "==": "==",
+    "!=": "!=",
+    "<": "<",
+    "<=": "<=",
+    ">": ">",
+    ">=": ">=",
+}
 _CALLS = {"/": "_op_div", "%": "_op_mod", "and": "_op_and", "or": "_op_or"}
 
 
@@ -80,5 +90,5 @@ def compile_expr(e: BoundExpr) -> Callable[[Callable[[Local], Any]], Any]:
     namespace: dict[str, Any] = dict(RUNTIME)
     namespace.update({v: k for k, v in names.items()})
     code = compile(f"def _f(lookup):\n    return {src}\n", "<bound-expr>", "exec")
-    exec(code, namespace)  # noqa: S102 - source generated from a bound layout, never from input bytes
+    exec(code, namespace)  # noqa: S102 - source made from a bound layout, not input
     return namespace["_f"]

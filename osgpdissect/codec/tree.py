@@ -17,11 +17,32 @@ from typing import Any
 class Node:
     """One decoded field (``__slots__``: a table read makes many of these)."""
 
-    __slots__ = ("name", "orig_name", "offset", "size", "value", "raw", "enum", "unit", "partial", "children")
+    __slots__ = (
+        "name",
+        "orig_name",
+        "offset",
+        "size",
+        "value",
+        "raw",
+        "enum",
+        "unit",
+        "partial",
+        "children",
+    )
 
-    def __init__(self, name: str, orig_name: str, offset: int, size: int, value: Any = None, raw: str = "",
-                 enum: str | None = None, unit: str | None = None, partial: bool = False,
-                 children: list[Node] | None = None):
+    def __init__(
+        self,
+        name: str,
+        orig_name: str,
+        offset: int,
+        size: int,
+        value: Any = None,
+        raw: str = "",
+        enum: str | None = None,
+        unit: str | None = None,
+        partial: bool = False,
+        children: list[Node] | None = None,
+    ):
         self.name = name
         self.orig_name = orig_name
         self.offset = offset
@@ -34,8 +55,11 @@ class Node:
         self.children = [] if children is None else children
 
     def __repr__(self) -> str:
-        return (f"Node(name={self.name!r}, offset={self.offset}, size={self.size}, value={self.value!r}, "
-                f"raw={self.raw!r}, partial={self.partial}, children={len(self.children)})")
+        return (
+            f"Node(name={self.name!r}, offset={self.offset}, size={self.size}, "
+            f"value={self.value!r}, "
+            f"raw={self.raw!r}, partial={self.partial}, children={len(self.children)})"
+        )
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Node):

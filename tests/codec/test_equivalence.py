@@ -16,8 +16,17 @@ from .helpers import ALL_PARTS, PROFILES, SPEC, assert_same_as_oracle, defaults,
 
 def _windows(size: int) -> list[tuple[int, int]]:
     """Windows cutting fields at either end, empty windows and windows past the end."""
-    picks = {(0, size), (0, 0), (1, size), (0, max(size - 1, 0)), (size, 0), (size, 3),
-             (size // 2, 1), (size // 3, size // 3 + 1), (max(size - 2, 0), 5)}
+    picks = {
+        (0, size),
+        (0, 0),
+        (1, size),
+        (0, max(size - 1, 0)),
+        (size, 0),
+        (size, 3),
+        (size // 2, 1),
+        (size // 3, size // 3 + 1),
+        (max(size - 2, 0), 5),
+    }
     return sorted(picks)
 
 
@@ -27,13 +36,19 @@ def test_defaults_and_windows_equal_oracle(table, part, profile, codec_mode):
     data = defaults(table, profile, part)
     for offset, count in _windows(len(data)):
         window = data[offset : offset + count]
-        assert_same_as_oracle(table, window, offset, lambda: Device(SPEC, profile), part, codec_mode)
+        assert_same_as_oracle(
+            table, window, offset, lambda: Device(SPEC, profile), part, codec_mode
+        )
 
 
-@pytest.mark.parametrize(("vid", "table", "data", "offset"), guide_vectors(), ids=lambda v: str(v)[:24])
+@pytest.mark.parametrize(
+    ("vid", "table", "data", "offset"), guide_vectors(), ids=lambda v: str(v)[:24]
+)
 def test_guide_vectors_equal_oracle(vid, table, data, offset, codec_mode):
     for profile in PROFILES:
-        assert_same_as_oracle(table, data, offset, lambda p=profile: Device(SPEC, p), "table", codec_mode)
+        assert_same_as_oracle(
+            table, data, offset, lambda p=profile: Device(SPEC, p), "table", codec_mode
+        )
 
 
 def _learned(profile: str) -> Device:
@@ -50,8 +65,11 @@ def _learned(profile: str) -> Device:
 
 def test_learned_device_rebinds_layouts():
     """The learned device really changes layouts (else the next test proves nothing)."""
-    changed = [t for t, _ in ALL_PARTS[:60]
-               if _learned("gen3").bound(t).size != Device(SPEC, "gen3").bound(t).size]
+    changed = [
+        t
+        for t, _ in ALL_PARTS[:60]
+        if _learned("gen3").bound(t).size != Device(SPEC, "gen3").bound(t).size
+    ]
     assert changed
 
 
@@ -61,8 +79,11 @@ def test_learned_device_equal_oracle(table, part, profile, codec_mode):
     dev = _learned(profile)
     from osgpdissect.decode import encode_table
 
-    data = encode_table(SPEC, table, {}, dev, part=part) if table not in ("ET42", "ET52", "ET53") \
+    data = (
+        encode_table(SPEC, table, {}, dev, part=part)
+        if table not in ("ET42", "ET52", "ET53")
         else defaults(table, profile, part)
+    )
     assert_same_as_oracle(table, data, 0, lambda: dev, part, codec_mode)
     assert_same_as_oracle(table, data[2:9], 2, lambda: dev, part, codec_mode)
 
@@ -76,6 +97,9 @@ def test_random_bytes_and_windows_equal_oracle(data):
     size = Device(SPEC, profile).bound(table, part).size
     size = size if size is not None else 96
     offset = data.draw(st.integers(0, size + 2))
-    raw = data.draw(st.binary(min_size=0, max_size=min(size + 4 - offset, 300)) if offset else
-                    st.binary(min_size=0, max_size=size + 4))
+    raw = data.draw(
+        st.binary(min_size=0, max_size=min(size + 4 - offset, 300))
+        if offset
+        else st.binary(min_size=0, max_size=size + 4)
+    )
     assert_same_as_oracle(table, raw, offset, lambda: Device(SPEC, profile), part, compiled)

@@ -21,8 +21,11 @@ def _extend(children):
         st.builds(lambda op, a, b: BExpr(op, (a, b)), st.sampled_from(BINARY), children, children),
         st.builds(lambda op, a: BExpr(op, (a,)), st.sampled_from(("neg", "not")), children),
         st.builds(lambda a, b, c: BExpr("if", (a, b, c)), children, children, children),
-        st.builds(lambda op, xs: BExpr(op, tuple(xs)), st.sampled_from(("min", "max")),
-                  st.lists(children, min_size=1, max_size=3)),
+        st.builds(
+            lambda op, xs: BExpr(op, tuple(xs)),
+            st.sampled_from(("min", "max")),
+            st.lists(children, min_size=1, max_size=3),
+        ),
     )
 
 
@@ -58,7 +61,7 @@ def test_division_and_modulo_by_zero_give_zero():
 
 
 def test_logical_operators_evaluate_both_sides():
-    """``and`` looks up its right side even when the left is false (a missing value stops decoding)."""
+    """``and`` looks up its right side even when the left is false (as the walker)."""
     e = BExpr("and", (0, Local("missing", 0)))
 
     def lookup(loc):

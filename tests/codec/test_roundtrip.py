@@ -34,8 +34,11 @@ def _complete(v) -> bool:
 
 def _whole(res) -> bool:
     """Decoded without warnings, nothing cut, nothing left raw, every field read."""
-    return (not res.warnings and _complete(res.values())
-            and not any(n.partial or n.name in ("_extra", "_undecoded") for n in _all_nodes(res.nodes)))
+    return (
+        not res.warnings
+        and _complete(res.values())
+        and not any(n.partial or n.name in ("_extra", "_undecoded") for n in _all_nodes(res.nodes))
+    )
 
 
 @pytest.mark.parametrize("profile", PROFILES)
@@ -49,10 +52,15 @@ def test_defaults_round_trip(table, part, profile, codec_mode):
     assert _whole(res)
     again = codec.encode_table(SPEC, table, res.values(), dev, part=part, compiled=codec_mode)
     assert again == data
-    assert codec.encode_table(SPEC, table, res.values(), dev, part=part, compiled=not codec_mode) == data
+    assert (
+        codec.encode_table(SPEC, table, res.values(), dev, part=part, compiled=not codec_mode)
+        == data
+    )
 
 
-@pytest.mark.parametrize(("vid", "table", "data", "offset"), guide_vectors(), ids=lambda v: str(v)[:24])
+@pytest.mark.parametrize(
+    ("vid", "table", "data", "offset"), guide_vectors(), ids=lambda v: str(v)[:24]
+)
 def test_guide_vectors_round_trip(vid, table, data, offset, codec_mode):
     """Every whole field of the guide's example bytes is written back in place."""
     for profile in PROFILES:
@@ -66,7 +74,10 @@ def test_guide_vectors_round_trip(vid, table, data, offset, codec_mode):
             if n.partial or not n.raw or n.size == 0 or n.name.startswith("_") or n.children:
                 continue
             if offset <= n.offset and n.offset + n.size <= end:
-                assert full[n.offset : n.offset + n.size] == data[n.offset - offset : n.offset - offset + n.size], n.name
+                assert (
+                    full[n.offset : n.offset + n.size]
+                    == data[n.offset - offset : n.offset - offset + n.size]
+                ), n.name
                 checked += 1
         assert checked
         if offset == 0 and _whole(res) and len(full) == len(data):
@@ -80,7 +91,9 @@ def test_random_bytes_round_trip(data):
     profile = data.draw(st.sampled_from(PROFILES))
     dev = Device(SPEC, profile)
     size = dev.bound(table, part).size
-    raw = data.draw(st.binary(min_size=size, max_size=size) if size is not None else st.binary(max_size=200))
+    raw = data.draw(
+        st.binary(min_size=size, max_size=size) if size is not None else st.binary(max_size=200)
+    )
     res = codec.decode_table(SPEC, table, raw, device=dev, part=part)
     if not _whole(res):
         return
@@ -90,7 +103,9 @@ def test_random_bytes_round_trip(data):
         assert built == raw
     else:
         assert built == raw[: len(built)]
-        assert codec.decode_table(SPEC, table, built, device=dev, part=part).values() == res.values()
+        assert (
+            codec.decode_table(SPEC, table, built, device=dev, part=part).values() == res.values()
+        )
 
 
 def test_random_round_trips_cover_most_tables():
@@ -127,16 +142,23 @@ def test_compiled_build_is_emitted_code():
 def test_value_too_wide_is_a_clear_error(codec_mode):
     """A value that does not fit its field raises the toolkit's error, not a struct traceback."""
     with pytest.raises(BuildError, match="does not fit"):
-        codec.encode_table(SPEC, "BT52", {"clock_calendar": {"year": 300}}, Device(SPEC, "gen3"),
-                           compiled=codec_mode)
+        codec.encode_table(
+            SPEC,
+            "BT52",
+            {"clock_calendar": {"year": 300}},
+            Device(SPEC, "gen3"),
+            compiled=codec_mode,
+        )
     first = next(n for n in codec.decode_table(SPEC, "ET11", defaults("ET11", "gen3")).nodes)
     with pytest.raises(BuildError, match="does not fit"):
-        codec.encode_table(SPEC, "ET11", {first.name: 1 << 70}, Device(SPEC, "gen3"), compiled=codec_mode)
+        codec.encode_table(
+            SPEC, "ET11", {first.name: 1 << 70}, Device(SPEC, "gen3"), compiled=codec_mode
+        )
 
 
 @pytest.mark.parametrize(("table", "part"), ALL_PARTS)
 def test_parse_values_and_build_values_api(table, part):
-    """``parse_values``/``build_values`` of a bound root: the walker's values, the old encoder's bytes."""
+    """``parse_values``/``build_values``: the walker's values, the old encoder's bytes."""
     from osgpdissect.construct_backend import build_values as old_build
     from osgpdissect.decode import decode_table
 
@@ -144,7 +166,9 @@ def test_parse_values_and_build_values_api(table, part):
     root = dev.bound(table, part).root
     data = defaults(table, "gen3", part)
     if part == "table":
-        assert codec.parse_values(root, data) == decode_table(SPEC, table, data, device=dev).values()
+        assert (
+            codec.parse_values(root, data) == decode_table(SPEC, table, data, device=dev).values()
+        )
         assert codec.parse_values(root, data, compiled=False) == codec.parse_values(root, data)
     values = HAND_MADE.get(table, {})
     assert codec.build_values(root, values) == old_build(root, values)
