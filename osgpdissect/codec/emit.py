@@ -151,7 +151,8 @@ def walk_{s}(st, pos, limit, values, nodes):
             f"        return partial_leaf(st, off, size, {n.id!r}, {meta.orig_name!r}, {meta.unit!r})",
             "    a = off - start",
             "    hexed = st.hexed",
-            f"    node = Node({n.id!r}, {meta.orig_name!r}, off, size, None, hexed[3 * a:3 * (a + size) - 1], "
+            f"    node = Node({n.id!r}, {meta.orig_name!r}, off, size, None, "
+            "hexed[3 * a:3 * (a + size) - 1] if size else '', "
             f"None, {meta.unit!r})",
         ]
         if fusable(c):
@@ -317,10 +318,11 @@ def walk_{s}(st, pos, limit, values, nodes):
         nd, vd, ad = f"n{d}", f"v{d}", f"a{d}"
         meta = n.meta
         if isinstance(c, (k.ScalarC, k.BlobC, k.BitsC)):
+            hex_slice = f"hexed[3 * {ad}:3 * {ad} + {3 * n.size - 1}]" if n.size else "''"
             out = [
                 f"{ad} = {pos} - start",
                 f"{nd} = Node({name}, {meta.orig_name!r}, {pos}, {n.size}, None, "
-                f"hexed[3 * {ad}:3 * {ad} + {3 * n.size - 1}], None, {meta.unit!r})",
+                f"{hex_slice}, None, {meta.unit!r})",
             ]
             if fusable(c):
                 fmt = ("<" if not n.big_endian else ">") + STRUCT_CODES[(n.size, n.signed)]

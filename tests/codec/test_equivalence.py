@@ -103,3 +103,12 @@ def test_random_bytes_and_windows_equal_oracle(data):
         else st.binary(min_size=0, max_size=size + 4)
     )
     assert_same_as_oracle(table, raw, offset, lambda: Device(SPEC, profile), part, compiled)
+
+
+def test_zero_size_field_at_window_start_has_no_raw(codec_mode):
+    """Found by fuzzing the codec: a zero-size field at the window's first byte showed the window's
+    hex (a ``[0:-1]`` slice) in the compiled code; BT22 gen4 read at its end (offset 28)."""
+    res = assert_same_as_oracle(
+        "BT22", bytes.fromhex("efe1324f"), 28, lambda: Device(SPEC, "gen4"), "table", codec_mode
+    )
+    assert res.find("coin_demand_assoc").raw == ""
