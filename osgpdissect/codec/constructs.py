@@ -26,7 +26,7 @@ from osgpdissect.codec.display import (
     blob_display,
     enum_label,
     scalar_bytes,
-    scalar_display,
+    scalar_reader,
 )
 from osgpdissect.codec.expr import evaluate
 from osgpdissect.codec.tree import Node
@@ -239,10 +239,14 @@ class ScalarC(LayoutConstruct):
 
     node: LScalar
 
+    def __init__(self, node: LScalar):
+        super().__init__(node)
+        self.read = scalar_reader(node)
+
     def full(self, node: Node, off: int, raw: bytes) -> Any:
-        plain, shown = scalar_display(self.node, raw)
-        node.value = shown
-        node.enum = enum_label(self.node.enum, plain) if isinstance(plain, int) else None
+        plain, node.value = self.read(raw)
+        if self.node.enum is not None and isinstance(plain, int):
+            node.enum = enum_label(self.node.enum, plain)
         return plain
 
     def put(self, bs: BuildState, v: Any) -> Any:

@@ -7,6 +7,7 @@ bytes, dicts of date parts), *shown* is a node's ``value``.  Build uses the inve
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from osgpdissect import model as m
@@ -56,38 +57,58 @@ def _year(y: int) -> int:
     return 2000 + y if y < 100 else y
 
 
-def scalar_shown(node: LScalar, raw: bytes) -> Any:
-    """The display value of a scalar (what a node's ``value`` holds)."""
+def scalar_reader(node: LScalar) -> Callable[[bytes], tuple[Any, Any]]:
+    """The scalar's decoder: complete bytes -> (plain value, display value).
+
+    Made once per layout node (parse, interpreted or compiled, calls it per read)."""
     k = node.kind
     if k in ("int", "fill"):
-        return int.from_bytes(raw, "big" if node.big_endian else "little", signed=node.signed)
-    if k == "time":
-        return f"{raw[0]:02d}:{raw[1]:02d}:{raw[2]:02d}"
-    if k == "stime_date":
-        return f"{_year(raw[0]):04d}-{raw[1]:02d}-{raw[2]:02d} {raw[3]:02d}:{raw[4]:02d}"
-    if k == "ltime_date":
-        return (
-            f"{_year(raw[0]):04d}-{raw[1]:02d}-{raw[2]:02d} {raw[3]:02d}:{raw[4]:02d}:{raw[5]:02d}"
-        )
-    if k == "date":
-        return f"{_year(raw[0]):04d}-{raw[1]:02d}-{raw[2]:02d}"
-    v = int.from_bytes(raw, "little")
-    if k == "ansi_date":
-        return f"{_year(v & 0x7F):04d}-{(v >> 7) & 0xF:02d}-{(v >> 11) & 0x1F:02d}"
-    if k == "mfg_code":
-        return "".join(chr(((v >> s) & 0x1F) + 64) for s in (10, 5, 0))
-    return v
+        order = "big" if node.big_endian else "little"
+        signed = node.signed
+
+        def read_int(raw: bytes) -> tuple[Any, Any]:
+            v = int.from_bytes(raw, order, signed=signed)
+            return v, v
+
+        return read_int
+    if k in DATE_PARTS:
+        parts = DATE_PARTS[k]
+        shown = _DATE_SHOWN[k]
+
+        def read_date(raw: bytes) -> tuple[Any, Any]:
+            return dict(zip(parts, raw, strict=True)), shown(raw)
+
+        return read_date
+
+    def read_coded(raw: bytes) -> tuple[Any, Any]:
+        v = int.from_bytes(raw, "little")
+        if k == "ansi_date":
+            return v, f"{_year(v & 0x7F):04d}-{(v >> 7) & 0xF:02d}-{(v >> 11) & 0x1F:02d}"
+        if k == "mfg_code":
+            return v, "".join(chr(((v >> s) & 0x1F) + 64) for s in (10, 5, 0))
+        return v, v
+
+    return read_coded
+
+
+_DATE_SHOWN: dict[str, Callable[[bytes], str]] = {
+    "time": lambda r: f"{r[0]:02d}:{r[1]:02d}:{r[2]:02d}",
+    "stime_date": lambda r: f"{_year(r[0]):04d}-{r[1]:02d}-{r[2]:02d} {r[3]:02d}:{r[4]:02d}",
+    "ltime_date": lambda r: (
+        f"{_year(r[0]):04d}-{r[1]:02d}-{r[2]:02d} {r[3]:02d}:{r[4]:02d}:{r[5]:02d}"
+    ),
+    "date": lambda r: f"{_year(r[0]):04d}-{r[1]:02d}-{r[2]:02d}",
+}
 
 
 def scalar_display(node: LScalar, raw: bytes) -> tuple[Any, Any]:
     """(plain value, display value) of a scalar's complete bytes."""
-    k = node.kind
-    if k in ("int", "fill"):
-        v = int.from_bytes(raw, "big" if node.big_endian else "little", signed=node.signed)
-        return v, v
-    if k in DATE_PARTS:
-        return dict(zip(DATE_PARTS[k], raw, strict=True)), scalar_shown(node, raw)
-    return int.from_bytes(raw, "little"), scalar_shown(node, raw)
+    return scalar_reader(node)(raw)
+
+
+def scalar_shown(node: LScalar, raw: bytes) -> Any:
+    """The display value of a scalar (what a node's ``value`` holds)."""
+    return scalar_reader(node)(raw)[1]
 
 
 def scalar_bytes(node: LScalar, plain: Any) -> bytes:

@@ -334,6 +334,12 @@ def walk_{s}(st, pos, limit, values, nodes):
                     out.append(f"{nd}.enum = enum_label({self.const(n.enum, 'e')}, {vd})")
             elif isinstance(c, k.BitsC):
                 out += [x[4:] for x in self._bits_lines(c, nd, ad, f"({pos})", vd)]
+            elif isinstance(c, k.ScalarC):
+                read = self.const(c.read, "r")
+                out.append(f"{vd}, {nd}.value = {read}(data[{ad}:{ad} + {n.size}])")
+                if n.enum is not None:
+                    out.append(f"if isinstance({vd}, int):")
+                    out.append(f"    {nd}.enum = enum_label({self.const(n.enum, 'e')}, {vd})")
             else:
                 out.append(
                     f"{vd} = {self.const(c, 'c')}.full({nd}, {pos}, data[{ad}:{ad} + {n.size}])"
