@@ -24,9 +24,20 @@ CACHE_LIMIT = 512
 _CACHE: dict[tuple[str, int, bool], tuple[LRecord, cs.Construct]] = {}
 
 
+_mode: list[bool] = []  # the environment's choice, read once
+
+
 def compiled_by_default() -> bool:
-    """False when ``OSGPDISSECT_CODEC=interpreted`` is set."""
-    return os.environ.get(ENV, "").strip().lower() != "interpreted"
+    """False when ``OSGPDISSECT_CODEC=interpreted`` is set (read at first use; see
+    :func:`refresh_mode`)."""
+    if not _mode:
+        _mode.append(os.environ.get(ENV, "").strip().lower() != "interpreted")
+    return _mode[0]
+
+
+def refresh_mode() -> None:
+    """Read ``OSGPDISSECT_CODEC`` again (after changing the environment)."""
+    _mode.clear()
 
 
 def structure(bound: Bound, base: int = 0, compiled: bool | None = None) -> cs.Construct:

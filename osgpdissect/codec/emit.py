@@ -275,19 +275,35 @@ def walk_{s}(st, pos, limit, values, nodes):
                 body += ["nodes.append(n0)", f"values[{n.id!r}] = v0"]
             rel += n.size
             i += 1
-        src = [
+        head = [
             f"def recw_{s}(st, off, values, nodes):",
             "    data = st.data",
             "    start = st.start",
-            "    hexed = st.hexed",
-            "    scopes = st.scopes",
-            "    scopes.append(values)",
-            "    try:",
-            *_indent(body or ["pass"], 2),
-            "    finally:",
-            "        scopes.pop()",
         ]
+        head.append("    hexed = st.hexed")
+        if self._uses_scopes(c):  # a derived value below looks values up
+            src = [
+                *head,
+                "    scopes = st.scopes",
+                "    scopes.append(values)",
+                "    try:",
+                *_indent(body or ["pass"], 2),
+                "    finally:",
+                "        scopes.pop()",
+            ]
+        else:
+            src = [*head, *_indent(body or ["pass"], 1)]
         self.define("\n".join(src) + "\n")
+
+    def _uses_scopes(self, c: k.LayoutConstruct) -> bool:
+        """Does a derived value inside ``c`` (on the whole path) evaluate an expression?"""
+        if isinstance(c, k.DerivedC):
+            return True
+        if isinstance(c, k.RecordC):
+            return any(self._uses_scopes(ch) for ch in c.children)
+        if isinstance(c, k.ArrayC):
+            return any(self._uses_scopes(el) for _, el in c.parts)
+        return False
 
     def _whole_run(self, run: list[k.LayoutConstruct], rel: int) -> list[str]:
         order = ">" if run[0].node.big_endian else "<"

@@ -37,8 +37,12 @@ def test_compiled_structure_is_emitted_code(monkeypatch):
 def test_environment_selects_interpreted(monkeypatch):
     bound = Device(SPEC, "gen3").bound("BT52")
     monkeypatch.setenv(compiler.ENV, "interpreted")
-    assert isinstance(compiler.structure(bound), TableCodec)
-    monkeypatch.delenv(compiler.ENV)
+    compiler.refresh_mode()
+    try:
+        assert isinstance(compiler.structure(bound), TableCodec)
+    finally:
+        monkeypatch.delenv(compiler.ENV)
+        compiler.refresh_mode()
     assert isinstance(compiler.structure(bound), cs.Compiled)
 
 
