@@ -167,6 +167,11 @@ class LayoutConstruct(cs.Construct):
 
         return emit_child_parse(self, code)
 
+    def _emitbuild(self, code):
+        from osgpdissect.codec.emit import emit_child_build
+
+        return emit_child_build(self, code)
+
     # ------------------------------------------------------------ decoding
     def size_at(self, st: CodecState, off: int, limit: int | None) -> int:
         if self.node.size is not None:
@@ -484,6 +489,12 @@ class SwitchC(LayoutConstruct):
             return pos
         return g.group(st, pos, limit, values, nodes)
 
+    def put(self, bs: BuildState, v: Any) -> Any:
+        """Build alone: ``v`` holds the chosen group's fields."""
+        out: dict = {}
+        self.put_child(bs, v or {}, out)
+        return out
+
     def put_child(self, bs: BuildState, values: dict, out: dict) -> None:
         v = bs.test(self.node.on)
         for keys, g in self.cases:
@@ -508,6 +519,12 @@ class OptionalC(LayoutConstruct):
         if not st.ev(self.node.test):
             return pos
         return self.body.group(st, pos, limit, values, nodes)
+
+    def put(self, bs: BuildState, v: Any) -> Any:
+        """Build alone: ``v`` holds the body's fields."""
+        out: dict = {}
+        self.put_child(bs, v or {}, out)
+        return out
 
     def put_child(self, bs: BuildState, values: dict, out: dict) -> None:
         if bs.test(self.node.test):
@@ -670,6 +687,9 @@ class NoneRuns(list):
         yield from (None for _ in range(self.lead))
         yield from super().__iter__()
         yield from (None for _ in range(self.trail))
+
+    def __repr__(self) -> str:
+        return f"NoneRuns(lead={self.lead}, items={list.__repr__(self)}, trail={self.trail})"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, list) or len(self) != len(other):

@@ -796,12 +796,30 @@ class BuildEmitter:
         self.em.define("\n".join(lines) + "\n")
 
 
-def emit_table_build(table: k.TableCodec, code) -> str:
-    em = emitter_of(code)
+def build_emitter_of(code) -> BuildEmitter:
     b = getattr(code, "codec_build_emitter", None)
     if b is None:
-        b = code.codec_build_emitter = BuildEmitter(em)
-    rs = b.names(table.root)
+        b = code.codec_build_emitter = BuildEmitter(emitter_of(code))
+    return b
+
+
+def emit_child_build(c: k.LayoutConstruct, code) -> str:
+    """A node built alone (values it needs from outside read as 0), as ``_build`` does."""
+    b = build_emitter_of(code)
+    s = b.names(c)
+    b.em.define(f"""
+def cbuild_{s}(obj, io, this):
+    bs = BuildState()
+    v = put_{s}(bs, obj)
+    io.write(bytes(bs.out))
+    return v
+""")
+    return f"cbuild_{s}(obj, io, this)"
+
+
+def emit_table_build(table: k.TableCodec, code) -> str:
+    em = emitter_of(code)
+    rs = build_emitter_of(code).names(table.root)
     s = next(_serial)
     em.define(f"""
 def build_table_{s}(obj, io, this):
