@@ -184,6 +184,20 @@ def main(argv=None) -> None:
     print(f"compiled / struct      {b / d:6.2f}")
     print(f"interpreted / compiled {c / b:6.2f}")
     print(f"oracle / struct        {a / d:6.2f}")
+    print("\nper read kind (CPU us per read: oracle / compiled / interpreted / struct):")
+    kinds: dict[str, list] = {}
+    for t, o, d_ in reads:
+        kinds.setdefault(f"{t} {'full' if o == 0 and t != 'ET13' else 'partial'}", []).append(
+            (t, o, d_)
+        )
+    for kind, sub in sorted(kinds.items()):
+        us = []
+        for fn in (oracle, compiled, interpreted, baseline.decode):
+            t0 = time.process_time()
+            for t, o, d_ in sub:
+                fn(t, o, d_)
+            us.append(1e6 * (time.process_time() - t0) / len(sub))
+        print(f"  {kind:<14} " + " / ".join(f"{x:7.1f}" for x in us))
 
 
 if __name__ == "__main__":
