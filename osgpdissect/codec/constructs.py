@@ -129,6 +129,16 @@ def lookup_in(scopes: list[dict], up: int, name: str, path: tuple[str, ...]) -> 
     return v
 
 
+def child_state(stream, context) -> CodecState:
+    """The state a node construct parses with: the table's, or (parsed alone) one whose window
+    is the rest of the stream, starting at the ``start`` parameter (default 0)."""
+    st = context._params.get("_codec")
+    if st is None:
+        st = CodecState(bytes(stream.read()), int(context._params.get("start", 0)))
+        context._params._codec = st
+    return st
+
+
 def overrun(
     st: CodecState, c: LNode, pos: int, size: int, limit: int, values: dict, nodes: list[Node]
 ) -> int:
@@ -153,7 +163,7 @@ class LayoutConstruct(cs.Construct):
 
     # ------------------------------------------------------------ construct protocol
     def _parse(self, stream, context, path):
-        st: CodecState = context._params._codec
+        st = child_state(stream, context)
         st.pos = self.walk(st, st.pos, st.limit, st.values, st.nodes)
         return st.values.get(self.node.id)
 

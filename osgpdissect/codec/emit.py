@@ -862,7 +862,7 @@ def emit_child_parse(c: k.LayoutConstruct, code) -> str:
     s = em.names(c)
     em.define(f"""
 def cparse_{s}(io, this):
-    st = this._params._codec
+    st = child_state(io, this)
     st.pos = walk_{s}(st, st.pos, st.limit, st.values, st.nodes)
     return st.values.get({c.node.id!r})
 """)

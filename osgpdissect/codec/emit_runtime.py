@@ -8,6 +8,7 @@ from osgpdissect.codec.constructs import (
     Items,
     Unknown,
     build_with,
+    child_state,
     extra,
     join_chain,
     lookup_in,
@@ -59,6 +60,7 @@ def _raise_unknown(name: str):
 __all__ = [
     "BuildState",
     "build_with",
+    "child_state",
     "pad_to",
     "CodecState",
     "Items",

@@ -123,6 +123,8 @@ def test_every_node_construct_parses_and_builds_alone(codec_mode):
             assert isinstance(c, cs.Compiled) == codec_mode
             if not isinstance(child, (SwitchC, OptionalC, DerivedC)):
                 assert c.build(values[child.node.id]) == data[off : off + child.node.size]
+                alone = c.parse(data[off : off + child.node.size], start=off)
+                assert alone == values[child.node.id]
                 kinds.add(type(child).__name__)
             off += child.node.size
     assert {"ScalarC", "BitsC", "RecordC", "ArrayC"} <= kinds
