@@ -934,6 +934,8 @@ def build_with(put_children, values: dict) -> bytes:
         ) from None
     except (OverflowError, struct.error) as exc:
         raise BuildError(f"a value does not fit its field: {exc}") from None
+    except (TypeError, ValueError) as exc:
+        raise BuildError(f"a value of the wrong kind for its field: {exc}") from None
     return bytes(bs.out)
 
 

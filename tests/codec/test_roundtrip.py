@@ -172,3 +172,15 @@ def test_parse_values_and_build_values_api(table, part):
         assert codec.parse_values(root, data, compiled=False) == codec.parse_values(root, data)
     values = HAND_MADE.get(table, {})
     assert codec.build_values(root, values) == old_build(root, values)
+
+
+def test_value_of_wrong_kind_is_a_clear_error(codec_mode):
+    """Text where a number belongs raises the toolkit's error, not a ValueError traceback."""
+    with pytest.raises(BuildError, match="wrong kind"):
+        codec.encode_table(
+            SPEC,
+            "BT52",
+            {"time_date_qual": {"gmt_flag": "yes"}},
+            Device(SPEC, "gen3"),
+            compiled=codec_mode,
+        )
