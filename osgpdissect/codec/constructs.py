@@ -155,6 +155,7 @@ class LayoutConstruct(cs.Construct):
     """Base: a construct decoding one layout node at the state's cursor."""
 
     aggregate_kind = False
+    node: Any  # the layout node (each subclass narrows it)
 
     def __init__(self, node: LNode):
         super().__init__()
@@ -193,6 +194,7 @@ class LayoutConstruct(cs.Construct):
     ) -> int:
         """Decode this node as a child of a record at ``pos``; return the end offset."""
         c = self.node
+        node: Node | None
         if self.aggregate_kind and c.size is None:
             node, value = self.aggregate(st, pos, 0, limit)
             size = node.size
@@ -733,8 +735,11 @@ def join_chain(st: CodecState, chain, node: Node, items: list) -> None:
         if base is None or continues(i):
             continue
         parts, j = [base], i + 1
-        while continues(j) and j in elements and elements[j].find(field_id) is not None:
-            parts.append(elements[j].find(field_id))
+        while continues(j) and j in elements:
+            nxt = elements[j].find(field_id)
+            if nxt is None:
+                break
+            parts.append(nxt)
             j += 1
         if len(parts) == 1 or any(p.partial for p in parts):
             continue

@@ -8,7 +8,7 @@ bytes, dicts of date parts), *shown* is a node's ``value``.  Build uses the inve
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from osgpdissect import model as m
 from osgpdissect.layout import LBlob, LScalar, apply_op
@@ -63,7 +63,7 @@ def scalar_reader(node: LScalar) -> Callable[[bytes], tuple[Any, Any]]:
     Made once per layout node (parse, interpreted or compiled, calls it per read)."""
     k = node.kind
     if k in ("int", "fill"):
-        order = "big" if node.big_endian else "little"
+        order: Literal["big", "little"] = "big" if node.big_endian else "little"
         signed = node.signed
 
         def read_int(raw: bytes) -> tuple[Any, Any]:
