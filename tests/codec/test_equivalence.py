@@ -112,3 +112,22 @@ def test_zero_size_field_at_window_start_has_no_raw(codec_mode):
         "BT22", bytes.fromhex("efe1324f"), 28, lambda: Device(SPEC, "gen4"), "table", codec_mode
     )
     assert res.find("coin_demand_assoc").raw == ""
+
+
+def test_chained_entries_join_as_the_oracle(codec_mode):
+    """ET57 (F33): extension entries (type 3) join their DRH into the base entry's ``drh_chain``,
+    in full reads and in windows that cut the chain."""
+    data = bytearray(defaults("ET57", "gen3"))
+    for i, entry_type in enumerate((1, 3, 3, 1, 3, 0, 2, 3)):
+        data[4 * i] = entry_type | (i << 2)
+        data[4 * i + 1 : 4 * i + 4] = bytes((i, 0x10 + i, 0x20 + i))
+    res = assert_same_as_oracle(
+        "ET57", bytes(data), 0, lambda: Device(SPEC, "gen3"), "table", codec_mode
+    )
+    chain = res.find("mdt_entries.[0].drh_chain")
+    assert chain is not None and chain.raw == "00 10 20 01 11 21 02 12 22"
+    for offset, count in ((2, 9), (4, 12), (13, 20)):
+        window = bytes(data[offset : offset + count])
+        assert_same_as_oracle(
+            "ET57", window, offset, lambda: Device(SPEC, "gen3"), "table", codec_mode
+        )
