@@ -6,13 +6,13 @@ consumers switch by import.
 
 from __future__ import annotations
 
-from osgpdissect import model as m
 from osgpdissect.codec.build import build_bound, build_values
 from osgpdissect.codec.compiler import structure
 from osgpdissect.codec.tree import DecodeResult, Node
-from osgpdissect.device import Device
 from osgpdissect.errors import DecodeError
-from osgpdissect.layout import BindError, Bound, LRecord
+from osgpdissect.lang import model as m
+from osgpdissect.layout.binder import BindError, Bound, LRecord
+from osgpdissect.layout.device import Device
 
 _DEFAULT_DEVICES: dict[int, tuple[m.Spec, Device]] = {}
 

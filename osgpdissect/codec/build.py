@@ -8,7 +8,7 @@ zeros.
 from __future__ import annotations
 
 from osgpdissect.codec.compiler import structure
-from osgpdissect.layout import Bound, LRecord
+from osgpdissect.layout.binder import Bound, LRecord
 
 
 def build_values(root: LRecord, values: dict, compiled: bool | None = None) -> bytes:

@@ -16,7 +16,7 @@ import os
 import construct as cs
 
 from osgpdissect.codec.constructs import TableCodec
-from osgpdissect.layout import Bound, LRecord
+from osgpdissect.layout.binder import Bound, LRecord
 
 ENV = "OSGPDISSECT_CODEC"
 CACHE_LIMIT = 512

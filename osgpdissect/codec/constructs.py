@@ -31,7 +31,7 @@ from osgpdissect.codec.display import (
 from osgpdissect.codec.expr import evaluate
 from osgpdissect.codec.tree import Node
 from osgpdissect.errors import DecodeError
-from osgpdissect.layout import (
+from osgpdissect.layout.binder import (
     BoundExpr,
     LArray,
     LBits,
@@ -899,7 +899,7 @@ class BuildState:
 
 def default_int(meta) -> int:
     """A field's build default: literal ``default``, numeric ``value`` (TRUE/FALSE 1/0), else 0."""
-    from osgpdissect.model import Num
+    from osgpdissect.lang.model import Num
 
     if meta.default is not None and isinstance(meta.default, Num):
         return meta.default.value

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Literal
 
-from osgpdissect import model as m
-from osgpdissect.layout import LBlob, LScalar, apply_op
+from osgpdissect.lang import model as m
+from osgpdissect.layout.binder import LBlob, LScalar, apply_op
 
 DATE_PARTS: dict[str, tuple[str, ...]] = {
     "time": ("hour", "minute", "second"),

@@ -22,7 +22,7 @@ from typing import Any
 
 from osgpdissect.codec import constructs as k
 from osgpdissect.codec.expr import emit as emit_expr
-from osgpdissect.layout import Local
+from osgpdissect.layout.binder import Local
 
 CONSTS: dict[str, Any] = {}
 _serial = itertools.count()

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from osgpdissect.layout import BExpr, BoundExpr, Local, eval_bound
+from osgpdissect.layout.binder import BExpr, BoundExpr, Local, eval_bound
 
 
 def evaluate(e: BoundExpr, lookup: Callable[[Local], Any]) -> Any:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from osgpdissect import codec
 from osgpdissect.decode import Device, decode_table, encode_table
-from osgpdissect.spec import load_default_spec
+from osgpdissect.lang.spec import load_default_spec
 
 SPEC = load_default_spec()
 PROFILES = ("gen3", "gen4")

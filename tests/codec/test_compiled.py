@@ -78,8 +78,8 @@ def test_bt63_at_huge_offset_is_instant(codec_mode):
 
 def test_fixed_count_array_at_huge_offset_is_instant(codec_mode):
     """A counted array of fixed elements: elements before and after the window are not walked."""
-    from osgpdissect.layout import Bound, LArray, LRecord, LScalar
-    from osgpdissect.model import Meta
+    from osgpdissect.lang.model import Meta
+    from osgpdissect.layout.binder import Bound, LArray, LRecord, LScalar
 
     el = LScalar("v", Meta(), 2, kind="int", width=2)
     arr = LArray("vals", Meta(), 2 * 2**40, count=2**40, element=el)

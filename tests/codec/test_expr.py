@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from osgpdissect.codec.expr import compile_expr, emit, evaluate
-from osgpdissect.layout import BExpr, Local
+from osgpdissect.layout.binder import BExpr, Local
 
 NAMES = ("a", "b", "c")
 ENV = st.fixed_dictionaries({n: st.integers(-300, 300) for n in NAMES})
