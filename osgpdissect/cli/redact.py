@@ -72,7 +72,8 @@ class SecretMasker:
         if _SECURITY not in data and _LENGTH_21 not in data:  # every rule needs one of them
             return out
         base = len(context)
-        for start, size in _spans()(data, early_at=base if stretch else None):
+        for start, size in _spans()(data, early_at=base if stretch else None,
+                                    strict=not stretch):
             lo, hi = max(start, base), min(start + size, len(data))
             if hi > lo:
                 out[lo - base : hi - base] = b"\x01" * (hi - lo)
