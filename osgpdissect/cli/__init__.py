@@ -21,8 +21,20 @@ COMMANDS = {
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, except that an unknown ``--option=value`` is named without its value (the
+    value may be a key typed at a mistyped option: issue 21 item 10)."""
+
+    def error(self, message: str):  # type: ignore[override]
+        import re
+
+        if message.startswith("unrecognized arguments:"):
+            message = re.sub(r"(?<!\S)(--?[A-Za-z][\w-]*)=\S+", r"\1=...", message)
+        super().error(message)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="osgpdissect", description="Dissect OSGP MEP and optical-port traffic.")
+    p = _Parser(prog="osgpdissect", description="Dissect OSGP MEP and optical-port traffic.")
     p.add_argument("--version", action="version", version=f"osgpdissect {__version__}")
     p.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")

@@ -140,7 +140,8 @@ def _decode(args: argparse.Namespace) -> int:
     if pcap_path:
         _check_pcap_target(pcap_path, [*files, *(p for p in (args.tx, args.rx) if p)],
                            args.force)
-    tee = PcapTee(pcap_path, mask=args.mask_passwords) if pcap_path else None
+    tee = (PcapTee(pcap_path, mask=args.mask_passwords, direct=_is_stream(pcap_path))
+           if pcap_path else None)
     try:
         if tee is not None:
             runs = tee.tee(runs)
@@ -220,8 +221,22 @@ def _check_pcap_target(path: str, inputs: list[str], force: bool) -> None:
                              "choose another file")
     if os.path.isdir(path):
         raise UsageError(f"--output pcap {path}: is a folder")
+    if _is_stream(path):
+        return  # a pipe or a device (/dev/stdout): written directly, nothing to destroy
     if os.path.lexists(path) and not force:
         raise UsageError(f"--output pcap {path}: the file exists (--force replaces it)")
+
+
+def _is_stream(path: str) -> bool:
+    """Whether ``path`` exists and is no regular file (a FIFO, a character device)."""
+    import os
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
 
 
 def _same_file(a: str, b: str) -> bool:

@@ -33,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
     from osgpdissect.captures import CaptureError, open_capture
     from osgpdissect.cli.outputs import TextOutput, use_colour
     from osgpdissect.cli.pipeline import LineErrorTracker, decode_records
+    from osgpdissect.cli.redact import SecretMasker, mask_line_errors
     from osgpdissect.cli.stats import Stats
     from osgpdissect.mep import TableContext
     from osgpdissect.security import Security
@@ -52,9 +53,12 @@ def run(args: argparse.Namespace) -> int:
     stats = Stats()
     errors = LineErrorTracker()
     security = Security(KeyRing(mak=GUIDE_KEY))
+    masker = SecretMasker()  # the output-side rule of `decode` (issue 21 item 1)
     for item in decode_records(errors.observe(runs), "auto", security=security,
                                tables=TableContext()):
         item.line_errors = errors.claim(item.record)
+        item.record = masker.redact(item.record)
+        item.line_errors = mask_line_errors(item.line_errors, masker.secret_directions)
         stats.add(item)
         writer.write(item)
     if getattr(args, "stats", False):

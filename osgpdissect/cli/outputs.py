@@ -132,20 +132,24 @@ class PcapTee:
 
     _END = object()
 
-    def __init__(self, path: str, *, mask: bool = False) -> None:
+    def __init__(self, path: str, *, mask: bool = False, direct: bool = False) -> None:
         import tempfile
 
         from osgpdissect.captures import write_pcap
         from osgpdissect.cli.redact import SecretMasker
 
-        folder = os.path.dirname(os.path.abspath(path))
-        # create the temporary file now so that an unwritable folder fails before decoding
-        fd, self._tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp",
-                                         dir=folder)
-        os.close(fd)
-        umask = os.umask(0o22)
-        os.umask(umask)
-        os.chmod(self._tmp, 0o666 & ~umask)  # what open() would give the file
+        self.direct = direct  # a pipe or a device: written as it comes, never renamed
+        if direct:
+            self._tmp = path
+        else:
+            folder = os.path.dirname(os.path.abspath(path))
+            # create the temporary file now: an unwritable folder fails before decoding
+            fd, self._tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.",
+                                             suffix=".tmp", dir=folder)
+            os.close(fd)
+            umask = os.umask(0o22)
+            os.umask(umask)
+            os.chmod(self._tmp, 0o666 & ~umask)  # what open() would give the file
         self.path = path
         self.count = 0
         self.mask = mask
@@ -188,6 +192,13 @@ class PcapTee:
         self.closed = True
         self._queue.put(self._END)
         self._thread.join()
+        if not self.direct:
+            self._finish(check)
+        if check and self._error is not None:
+            raise OSError(f"{self.path}: cannot write pcap: {_reason(self._error)}")
+
+    def _finish(self, check: bool) -> None:
+        """Rename the temporary file into place when all went well, else remove it."""
         if check and self._error is None:
             try:
                 os.replace(self._tmp, self.path)
@@ -198,8 +209,6 @@ class PcapTee:
             os.unlink(self._tmp)
         except OSError:
             pass
-        if check and self._error is not None:
-            raise OSError(f"{self.path}: cannot write pcap: {_reason(self._error)}")
 
 
 def _reason(exc: BaseException) -> str:

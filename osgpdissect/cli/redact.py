@@ -25,6 +25,20 @@ REDACTED_NOTE = ("bytes that read as an optical (C12.18) security request are ma
                  "password); the frame is not decoded")
 
 
+_SECURITY = b"\x51"  # the C12.18 security request code
+_LENGTH_21 = b"\x00\x15"  # the length of a security request's data
+_SPANS: list[Any] = []
+
+
+def _spans() -> Any:
+    """:func:`osgpdissect.optical.records.secret_spans`, imported once."""
+    if not _SPANS:
+        from osgpdissect.optical.records import secret_spans
+
+        _SPANS.append(secret_spans)
+    return _SPANS[0]
+
+
 def masked_hex(raw: bytes, hidden: bytearray | bytes) -> str:
     """``raw`` as hex with the bytes flagged in ``hidden`` shown as ``**``."""
     return "".join("**" if h else f"{b:02x}" for b, h in zip(raw, hidden, strict=True))
@@ -51,18 +65,19 @@ class SecretMasker:
     def hidden(self, direction: Direction, raw: bytes, *, stretch: bool = False) -> bytearray:
         """Flags (1 = secret) for each byte of ``raw``, the next bytes of ``direction``.
         ``stretch``: ``raw`` is a damaged stretch that may begin inside a packet header."""
-        from osgpdissect.optical.records import secret_spans
-
         context = self._tail[direction]
         data = context + raw
-        base = len(context)
+        self._tail[direction] = data[-_CONTEXT:]
         out = bytearray(len(raw))
-        for start, size in secret_spans(data, early_at=base if stretch else None):
+        if _SECURITY not in data and _LENGTH_21 not in data:  # every rule needs one of them
+            return out
+        base = len(context)
+        for start, size in _spans()(data, early_at=base if stretch else None,
+                                    strict=not stretch):
             lo, hi = max(start, base), min(start + size, len(data))
             if hi > lo:
                 out[lo - base : hi - base] = b"\x01" * (hi - lo)
-        self._tail[direction] = data[-_CONTEXT:]
-        self.found += sum(out)
+        self.found += out.count(1)
         return out
 
     def mask_run(self, run: ByteRun) -> ByteRun:
@@ -77,10 +92,8 @@ class SecretMasker:
         """``rec`` (a decoded record) as it may be shown: password bytes masked.  Optical
         records mask their own security packets and stretches with the same rule (their
         decoder knows where a password is due); their bytes still feed the context here."""
-        from osgpdissect.optical.records import OpticalRecord
-
         self.secret_directions = set()
-        if isinstance(rec, OpticalRecord):
+        if type(rec).__name__ == "OpticalRecord":  # (no import: optical may be absent)
             if not rec.show_password:
                 for blob in _blobs(rec):
                     if any(self.hidden(blob.direction, blob.raw)) or rec.mask_all:

@@ -52,15 +52,17 @@ def _is_21_byte_write(raw: bytes, code_at: int) -> bool:
     return raw[at : at + 2] == where[1].to_bytes(2, "big")
 
 
-def _header_secret(raw: bytes, p: int) -> tuple[int, int] | None:
+def _header_secret(raw: bytes, p: int, strict: bool = False) -> tuple[int, int] | None:
     """``(start, size)`` of what may be a password after a security header at ``raw[p]``
     (an ``EE``), allowing one damaged byte: the code intact (length damaged), the length
     intact (code damaged, unless the packet reads as a write), or a header byte lost (the
-    code one byte early, after a length byte)."""
+    code one byte early, after a length byte).  ``strict`` (bytes that were read as another
+    protocol's frame): a code after an ``EE`` counts only with a length byte intact."""
     code_at = p + C.HEADER_LEN
     if code_at >= len(raw):
         return None
-    if raw[code_at] == C.SECURITY:
+    if raw[code_at] == C.SECURITY and (
+            not strict or raw[p + 4] == _LENGTH_21[0] or raw[p + 5] == _LENGTH_21[1]):
         return code_at + 1, _SECRET_LEN
     if raw[p + 4 : p + 6] == _LENGTH_21 and not _is_21_byte_write(raw, code_at):
         return code_at, 1 + _SECRET_LEN
@@ -69,11 +71,13 @@ def _header_secret(raw: bytes, p: int) -> tuple[int, int] | None:
     return None
 
 
-def secret_spans(raw: bytes, *, early_at: int | None = 0) -> Iterator[tuple[int, int]]:
+def secret_spans(raw: bytes, *, early_at: int | None = 0,
+                 strict: bool = False) -> Iterator[tuple[int, int]]:
     """``(start, size)`` of every part of ``raw`` that may hold a password (a C12.18 security
     request body, intact or with one header byte damaged or lost).  ``early_at``: where a
     stretch that may start inside a header begins (a security code among its first
-    header-length bytes counts); None when ``raw`` starts at a known boundary."""
+    header-length bytes counts); None when ``raw`` starts at a known boundary.  ``strict``:
+    see :func:`_header_secret` (fewer false alarms in frames of another protocol)."""
     # The stretch may start inside a header (lost to tokens, or cut off by the MEP/optical
     # split): a security code among its first header-length bytes.
     early = -1 if early_at is None else raw.find(C.SECURITY, early_at, early_at + C.HEADER_LEN)
@@ -85,7 +89,7 @@ def secret_spans(raw: bytes, *, early_at: int | None = 0) -> Iterator[tuple[int,
         pos = raw.find(_SECURITY_TAIL, pos + 1)
     pos = raw.find(C.STP)
     while pos >= 0:
-        span = _header_secret(raw, pos)
+        span = _header_secret(raw, pos, strict)
         if span is not None:
             yield span
         pos = raw.find(C.STP, pos + 1)

@@ -93,3 +93,20 @@ def test_pcap_tee_renames_only_when_complete(tmp_path):
     assert not target.exists()
     tee.close()
     assert target.exists() and len(os.listdir(tmp_path)) == 1
+
+
+def test_pcap_into_a_pipe_needs_no_force(capsys, tmp_path):
+    """issue 21 item 2: a FIFO (or /dev/stdout) is written directly: nothing is destroyed,
+    and no temporary file is renamed over it."""
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    rc, _, err = run_cli(capsys, "-O", "pcap", str(fifo), CSV)
+    reader.join()
+    assert rc == 0 and err == ""
+    assert got[0][:4] == bytes.fromhex("d4c3b2a1") and len(got[0]) > 1000
+    assert sorted(os.listdir(tmp_path)) == ["pipe"] and fifo.is_fifo()

@@ -83,3 +83,13 @@ def test_shared_key_file_warned(capsys, monkeypatch, tmp_path, mode, who):
     else:
         assert f"can be read by {who}" in out and "chmod 600" in out
     assert _leaks(out, KEY) == []
+
+
+@pytest.mark.parametrize("option", ["--mak", "--mbk", "--key-file", "-K"])
+def test_key_at_a_mistyped_option_is_not_echoed(capsys, option):
+    """issue 21 item 10: ``--mak=<key>`` (no such option) came back in argparse's
+    "unrecognized arguments" line; the option is named, its value is not."""
+    rc = main(["decode", f"{option}={KEY}", CAPTURE])
+    err = capsys.readouterr().err
+    assert rc == 2 and "unrecognized arguments" in err and f"{option}=..." in err
+    assert _leaks(err, KEY) == []
