@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from osgpdissect import codec  # noqa: E402
-from osgpdissect.decode import Device, decode_table, encode_table  # noqa: E402
+from osgpdissect.codec import Device, decode_table, encode_table  # noqa: E402
 from osgpdissect.lang.spec import load_default_spec  # noqa: E402
 
 SPEC = load_default_spec()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from osgpdissect.decode import DecodeResult, decode_table
+from osgpdissect.codec import DecodeResult, decode_table
 from osgpdissect.errors import DecodeError
 from osgpdissect.lang import model as m
 from osgpdissect.layout.device import Device

@@ -18,7 +18,7 @@
      "malformed": {"direction", "time", "end_time", "source", "hex", "reason"} | null,
      "warnings": [str]}
 
-``node`` is the decoded-field shape of ``osgpdissect.decode.Node.to_json``: name, orig_name,
+``node`` is the decoded-field shape of ``osgpdissect.codec.Node.to_json``: name, orig_name,
 offset, size, value, raw (hex), enum, unit, partial, children.
 """
 

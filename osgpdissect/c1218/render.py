@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from osgpdissect.decode import Node
+from osgpdissect.codec import Node
 
 __all__ = ["decoded_lines", "table_lines"]
 

@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 from osgpdissect.c1218 import codes as C
-from osgpdissect.decode import DecodeResult, Node, decode_table
+from osgpdissect.codec import DecodeResult, Node, decode_table
 from osgpdissect.errors import OsgpError
 from osgpdissect.lang.spec import load_default_spec
 from osgpdissect.layout.device import Device

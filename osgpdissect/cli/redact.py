@@ -21,6 +21,7 @@ __all__ = ["MASK_BYTE", "REDACTED_NOTE", "SecretMasker", "mask_line_errors", "ma
 
 MASK_BYTE = 0x2A  # "*": what a masked byte becomes in a written pcap
 _CONTEXT = 32  # bytes of each direction kept: a header, a code and what they announce
+_HEADER_AND_CODE = 7  # EE, identity, control, sequence, length (2), code
 REDACTED_NOTE = ("bytes that read as an optical (C12.18) security request are masked (a "
                  "password); the frame is not decoded")
 
@@ -64,16 +65,21 @@ class SecretMasker:
 
     def hidden(self, direction: Direction, raw: bytes, *, stretch: bool = False) -> bytearray:
         """Flags (1 = secret) for each byte of ``raw``, the next bytes of ``direction``.
-        ``stretch``: ``raw`` is a damaged stretch that may begin inside a packet header."""
+        ``stretch``: ``raw`` is a damaged stretch that may begin inside a packet header; else a
+        frame (cut by its length prefix): the stricter rule, and the next bytes start afresh."""
         context = self._tail[direction]
         data = context + raw
-        self._tail[direction] = data[-_CONTEXT:]
+        # A frame that read whole ends at a known boundary: what follows starts afresh (bytes
+        # of one frame's digest and the next frame's length often pass for a damaged header).
+        self._tail[direction] = data[-_CONTEXT:] if stretch else b""
         out = bytearray(len(raw))
         if _SECURITY not in data and _LENGTH_21 not in data:  # every rule needs one of them
             return out
         base = len(context)
         for start, size in _spans()(data, early_at=base if stretch else None,
                                     strict=not stretch):
+            if not stretch and start < base + _HEADER_AND_CODE and not _intact_before(data, start):
+                continue  # a damaged header across a frame's start: the frame's own length
             lo, hi = max(start, base), min(start + size, len(data))
             if hi > lo:
                 out[lo - base : hi - base] = b"\x01" * (hi - lo)
@@ -113,6 +119,11 @@ class SecretMasker:
         if frames_hit:
             _strip_decoding(rec)
         return rec
+
+
+def _intact_before(data: bytes, start: int) -> bool:
+    """Whether an intact ``00 15 51`` (length 21, security code) ends right before ``start``."""
+    return start >= 3 and data[start - 3 : start] == b"\x00\x15\x51"
 
 
 def mask_line_errors(hits: list[Any], directions: set[Direction]) -> list[Any]:

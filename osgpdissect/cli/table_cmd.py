@@ -29,7 +29,7 @@ def parse_hex(text: str) -> bytes:
 
 def run(args) -> int:
     from osgpdissect.c1218.render import table_lines
-    from osgpdissect.decode import decode_table
+    from osgpdissect.codec import decode_table
     from osgpdissect.errors import OsgpError
     from osgpdissect.lang import model as m
     from osgpdissect.lang.spec import load_default_spec

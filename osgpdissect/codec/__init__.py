@@ -1,7 +1,7 @@
 """The codec: bound layouts compiled to construct structures that parse and build.
 
-``decode_table``/``encode_table``/``table_size`` keep the signatures of ``osgpdissect.decode`` so
-consumers switch by import.
+Every table byte the toolkit reads or writes goes through ``decode_table``/``encode_table``
+(``table_size`` gives a bound layout's size).
 """
 
 from __future__ import annotations

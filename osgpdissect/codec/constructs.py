@@ -6,8 +6,8 @@ seen so far, the warnings).  The state travels in construct's context as ``this.
 (visible at every level, compiled or not): :class:`TableCodec` creates it from the stream and the
 ``start`` parameter; a child's ``_parse`` decodes at the state's cursor.
 
-The decoding rules are the walker's (``osgpdissect.decode``), which stays the oracle until the
-consumers switch: fields wholly inside the window are decoded, fields cut at either end are
+The decoding rules (those of the walker the codec replaced; its decodings are frozen in the
+tests): fields wholly inside the window are decoded, fields cut at either end are
 ``partial`` with their bytes, a layout that needs a value outside the window stops with
 :class:`Unknown` (the table shows the rest ``_undecoded``), bytes past a static layout are
 ``_extra``.  Each class also emits Python source (``_emitparse``) for ``compile()``: see

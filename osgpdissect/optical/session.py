@@ -4,7 +4,7 @@ Pairing follows C12.18's half-duplex order: the client sends one request, the me
 it.  A message's role comes from its first byte (service codes 0x20.. vs response codes
 0x00..0x0A, which never overlap); a direction that disagrees costs a warning.  Table data of
 reads and writes is decoded through the MEP package's :class:`~osgpdissect.mep.TableContext`
-(the project's one call site of ``osgpdissect.decode``), so both ports share one ``Device``.
+(the project's one way into the codec), so both ports share one ``Device``.
 """
 
 from __future__ import annotations

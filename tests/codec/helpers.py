@@ -1,13 +1,12 @@
 """Shared data for the codec tests: the tables and procedure parts of the shipped spec, hand-made
-values for layouts that depend on their own bytes, guide vectors, and the oracle comparison."""
+values for layouts that depend on their own bytes and the guide's vectors."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from osgpdissect import codec
-from osgpdissect.decode import Device, decode_table, encode_table
+from osgpdissect.codec import Device, encode_table
 from osgpdissect.lang.spec import load_default_spec
 
 SPEC = load_default_spec()
@@ -62,19 +61,3 @@ def guide_vectors() -> list[tuple[str, str, bytes, int]]:
 def defaults(table: str, profile: str, part: str = "table") -> bytes:
     """The table's bytes from spec defaults (hand-made values where the layout needs them)."""
     return encode_table(SPEC, table, HAND_MADE.get(table, {}), Device(SPEC, profile), part=part)
-
-
-def assert_same_as_oracle(
-    table: str, data: bytes, offset: int, device_factory, part: str = "table", compiled: bool = True
-) -> codec.DecodeResult:
-    """The codec's result equals the walker's: nodes, warnings, defaults used (and values)."""
-    want = decode_table(SPEC, table, data, offset, device_factory(), part=part)
-    got = codec.decode_table(
-        SPEC, table, data, offset, device_factory(), part=part, compiled=compiled
-    )
-    assert [n.to_json() for n in got.nodes] == [n.to_json() for n in want.nodes]
-    assert got.warnings == want.warnings
-    assert got.defaults_used == want.defaults_used
-    assert got.values() == want.values()
-    assert got.to_json() == want.to_json()
-    return got

@@ -6,9 +6,8 @@ from __future__ import annotations
 import construct as cs
 
 from osgpdissect import codec
-from osgpdissect.codec import compiler
+from osgpdissect.codec import Device, compiler
 from osgpdissect.codec.constructs import DerivedC, OptionalC, SwitchC, TableCodec
-from osgpdissect.decode import Device
 
 from .helpers import SPEC, defaults
 

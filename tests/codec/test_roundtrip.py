@@ -1,6 +1,5 @@
 """Build: parse -> build gives the same bytes for every table and procedure part, both profiles,
-compiled and interpreted (defaults, the guide's vectors, random bytes that parse whole); the
-codec's encoder writes what the old encoder writes for the spec defaults."""
+compiled and interpreted (defaults, the guide's vectors, random bytes that parse whole); """
 
 from __future__ import annotations
 
@@ -10,10 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from osgpdissect import codec
-from osgpdissect.codec import compiler
+from osgpdissect.codec import Device, compiler
 from osgpdissect.codec.constructs import BuildError
-from osgpdissect.decode import Device
-from osgpdissect.decode import encode_table as old_encode
 
 from .helpers import ALL_PARTS, HAND_MADE, PROFILES, SPEC, defaults, guide_vectors
 
@@ -47,7 +44,6 @@ def test_defaults_round_trip(table, part, profile, codec_mode):
     values = HAND_MADE.get(table, {})
     dev = Device(SPEC, profile)
     data = codec.encode_table(SPEC, table, values, dev, part=part, compiled=codec_mode)
-    assert data == old_encode(SPEC, table, values, Device(SPEC, profile), part=part)
     res = codec.decode_table(SPEC, table, data, device=dev, part=part, compiled=codec_mode)
     assert _whole(res)
     again = codec.encode_table(SPEC, table, res.values(), dev, part=part, compiled=codec_mode)
@@ -158,20 +154,18 @@ def test_value_too_wide_is_a_clear_error(codec_mode):
 
 @pytest.mark.parametrize(("table", "part"), ALL_PARTS)
 def test_parse_values_and_build_values_api(table, part):
-    """``parse_values``/``build_values``: the walker's values, the old encoder's bytes."""
-    from osgpdissect.construct_backend import build_values as old_build
-    from osgpdissect.decode import decode_table
-
+    """``parse_values``/``build_values``: a full read's values, and the encoder's bytes."""
     dev = Device(SPEC, "gen3")
     root = dev.bound(table, part).root
     data = defaults(table, "gen3", part)
     if part == "table":
         assert (
-            codec.parse_values(root, data) == decode_table(SPEC, table, data, device=dev).values()
+            codec.parse_values(root, data) == codec.decode_table(SPEC, table, data, device=dev).values()
         )
         assert codec.parse_values(root, data, compiled=False) == codec.parse_values(root, data)
     values = HAND_MADE.get(table, {})
-    assert codec.build_values(root, values) == old_build(root, values)
+    assert codec.build_values(root, values) == codec.encode_table(SPEC, table, values, dev, part=part)
+
 
 
 def test_value_of_wrong_kind_is_a_clear_error(codec_mode):

@@ -14,7 +14,7 @@ import pytest
 from core_helpers import REPO, SPECS
 
 from osgpdissect.c1218.procedures import decode_procedure_call, decode_procedure_result
-from osgpdissect.decode import Device, decode_table, encode_table, table_size
+from osgpdissect.codec import Device, decode_table, encode_table, table_size
 from osgpdissect.lang import model as m
 from osgpdissect.layout.validate import load_and_validate
 
@@ -507,7 +507,7 @@ def test_f23_length_prefixed_records(fs):
 
 
 def test_f23_real_et52_records_via_construct(spec):
-    from osgpdissect.construct_backend import parse_values
+    from osgpdissect.codec import parse_values
 
     data = bytes.fromhex("110000020008003F0017000000002C0200")  # guide l.1167
     vals = parse_values(Device(spec).bound("ET52").root, data)

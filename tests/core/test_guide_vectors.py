@@ -11,8 +11,7 @@ import pytest
 from core_helpers import vectors
 
 from osgpdissect.c1218.procedures import decode_procedure_call
-from osgpdissect.construct_backend import build_values, parse_values
-from osgpdissect.decode import Device, decode_table, encode_table
+from osgpdissect.codec import Device, build_values, decode_table, encode_table, parse_values
 from osgpdissect.lang import model as m
 
 V = vectors()

@@ -21,7 +21,7 @@ import json, sys
 import osgpdissect
 from osgpdissect.resources import spec_dir, grammar_path
 from osgpdissect.lang.spec import load_default_spec
-from osgpdissect.decode import decode_table
+from osgpdissect.codec import decode_table
 spec = load_default_spec()
 res = decode_table(spec, "ET11", bytes.fromhex("054224050605020103F9"))
 print(json.dumps({

@@ -27,7 +27,7 @@ def device():
 @cache
 def table_image(table: str) -> bytes:
     """Bytes of a table as the spec's encoder lays out its defaults."""
-    from osgpdissect.decode import encode_table
+    from osgpdissect.codec import encode_table
 
     return encode_table(spec(), table, {}, device())
 

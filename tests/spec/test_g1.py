@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from spec_vectors import _vector
 
-from osgpdissect.decode import Device, decode_table, encode_table, table_size
+from osgpdissect.codec import Device, decode_table, encode_table, table_size
 from osgpdissect.lang.spec import load_default_spec
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from spec_vectors import _sub, _vector
 
-from osgpdissect.decode import decode_table, encode_table, table_size
+from osgpdissect.codec import decode_table, encode_table, table_size
 from osgpdissect.lang.spec import load_default_spec
 from osgpdissect.layout.device import Device
 
@@ -124,7 +124,7 @@ def test_et52_roundtrip_group_broadcast(spec):
                                         ("ET53", "et53_payload_full")])
 def test_et52_et53_guide_examples_construct(spec, table, vid):
     """The guide's transaction bytes through the construct backend (parse, then build the same bytes)."""
-    from osgpdissect.construct_backend import parse_values
+    from osgpdissect.codec import parse_values
 
     v = _vector(vid)
     data = bytes.fromhex(v["hex"])

@@ -12,7 +12,7 @@ import json
 import pytest
 from spec_vectors import VECTORS
 
-from osgpdissect.decode import Device, decode_table, encode_table, table_size
+from osgpdissect.codec import Device, decode_table, encode_table, table_size
 from osgpdissect.lang.spec import load_default_spec
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 from spec_vectors import _sub, _vector
 
-from osgpdissect.decode import decode_table, encode_table, table_size
+from osgpdissect.codec import decode_table, encode_table, table_size
 from osgpdissect.lang.spec import load_default_spec
 from osgpdissect.layout.device import Device
 

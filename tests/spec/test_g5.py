@@ -11,7 +11,7 @@ import json
 import pytest
 from spec_vectors import VECTORS
 
-from osgpdissect.decode import decode_table, encode_table, table_size
+from osgpdissect.codec import decode_table, encode_table, table_size
 from osgpdissect.lang.spec import load_default_spec
 from osgpdissect.layout.device import Device
 

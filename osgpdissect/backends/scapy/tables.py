@@ -23,7 +23,7 @@ from scapy.packet import Packet
 
 from osgpdissect.backends.scapy.truncated import StrictPacket
 from osgpdissect.c1218 import codes as C
-from osgpdissect.decode import DecodeResult, decode_table, encode_table
+from osgpdissect.codec import DecodeResult, decode_table, encode_table
 from osgpdissect.errors import DecodeError
 from osgpdissect.layout.binder import BindError, collect_names
 

@@ -1,10 +1,7 @@
-"""The bulk path's fast paths give exactly what their reference (slow, simple) paths give.
+"""The dissector's fast paths give exactly what their reference (slow, simple) paths give.
 
-* ``FieldsJsonDecoder.decode`` (fused flat layouts, whole-read and per-field memos) against
-  ``decode_table`` + ``fields_text``, for every table of the spec under gen3 and gen4, with one
-  decoder reused across many reads so the memos are hit, and after the device learns;
-* ``Record.to_json_line`` against ``json.dumps(Record.to_json())`` for every record the
-  dissector makes (generated sessions, the guide's frames, the fuzz inputs, the TLS session);
+* every record the dissector makes (generated sessions, the guide's frames, the fuzz inputs,
+  the TLS sessions) writes one line of strict JSON (no NaN or Infinity) equal to its dict;
 * ``reassemble`` (whole-frame fast path) against the same loop feeding every run;
 * ``parse_request``/``parse_response``/``looks_like_frame`` against the RC4 body readers;
 * ``_Sparse.holds`` against ``_Sparse.get``.
@@ -13,7 +10,6 @@
 from __future__ import annotations
 
 import json
-from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 
 import pytest
@@ -36,12 +32,9 @@ from test_tls_session import _sidecar as tls_sidecar
 from osgpdissect.bytestream import ByteRun, Direction
 from osgpdissect.c1218 import codes as C
 from osgpdissect.c1218.messages import Request, parse_command
-from osgpdissect.decode import _plan_of, decode_table
-from osgpdissect.fields_json import FieldsJson, FieldsJsonDecoder, fields_text
 from osgpdissect.jsontext import dumps
-from osgpdissect.lang import model as m
 from osgpdissect.lang.spec import load_default_spec
-from osgpdissect.layout.device import Device, _Sparse
+from osgpdissect.layout.device import _Sparse
 from osgpdissect.mep import Dissector, TableContext, dissect
 from osgpdissect.mep.frames import (
     looks_like_frame,
@@ -56,42 +49,8 @@ from osgpdissect.security.rc4 import encode_exchange
 
 SPEC = load_default_spec()
 PROFILES = ("gen3", "gen4")
-TABLE_IDS = sorted(k for k, v in SPEC.tables.items() if isinstance(v, m.Table))
-DEVICES = {p: Device(SPEC, p) for p in PROFILES}  # decode never learns: shared by the table tests
 
 SLOW = [HealthCheck.too_slow, HealthCheck.data_too_large]
-
-
-# =========================================================================== 1. table fields JSON
-
-
-def _outcome(call):
-    """What a decode gives: its value, or the exception's type and message."""
-    try:
-        return call()
-    except Exception as exc:  # the reference's exception is part of the contract
-        return ("raised", type(exc).__name__, str(exc))
-
-
-def _reference(device: Device, table: str, data: bytes, offset: int):
-    def run() -> FieldsJson:
-        res = decode_table(SPEC, table, data, offset=offset, device=device)
-        return FieldsJson(fields_text(res.nodes), tuple(res.defaults_used), tuple(res.warnings))
-
-    return _outcome(run)
-
-
-def _fast(decoder: FieldsJsonDecoder, table: str, data: bytes, offset: int):
-    return _outcome(lambda: decoder.decode(table, data, offset))
-
-
-def _check_same(decoder: FieldsJsonDecoder, device: Device, table: str, data: bytes, offset: int):
-    fast = _fast(decoder, table, data, offset)
-    ref = _reference(device, table, data, offset)
-    assert fast == ref, (table, offset, data.hex())
-    return fast
-
-
 _ALPHABET = b"\x00\x01\x02\xff"
 
 
@@ -115,196 +74,7 @@ def table_bytes(draw, n: int) -> bytes:
     return bytes(out)
 
 
-MAX_WINDOW = 400  # bytes per read: keeps the 11 kB tables cheap
-
-
-@st.composite
-def table_reads(draw, plan, size: int | None) -> list[tuple[int, bytes]]:
-    """1-4 reads ``(offset, data)`` of a table: windows on the flat layout's field boundaries
-    (the fused path), arbitrary windows, the whole table, the tail and beyond; replays."""
-    cuts = (
-        sorted({0, plan.size} | {x for lf in plan.leaves for x in (lf.off, lf.end)}) if plan else []
-    )
-    span = size if size else 64
-    reads: list[tuple[int, bytes]] = []
-    for _ in range(draw(st.integers(1, 4))):
-        kinds = ["any", "tail", "replay"] + ["aligned"] * 6 * bool(len(cuts) > 1)
-        if size and size <= 1024:
-            kinds.append("whole")
-        kind = draw(st.sampled_from(kinds))
-        if kind == "replay" and reads:
-            offset, data = draw(st.sampled_from(reads))
-            if draw(st.booleans()):
-                data = draw(table_bytes(len(data)))  # same window, other bytes
-        elif kind == "aligned":
-            i = draw(st.integers(0, len(cuts) - 2))
-            last = max(i + 1, bisect_right(cuts, cuts[i] + MAX_WINDOW) - 1)
-            if draw(st.booleans()):
-                last = min(last, i + 2)  # one or two fields: repeats often
-            j = draw(st.integers(i + 1, last))
-            offset, end = cuts[i], cuts[j]
-            if draw(st.integers(0, 7)) == 0:  # one byte off a boundary: the general path
-                offset = max(0, offset + draw(st.sampled_from((-1, 1))))
-                end = max(offset, end + draw(st.sampled_from((-1, 0, 1))))
-            data = draw(table_bytes(end - offset))
-        elif kind == "whole":
-            offset, data = 0, draw(table_bytes(size))
-        elif kind == "tail":
-            offset = draw(st.integers(max(0, span - 12), span + 4))
-            data = draw(table_bytes(draw(st.integers(0, 24))))
-        else:
-            offset = draw(st.integers(0, span + 4))
-            data = draw(table_bytes(draw(st.integers(0, 96))))
-        reads.append((offset, data))
-    return reads
-
-
-@pytest.mark.parametrize("profile", PROFILES)
-@pytest.mark.parametrize("table", TABLE_IDS)
-def test_fields_json_decoder_equals_decode_table(profile, table):
-    """One decoder per run (its memos fill up across draws); each result equals a fresh
-    ``decode_table`` of the same bytes with the same device."""
-    device = DEVICES[profile]
-    decoder = FieldsJsonDecoder(SPEC, device)
-    try:
-        bound = device.bound(table)
-    except Exception:  # cannot be laid out: every read must raise the same DecodeError
-        plan, size = None, None
-    else:
-        plan, size = _plan_of(bound, 0), bound.size
-    seen: list[tuple[int, bytes]] = []
-
-    @settings(deadline=None, max_examples=8, suppress_health_check=SLOW, database=None)
-    @given(table_reads(plan, size))
-    def check(reads):
-        for offset, chunk in reads:
-            _check_same(decoder, device, table, chunk, offset)
-            seen.append((offset, chunk))
-
-    check()
-    for offset, chunk in seen[-200:]:  # every read again: now mostly answered from the memos
-        _check_same(decoder, device, table, chunk, offset)
-
-
-def test_fused_windows_reach_the_fused_path():
-    """Sanity of the strategy above: a field-aligned window of a flat layout is decoded by the
-    fused path (its text is built without Node objects) and equals the reference."""
-    device = DEVICES["gen3"]
-    bound = device.bound("BT15")
-    plan = _plan_of(bound, 0)
-    assert plan is not None and [lf.off for lf in plan.leaves] == [0, 4, 8, 9, 13]
-    decoder = FieldsJsonDecoder(SPEC, device)
-    data = bytes([1, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0x03])
-    assert decoder._fused(plan, data, 0) is not None  # (internal: the path under test)
-    first = _check_same(decoder, device, "BT15", data, 0)
-    again = _check_same(decoder, device, "BT15", data[4:], 4)  # field memo hit, other window
-    assert json.loads(first.text)[1:] == json.loads(again.text)
-
-
-@pytest.mark.parametrize("profile", PROFILES)
-def test_memo_follows_the_device_when_et11_changes_et13(profile):
-    """ET13's layout comes from ET11 (num_devices, config_entry_size): after the device learns
-    another ET11, the same decoder must not serve the text it remembered for the same bytes."""
-    device = Device(SPEC, profile)
-    decoder = FieldsJsonDecoder(SPEC, device)
-    data = bytes((i * 7 + 3) & 0xFF for i in range(140))
-    first = _check_same(decoder, device, "ET13", data, 0)
-    assert _check_same(decoder, device, "ET13", data, 0) == first  # (a memo hit)
-    device.learn("ET11", 0, bytes([2, 40]))  # two devices, 40-byte config entries
-    second = _check_same(decoder, device, "ET13", data, 0)
-    assert second.text != first.text
-    assert "ET11.num_devices" not in second.defaults_used
-    device.learn("ET11", 0, bytes([1, 66]))
-    third = _check_same(decoder, device, "ET13", data, 0)
-    assert third.text not in (first.text, second.text)
-
-
-@pytest.mark.parametrize("profile", PROFILES)
-def test_field_memo_follows_the_device_when_bt00_changes_bt15(profile):
-    """BT15 is a flat layout (fused path, per-field memo) whose integers are NI format 1 of
-    BT00: after BT00 says 8-byte integers, the same window reads other fields."""
-    device = Device(SPEC, profile)
-    decoder = FieldsJsonDecoder(SPEC, device)
-    data = bytes([1, 0, 0, 0, 2, 0, 0, 0, 0x05, 3, 0, 0, 0, 4, 0, 0, 0])
-    first = _check_same(decoder, device, "BT15", data, 0)
-    device.learn("BT00", 0, bytes([0, 0, 0x99]))
-    assert device.bound("BT15").size == 33
-    second = _check_same(decoder, device, "BT15", data, 0)
-    assert second.text != first.text
-    again = _check_same(decoder, device, "BT15", data[:8], 0)  # now one whole 8-byte field
-    assert len(json.loads(again.text)) == 1
-
-
-LEARNED_DEPENDENTS = (
-    "ET13",
-    "ET14",
-    "ET15",
-    "ET16",
-    "ET34",
-    "ET50",
-    "ET57",
-    "ET58",
-    "ET61",
-    "ET71",
-    "BT15",
-    "BT22",
-    "BT23",
-    "BT27",
-    "BT28",
-    "ET89",
-    "ET11",
-    "BT21",
-)
-
-
-@pytest.mark.parametrize("profile", PROFILES)
-def test_memo_follows_random_learns(profile):
-    """Learns of ET11, BT21, BT00 and MT90 interleaved with reads (each twice) of the tables
-    laid out from them, one device and one decoder per draw: every decode equals a fresh
-    reference with the device as it is then (bind errors included)."""
-    learn = st.tuples(
-        st.just("learn"),
-        st.sampled_from(("ET11", "ET11", "BT21", "BT00", "MT90")),
-        st.one_of(st.sampled_from((0, 1, 11)), st.integers(0, 12)),
-        st.lists(
-            st.sampled_from(b"\x00\x01\x02\x03\x05\x08\x42\x88\x99\xff"), min_size=1, max_size=6
-        ).map(bytes),
-    )
-    read = st.tuples(
-        st.just("read"),
-        st.sampled_from(LEARNED_DEPENDENTS),
-        st.integers(0, 40),
-        st.integers(0, 80).flatmap(table_bytes),
-    )
-
-    zero_entries = ("learn", "ET11", 1, b"\x00")  # config_entry_size 0: ET13 cannot be laid out
-    et13 = ("read", "ET13", 0, bytes(8))
-
-    @settings(deadline=None, max_examples=40, suppress_health_check=SLOW, database=None)
-    @given(st.lists(st.one_of(learn, read, read), min_size=1, max_size=12))
-    @example([et13, zero_entries, et13, ("learn", "ET11", 1, b"\x42"), et13])
-    @example([("learn", "ET11", 11, b"\x00"), ("read", "ET15", 0, b"\x01"), zero_entries, et13])
-    def check(steps):
-        device = Device(SPEC, profile)
-        decoder = FieldsJsonDecoder(SPEC, device)
-        for what, table, offset, data in steps:
-            if what == "learn":
-                device.learn(table, offset, data)
-            else:
-                _check_same(decoder, device, table, data, offset)
-                _check_same(decoder, device, table, data, offset)  # the memo's answer
-
-    check()
-
-
-def test_unknown_table_raises_like_decode_table():
-    decoder = FieldsJsonDecoder(SPEC, DEVICES["gen3"])
-    fast = _fast(decoder, "ET250", b"\x01", 0)
-    assert fast == _reference(DEVICES["gen3"], "ET250", b"\x01", 0)
-    assert fast[:2] == ("raised", "DecodeError")
-
-
-# =========================================================================== 2. JSON lines
+# =========================================================================== 1. JSON lines
 
 
 def _no_constant(name: str) -> None:
@@ -566,7 +336,7 @@ def test_json_line_equals_dumped_dict_for_the_tls_sessions(name, keyed):
         assert sum(r.table is not None for r in records) == 5
 
 
-# =========================================================================== 3. reassembly
+# =========================================================================== 2. reassembly
 
 
 def slow_reassemble(runs: Iterable[ByteRun], options: ReassemblyOptions | None = None) -> Iterator:
@@ -703,7 +473,7 @@ def test_reassemble_default_options_equal_feeding_every_run():
     assert len(fast) == len(runs)
 
 
-# =========================================================================== 4. frame readers
+# =========================================================================== 3. frame readers
 
 
 def _ref_request(raw: bytes) -> Request:
@@ -820,7 +590,7 @@ def test_looks_like_frame_for_requests_equals_a_problem_free_parse(body):
     assert looks_like_frame(body) == expected
 
 
-# =========================================================================== 5. sparse tables
+# =========================================================================== 4. sparse tables
 
 
 @settings(deadline=None, max_examples=150)
