@@ -178,3 +178,16 @@ def test_one_damaged_header_byte_inside_a_frame_still_masked(damage):
     SecretMasker().redact(rec)
     assert frame.shown_hex is not None
     assert_clean(frame.shown_hex + rec.to_json_line())
+
+
+def test_a_frame_after_damage_is_not_taken_for_a_damaged_header():
+    """Regression (issue 21 item 1 follow-up): an ``EE`` in a damaged stretch, then a frame whose
+    own length prefix is ``00 15`` (a 21-byte BT21 read response), read as a security header
+    with its code damaged: the intact frame was masked and lost its decode."""
+    masker = SecretMasker()
+    stretch = Record("malformed", malformed=Malformed(Direction.S2C, bytes.fromhex("ee5b4e"), "garbage"))
+    response = bytes.fromhex("00150000 0a3f0e0c0f08000104081a 386e17298d164318".replace(" ", ""))
+    frame = Frame(Direction.S2C, response)
+    rec = Record("exchange", response_frame=frame, warnings=[])
+    masker.redact(stretch)
+    assert masker.redact(rec) is rec and frame.shown_hex is None and rec.warnings == []
