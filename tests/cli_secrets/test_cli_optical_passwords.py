@@ -185,7 +185,7 @@ def test_a_frame_after_damage_is_not_taken_for_a_damaged_header():
     own length prefix is ``00 15`` (a 21-byte BT21 read response), read as a security header
     with its code damaged: the intact frame was masked and lost its decode."""
     masker = SecretMasker()
-    stretch = Record("malformed", malformed=Malformed(Direction.S2C, bytes.fromhex("ee5b4e"), "garbage"))
+    stretch = Record("malformed", malformed=Malformed(Direction.S2C, bytes.fromhex("ee5b4e42"), "garbage"))
     response = bytes.fromhex("00150000 0a3f0e0c0f08000104081a 386e17298d164318".replace(" ", ""))
     frame = Frame(Direction.S2C, response)
     rec = Record("exchange", response_frame=frame, warnings=[])
