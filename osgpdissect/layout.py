@@ -267,6 +267,8 @@ class _Frame:
 # The layout context: firmware (of the meter, or of the module when cpm = 1), generation, the
 # guide's X, device class (cpm: 1 = Control Point/OSGP Module) and "both MEP ports enabled".
 CONTEXT_NAMES = ("fw", "generation", "x", "cpm", "two_mep_ports")
+# A context that does not say otherwise is a meter with one MEP port enabled.
+CONTEXT_DEFAULTS = {"cpm": 0, "two_mep_ports": 0}
 
 
 class Binder:
@@ -393,6 +395,8 @@ class Binder:
                 return v
         if name in CONTEXT_NAMES:
             v = self.resolver.setting(name)
+            if v is None and name in CONTEXT_DEFAULTS:
+                v = CONTEXT_DEFAULTS[name]
             if v is None:
                 raise BindError(r.pos, f"the layout context has no value for {name!r}")
             return v

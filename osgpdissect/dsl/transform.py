@@ -401,14 +401,36 @@ class ToModel(Transformer):
     def since_word(self, children):
         return str(children[0])
 
+    def cpm_since(self, children):
+        return ("cpm", str(children[0]))
+
     @v_args(meta=True)
     def since_block(self, meta, children):
+        """``since fw X [cpm Y]``: an OSGP meter at X or later (or a Control Point/OSGP Module at
+        Y or later); a module's firmware series (1.xx) is never compared with a meter version.
+        ``before`` is the complement of the same ``since``."""
         word, ver = children[0], children[1]
-        major, minor = str(ver).split(".")
+        rest = list(children[2:])
+        cpm_ver = None
+        if rest and isinstance(rest[0], tuple) and rest[0][:1] == ("cpm",):
+            cpm_ver = rest.pop(0)[1]
         pos = self._pos(meta)
-        op = ">=" if word == "since" else "<"
-        test = m.BinOp(op, m.Ref(("fw",), pos), m.Version(int(major), int(minor), pos), pos)
-        return m.If(test, tuple(children[2:]), (), pos)
+
+        def version(text: str) -> m.Version:
+            major, minor = text.split(".")
+            return m.Version(int(major), int(minor), pos)
+
+        def device_is(n: int) -> m.Expr:
+            return m.BinOp("==", m.Ref(("cpm",), pos), m.Num(n, pos), pos)
+
+        test: m.Expr = m.BinOp("and", device_is(0),
+                               m.BinOp(">=", m.Ref(("fw",), pos), version(str(ver)), pos), pos)
+        if cpm_ver is not None:
+            on_cpm = m.BinOp(">=", m.Ref(("fw",), pos), version(cpm_ver), pos)
+            test = m.BinOp("or", test, m.BinOp("and", device_is(1), on_cpm, pos), pos)
+        if word != "since":
+            test = m.UnOp("not", test, pos)
+        return m.If(test, tuple(rest), (), pos)
 
     def case_int(self, children):
         v = int(str(children[0]), 0)
