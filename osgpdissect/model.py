@@ -358,6 +358,9 @@ class Header:
     layout_of: str | None = None
     dims: tuple[Dim, ...] = ()
     ram_only: bool = False
+    # Appendix C: "write" (Write - NVM), "read" (Read - NVM Only); () listed with neither;
+    # None: the table is not in Appendix C.
+    nvm: tuple[str, ...] | None = None
 
 
 KIND_BASE = {"BT": 0, "BP": 0, "ET": 2048, "EP": 2048, "MT": 2048, "MP": 2048, "FT": 0}

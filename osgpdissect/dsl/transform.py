@@ -510,6 +510,12 @@ class ToModel(Transformer):
     def flag_stmt(self, children):
         return _Stmt("ram_only", True)
 
+    def nvm_flag(self, children):
+        return str(children[0])
+
+    def nvm_stmt(self, children):
+        return _Stmt("nvm", tuple(c for c in children if c != "none"))
+
     def _header(self, stmts) -> m.Header:
         h: dict = {"access": [], "sizes": [], "dims": [], "doc": [], "note": []}
         for s in stmts:
@@ -530,6 +536,8 @@ class ToModel(Transformer):
                     h["dims"].append(s.value)
                 elif s.kind == "ram_only":
                     h["ram_only"] = True
+                elif s.kind == "nvm":
+                    h["nvm"] = s.value
             elif isinstance(s, _Attr) and s.kind in ("doc", "note"):
                 h[s.kind].append(s.value)
         return m.Header(
@@ -537,7 +545,7 @@ class ToModel(Transformer):
             guide_lines=h.get("guide_lines", ()), access=tuple(h["access"]),
             doc=_join(h["doc"]), note=_join(h["note"]), status=h.get("status", "defined"),
             sizes=tuple(h["sizes"]), layout_of=h.get("layout_of"), dims=tuple(h["dims"]),
-            ram_only=h.get("ram_only", False),
+            ram_only=h.get("ram_only", False), nvm=h.get("nvm"),
         )
 
     # ------------------------------------------------------------ declarations
