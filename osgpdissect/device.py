@@ -60,9 +60,23 @@ class _Sparse:
         )
 
 
-def parse_version(text: str) -> m.Version:
+def parse_version(text: str | float | int | m.Version) -> m.Version:
+    """A firmware version as the guide writes it: ``"3.50"`` (major 3, revision 50).
+
+    A number (``4.3`` from JSON) and a one-digit revision (``"4.3"``) read as decimals: 4.30.
+    """
+    if isinstance(text, m.Version):
+        return text
+    if isinstance(text, bool):
+        raise OsgpError(f"firmware version must look like 3.50 or 4.0, got {text!r}")
+    if isinstance(text, (int, float)):
+        text = f"{text:.2f}"
     try:
-        major, minor = str(text).split(".")[:2]
+        major, minor = (str(text).strip().split(".") + ["0"])[:2]
+        if len(minor) == 1:
+            minor += "0"
+        if len(minor) != 2 or int(minor) < 0 or int(major) < 0:
+            raise ValueError(text)
         return m.Version(int(major), int(minor))
     except ValueError:
         raise OsgpError(f"firmware version must look like 3.50 or 4.0, got {text!r}") from None
@@ -80,7 +94,7 @@ class Device:
                  settings: dict[str, int] | None = None):
         self.spec = spec
         self.profile = spec.profile(profile) if spec.profiles else m.Profile("none", "none", ())
-        self.fw = parse_version(fw) if isinstance(fw, str) else fw
+        self.fw = parse_version(fw) if fw is not None else None
         self.generation = generation
         self.values = dict(values or {})
         self.settings = dict(settings or {})  # context overrides: cpm, two_mep_ports
@@ -129,8 +143,11 @@ class Device:
         gen = raw.pop("generation", None)
         settings = {k: raw.pop(k) for k in ("cpm", "two_mep_ports") if k in raw}
         try:
-            return cls(spec, prof, fw=fw, generation=gen, values={k: int(v) for k, v in raw.items()},
+            return cls(spec, prof, fw=fw, generation=int(gen) if gen is not None else None,
+                       values={k: int(v) for k, v in raw.items()},
                        settings={k: int(v) for k, v in settings.items()})
+        except OsgpError as exc:
+            raise OsgpError(f"{path}: {exc}") from None
         except (KeyError, TypeError, ValueError) as exc:
             raise OsgpError(f"{path}: bad dimensions entry ({exc})") from None
 

@@ -783,6 +783,9 @@ def _head(spec: m.Spec, tid: str, decl: Decl) -> list[str]:
     if h.guide_lines:
         facts.append((":Guide:", "line " + ", ".join(map(str, h.guide_lines))))
     facts.append((":Status:", h.status + (" (RAM only)" if h.ram_only else "")))
+    if h.nvm is not None:
+        facts.append((":NVM:", "Write - NVM: " + ("yes" if "write" in h.nvm else "no")
+                       + "; Read - NVM Only: " + ("yes" if "read" in h.nvm else "no") + " (Appendix C)"))
     facts.append((":Spec:", f"{lit(decl.pos.file)} line {decl.pos.line}"))
     if h.layout_of:
         facts.append((":Layout:", f"same layout as :osgp:table:`{h.layout_of}`"))

@@ -61,6 +61,13 @@ def type_text(n: LNode) -> str:
     return ""
 
 
+def nvm_text(nvm: tuple[str, ...]) -> str:
+    """Appendix C's NVM columns for a table (``nvm`` of its header, not None)."""
+    write = "written directly to NVM" if "write" in nvm else "writes not to NVM"
+    read = "read from NVM only" if "read" in nvm else "read from RAM"
+    return f"NVM (Appendix C): {write}; {read}"
+
+
 def _enum_text(e: m.Enum | None) -> str:
     if e is None:
         return ""
@@ -84,6 +91,8 @@ def layout_lines(spec: m.Spec, tid: str, device: Device) -> list[str]:
         out.append(f"  {a.op}: {keys}" + (f"  (clients: {' '.join(a.clients)})" if a.clients else ""))
     if h.layout_of:
         out.append(f"  same layout as {h.layout_of}")
+    if h.nvm is not None:
+        out.append(f"  {nvm_text(h.nvm)}")
     for d in h.dims:
         out.append(f"  dim {d.id} ({d.orig_name}) default {m.expr_text(d.default)}")
     parts = ["request", "response"] if isinstance(decl, m.Procedure) else ["table"]

@@ -41,7 +41,8 @@ class OpticalDissector:
         self.show_password = show_password
         self.options = options
         self.response_timeout = response_timeout
-        self.procedures = ProcedureTracker(self.tables)
+        # The MEP client PSN range (5..9, guide l.1421) is a MEP port rule, not an optical one.
+        self.procedures = ProcedureTracker(self.tables, client_psn_range=None)
         self.user: dict[str, Any] = {}
         self.password_due = False  # a logon seen, no security answered OK since
         self._last_request: int | None = None  # service code of the client's last packet
@@ -172,6 +173,10 @@ class OpticalDissector:
     def _link_notes(self, rec: OpticalRecord, msg: Message) -> None:
         rec.warnings.extend(msg.problems)
         side = "request" if msg.direction is Direction.C2S else "response"
+        identities = sorted({p.identity for p in msg.packets if p.identity})
+        if identities:
+            shown = ", ".join(f"0x{i:02X}" for i in identities)
+            rec.warnings.append(f"{side}: identity byte {shown}, not 0 (kept; the packet is decoded as usual)")
         for event in msg.events:
             if event.kind == "retransmission":
                 rec.retries.append(Retry(event.time, f"{side}: {event.detail}"))
