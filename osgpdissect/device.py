@@ -104,6 +104,11 @@ class Device:
         self._dep_stack: list[set[str]] = []
         self._binding: list[tuple[str, str]] = []
         self._defaults: list[str] = []
+        # What the bytes themselves showed (Device.infer): dimension values and a firmware, used
+        # after real table bytes and before the spec defaults; a dimension table read wins.
+        self.inferred: dict[str, int] = {}
+        self.inferred_fw: m.Version | None = None
+        self._inferred_hits: list[str] = []
         self.version = 0
 
     # ------------------------------------------------------------------ learning
@@ -119,6 +124,8 @@ class Device:
         elif sparse.holds(offset, data):
             return  # nothing new: every cached layout still holds
         sparse.put(offset, bytes(data))
+        for key in [k for k in self.inferred if k.split(".", 1)[0] == table_id]:
+            del self.inferred[key]  # the real dimension table always wins
         stale = [k for k, deps in self._deps.items() if table_id in deps]
         for k in stale:
             self._bound.pop(k, None)
@@ -156,10 +163,12 @@ class Device:
         if name in self.settings:
             return self.settings[name]
         if name == "fw":
-            return self.fw or self.profile.get("fw")
+            return self.fw or self.inferred_fw or self.profile.get("fw")
         if name == "generation":
             if self.generation is not None:
                 return self.generation
+            if self.inferred_fw is not None and not self.setting("cpm"):
+                return 4 if self.inferred_fw.major >= 4 else 3
             return self.profile.get("generation")
         if name == "x":
             gen = self.setting("generation")
@@ -176,20 +185,36 @@ class Device:
         return self.profile.get(name)
 
     def remote(self, ref: m.Ref, path: tuple, search: bool = False) -> int:
+        return self.lookup(ref, path, search)
+
+    def lookup(self, ref: m.Ref, path: tuple, search: bool = False, trial=None) -> int:
+        """A dimension value: explicit, from table bytes, inferred, or the spec default.
+
+        ``trial`` (a resolver with ``values``): a hypothetical device for Device.infer, whose
+        values replace the inferred ones and through which defaults are evaluated; nothing is
+        recorded on this device then."""
         table_id = str(ref.parts[0])
-        for deps in self._dep_stack:
-            deps.add(table_id)
+        if trial is None:
+            for deps in self._dep_stack:
+                deps.add(table_id)
         key = f"{table_id}." + ".".join(str(p) for p in path)
         if key in self.values:
             return self.values[key]
+        if trial is not None and key in trial.values:
+            return trial.values[key]
+        used = self._defaults if trial is None else []
+        via = self if trial is None else trial
         table = self.spec.tables.get(table_id)
         if table is None:
             raise BindError(ref.pos, f"unknown table {table_id} in {ref.text()}")
         if table.header.status == "referenced" or not table.body:
             for d in table.header.dims:
                 if d.id == path[0]:
-                    self._defaults.append(key)
-                    return self._eval_default(d.default, ref.pos, key)
+                    if trial is None and key in self.inferred:
+                        self._inferred_hits.append(key)
+                        return self.inferred[key]
+                    used.append(key)
+                    return self._eval_default(d.default, ref.pos, key, via=via)
             raise BindError(ref.pos, f"{table_id} is not laid out in the guide and has no dim {path[0]!r}")
         if table.header.layout_of:
             table_id = table.header.layout_of
@@ -203,22 +228,26 @@ class Device:
             if member is not None:
                 value = (value >> member.lo) & ((1 << member.width) - 1)
             return value
+        if trial is None and key in self.inferred:
+            self._inferred_hits.append(key)
+            return self.inferred[key]
         meta = member.meta if member is not None else node.meta
         if meta.default is not None:
-            self._defaults.append(key)
-            return self._eval_default(meta.default, ref.pos, key, index)
+            used.append(key)
+            return self._eval_default(meta.default, ref.pos, key, index, via=via)
         if meta.value is not None:
             try:
                 v = int(meta.value, 0)
             except ValueError:
                 v = None
             if v is not None:
-                self._defaults.append(key)
+                used.append(key)
                 return v
         raise BindError(ref.pos, f"{key} is used as a dimension but has no numeric value or default in the spec")
 
-    def _eval_default(self, expr: m.Expr, pos: m.Pos, key: str, index: int | None = None) -> int:
-        b = Binder(self.spec, self)
+    def _eval_default(self, expr: m.Expr, pos: m.Pos, key: str, index: int | None = None,
+                      via=None) -> int:
+        b = Binder(self.spec, via if via is not None else self)
         if index is not None:
             b.statics.append({"index": index})
         v = b.peval(expr)
@@ -246,6 +275,7 @@ class Device:
         self._binding.append(ck)
         self._dep_stack.append({"BT00"})  # NI formats come from BT00
         mark = len(self._defaults)
+        hits = len(self._inferred_hits)
         try:
             root = Binder(self.spec, self).bind_table(decl, table_id, part)
         finally:
@@ -253,9 +283,24 @@ class Device:
             deps = self._dep_stack.pop()
         self._deps[ck] = deps
         used = tuple(dict.fromkeys(self._defaults[mark:]))
-        result = Bound(table_id, root, used, key=f"{table_id}:{part}:{hash(root)}")
+        inferred = tuple(dict.fromkeys(self._inferred_hits[hits:]))
+        result = Bound(table_id, root, used, key=f"{table_id}:{part}:{hash(root)}",
+                       inferred_used=inferred)
         self._bound[ck] = result
         return result
+
+    def forget_layouts(self) -> None:
+        """Drop every cached layout (after something inferred changed the context)."""
+        self._bound.clear()
+        self._deps.clear()
+        self.version += 1
+
+    def infer(self, table_id: str, offset: int, data: bytes, table_size: int | None = None,
+              evidence: str = "full read"):
+        """Dimensions and firmware from the size of table bytes (see osgpdissect.inference)."""
+        from osgpdissect.inference import infer  # noqa: PLC0415 - keeps the resolver module small
+
+        return infer(self, table_id, offset, data, table_size, evidence)
 
     @property
     def fw_key(self) -> tuple[int, int] | None:

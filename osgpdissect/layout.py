@@ -184,6 +184,7 @@ class Bound:
     root: LRecord
     defaults_used: tuple[str, ...] = ()
     key: str = field(default="", compare=False)
+    inferred_used: tuple[str, ...] = ()  # dimension values the device inferred from table sizes
 
     @property
     def size(self) -> int | None:

@@ -55,7 +55,8 @@ class TableDecoding:
     their JSON text (``fields_json``, the bulk path); each is made from the other on demand.
     """
 
-    __slots__ = ("table", "name", "offset", "data", "defaults_used", "warnings", "_nodes", "_text")
+    __slots__ = ("table", "name", "offset", "data", "defaults_used", "warnings", "problems",
+                 "_nodes", "_text")
 
     def __init__(
         self,
@@ -74,6 +75,7 @@ class TableDecoding:
         self.data = data
         self.defaults_used: list[str] = defaults_used if defaults_used is not None else []
         self.warnings: list[str] = warnings if warnings is not None else []
+        self.problems: list[str] = []  # also in warnings; the record raises them (!)
         self._nodes = nodes if nodes is not None or fields_json is not None else []
         self._text = fields_json
 
@@ -108,6 +110,12 @@ class TableDecoding:
             "defaults_used": self.defaults_used,
             "warnings": self.warnings,
         }
+
+
+def _failed(table: str, exc: Exception) -> Any:
+    from osgpdissect.inference import Inference  # noqa: PLC0415
+
+    return Inference(notes=[f"dimension inference for {table} failed: {type(exc).__name__}"])
 
 
 class TableContext:
@@ -156,8 +164,12 @@ class TableContext:
         self._names[number] = name
         return name
 
-    def decode(self, number: int, offset: int, data: bytes, learn: bool = True) -> TableDecoding:
-        """Decode ``data`` found at ``offset`` of a table; remember it as device state."""
+    def decode(self, number: int, offset: int, data: bytes, learn: bool = True,
+               table_size: int | None = None, evidence: str = "full read") -> TableDecoding:
+        """Decode ``data`` found at ``offset`` of a table; remember it as device state.
+
+        ``table_size``: the table's size when the bytes show it (a full read response); the
+        device then infers dimensions and firmware that fit it (``Device.infer``)."""
         table = self._ids.get(number) or self._id_of(number)
         name = self._names.get(number)
         if name is None:
@@ -166,6 +178,7 @@ class TableContext:
             return self._raw(table, name, offset, data, self.reason)
         if not name and self.spec.find(table) is None:
             return self._raw(table, name, offset, data, f"{table} is not in the spec: shown raw")
+        inference = self._infer(table, offset, data, table_size, evidence)
         try:
             decoded = self._decoder.decode(table, data, offset)
             result = TableDecoding(
@@ -181,9 +194,22 @@ class TableContext:
             log.debug("decoding %s failed", table, exc_info=True)
             why = f"decoding {table} failed: {type(exc).__name__}: {exc}"
             result = self._raw(table, name, offset, data, why)
+        if inference is not None:
+            result.warnings[:0] = [*inference.notes, *inference.problems]
+            result.problems = list(inference.problems)
         if learn:
             self.learn(table, offset, data)
         return result
+
+    def _infer(self, table: str, offset: int, data: bytes, table_size: int | None, evidence: str):
+        infer = getattr(self.device, "infer", None)
+        if infer is None:
+            return None
+        try:
+            return infer(table, offset, data, table_size, evidence)
+        except Exception as exc:  # inference is best effort: the decode goes on without it
+            log.debug("device.infer(%s) failed", table, exc_info=True)
+            return None if isinstance(exc, RecursionError) else _failed(table, exc)
 
     def _id_of(self, number: int) -> str:
         table = self._ids[number] = C.table_id(number)

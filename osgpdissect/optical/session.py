@@ -208,7 +208,10 @@ class OpticalDissector:
         ok = resp is not None and resp.code == C.OK
         offset = req.offset or 0
         if req.is_read and ok and resp.data:
-            rec.table = self.tables.decode(table, offset, resp.data)
+            whole = req.code == C.FULL_READ  # the response is the whole table
+            rec.table = self.tables.decode(table, offset, resp.data,
+                                           table_size=len(resp.data) if whole else None)
+            rec.warnings.extend(rec.table.problems)
             if table in M.PROCEDURE_RESPONSE_TABLES:
                 rec.procedure = self.procedures.on_result(table, offset, resp.data)
         elif req.is_write and req.data:
