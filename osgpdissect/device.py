@@ -13,6 +13,7 @@ from pathlib import Path
 from osgpdissect import model as m
 from osgpdissect.errors import OsgpError
 from osgpdissect.layout import (
+    COUNT_PART,
     Binder,
     BindError,
     Bound,
@@ -218,6 +219,8 @@ class Device:
             raise BindError(ref.pos, f"{table_id} is not laid out in the guide and has no dim {path[0]!r}")
         if table.header.layout_of:
             table_id = table.header.layout_of
+        if path and path[-1] == COUNT_PART:
+            return self._element_count(table_id, ref, path[:-1], key, used, trial)
         bound = self.bound(table_id)
         if search:
             path = _find_path(bound.root, path[0]) or path
@@ -244,6 +247,31 @@ class Device:
                 used.append(key)
                 return v
         raise BindError(ref.pos, f"{key} is used as a dimension but has no numeric value or default in the spec")
+
+    def _element_count(self, table_id: str, ref: m.Ref, path: tuple, key: str, used: list,
+                       trial) -> int:
+        """Elements of the `[*]` array at ``path`` (``count(BT61.sets)``): from the table's bytes
+        known from offset 0 on, else inferred, else 1."""
+        node: LNode = self.bound(table_id).root
+        offset = 0
+        for part in path:
+            if not isinstance(node, LRecord):
+                raise BindError(ref.pos, f"{ref.text()}: {node.id} has no field {part!r}")
+            node, offset = _child(node, str(part), offset, ref)
+        el = node.element if isinstance(node, LArray) else None
+        if not isinstance(node, LArray) or node.count is not None or el is None or not el.size:
+            raise BindError(ref.pos, f"count({ref.text()}) needs a `[*]` array of fixed-size elements")
+        sparse = self._tables.get(table_id)
+        if sparse is not None:
+            gap = sparse.known.find(0)
+            known = len(sparse.known) if gap < 0 else gap
+            if known >= offset + el.size:
+                return (known - offset) // el.size
+        if trial is None and key in self.inferred:
+            self._inferred_hits.append(key)
+            return self.inferred[key]
+        used.append(key)
+        return 1
 
     def _eval_default(self, expr: m.Expr, pos: m.Pos, key: str, index: int | None = None,
                       via=None) -> int:

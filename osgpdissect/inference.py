@@ -249,8 +249,10 @@ def _solve_one(search: _Search, fixed: dict[str, int], var: Variable, target: in
         return [v for v in alts if search.size({**fixed, var.key: v}) == target]
     a = search.size({**fixed, var.key: var.lo})
     b = search.size({**fixed, var.key: var.lo + 1})
-    if a is None or b is None:
-        return []
+    c = search.size({**fixed, var.key: var.lo + 2})
+    if a is None or b is None or c is None or c - b != b - a:
+        # not a straight line (elements laid out by index, say): try the values near it
+        return [v for v in alts if search.size({**fixed, var.key: v}) == target]
     slope = b - a
     if slope == 0:
         return []  # the size does not depend on it here

@@ -268,6 +268,8 @@ class _Frame:
 # The layout context: firmware (of the meter, or of the module when cpm = 1), generation, the
 # guide's X, device class (cpm: 1 = Control Point/OSGP Module) and "both MEP ports enabled".
 CONTEXT_NAMES = ("fw", "generation", "x", "cpm", "two_mep_ports")
+# The last path part of a remote() question "how many elements has this `[*]` array?"
+COUNT_PART = "#count"
 # A context that does not say otherwise is a meter with one MEP port enabled.
 CONTEXT_DEFAULTS = {"cpm": 0, "two_mep_ports": 0}
 
@@ -366,6 +368,13 @@ class Binder:
                 if got == want:
                     return self.resolver.remote(arr, tuple(arr.parts[1:]) + (i,) + e.then)
             raise BindError(e.pos, f"lookup(): no element of {arr.text()} has {key.text()} == {want}")
+        if e.name == "count":
+            # count(BT61.sets): the number of elements of another table's `[*]` array, as the
+            # device knows it (from the table's bytes, inferred, or 1)
+            if len(e.args) != 1 or not isinstance(e.args[0], m.Ref) or not _is_table_id(str(e.args[0].head)):
+                raise BindError(e.pos, "count() takes another table's array: count(BT61.sets)")
+            arr = e.args[0]
+            return self.resolver.remote(arr, (*arr.parts[1:], COUNT_PART))
         raise BindError(e.pos, f"unknown function {e.name}()")
 
     def _ref(self, r: m.Ref):
