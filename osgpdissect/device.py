@@ -18,6 +18,7 @@ from osgpdissect.layout import (
     BindError,
     Bound,
     LArray,
+    LBitMember,
     LBits,
     LBlob,
     LNode,
@@ -369,6 +370,13 @@ def _locate(root: LRecord, path: tuple, ref: m.Ref):
     for part in path:
         if member is not None:
             raise BindError(ref.pos, f"{ref.text()}: a bit has no fields")
+        if isinstance(part, int) and isinstance(node, LBits):
+            # a bit chosen by number (BT60.lp_flags[6 + ds]): the member that is that bit
+            if not 0 <= part < node.width * 8:
+                raise BindError(ref.pos, f"{ref.text()}: bit {part} is outside {node.id}")
+            member = next((mb for mb in node.members if mb.lo == mb.hi == part), None) \
+                or LBitMember(f"bit_{part}", "BOOL", part, part, m.Meta())
+            continue
         if isinstance(part, int):
             if not isinstance(node, LArray):
                 raise BindError(ref.pos, f"{ref.text()}: {node.id} is not an array")

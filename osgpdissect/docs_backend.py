@@ -760,7 +760,8 @@ def profile_sizes(spec: m.Spec, tid: str, part: str) -> dict[str, str]:
             continue
         text = "depends on the data" if b.size is None else f"{b.size} bytes"
         if b.defaults_used:
-            text += " (from " + ", ".join(f":osgp:field:`{d}`" if spec.find(d.split(".")[0]) else lit(d)
+            text += " (from " + ", ".join(f":osgp:field:`{d}`" if spec.find(d.split(".")[0]) and "#" not in d
+                                           else lit(d)
                                            for d in b.defaults_used) + ")"
         out[prof.name] = text
     return out
