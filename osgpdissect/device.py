@@ -249,6 +249,23 @@ class Device:
                 return v
         raise BindError(ref.pos, f"{key} is used as a dimension but has no numeric value or default in the spec")
 
+    def known_value(self, ref: m.Ref, path: tuple) -> int | None:
+        """A value of another table from its bytes only (None when they were not read)."""
+        table_id = str(ref.parts[0])
+        for deps in self._dep_stack:
+            deps.add(table_id)  # reading the table later changes the label
+        if table_id not in self._tables:
+            return None
+        try:
+            offset, node, member, _index = _locate(self.bound(table_id).root, path, ref)
+        except (BindError, IndexError):
+            return None
+        raw = self.known(table_id, offset, node.size or 0) if node.size else None
+        if raw is None:
+            return None
+        value = _int_of(node, raw)
+        return (value >> member.lo) & ((1 << member.width) - 1) if member is not None else value
+
     def _element_count(self, table_id: str, ref: m.Ref, path: tuple, key: str, used: list,
                        trial) -> int:
         """Elements of the `[*]` array at ``path`` (``count(BT61.sets)``): from the table's bytes

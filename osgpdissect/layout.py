@@ -466,11 +466,31 @@ class Binder:
             node = self.bind_field(it)
             if it.meta.stated:
                 node = replace(node, stated=self.eval_stated(it.meta.stated))
+            if it.meta.label is not None:
+                node = self._labelled(node, it.meta.label, it.pos)
             out.append(node)
             if isinstance(it, m.Derived):
                 frame.names.add(it.id)
             else:
                 frame.names.add(it.id)
+
+    def _labelled(self, node: LNode, label: tuple[m.Expr, str], pos: m.Pos) -> LNode:
+        """``label(BT22.summation_sources[0], SourceId)``: named after the source the device's
+        bytes say this element holds; the spec's own name when they are not known."""
+        expr, enum_name = label
+        known = getattr(self.resolver, "known_value", None)
+        if known is None or not isinstance(expr, m.Ref) or not _is_table_id(str(expr.head)):
+            return node
+        path = tuple(p if isinstance(p, (str, int)) else self.static(p, "index") for p in expr.parts[1:])
+        value = known(expr, path)
+        enum = self.spec.enums.get(enum_name)
+        if value is None or enum is None:
+            return node
+        text = next((x.label for x in enum.entries if x.lo <= value <= x.hi and not x.template), None)
+        name = f"{text} (source {value})" if text else f"source {value}"
+        same = (text or "").casefold() == node.meta.orig_name.casefold()
+        # another source than the spec's name: its unit is not known here
+        return replace(node, meta=replace(node.meta, orig_name=name, unit=node.meta.unit if same else None))
 
     def _group(self, items, pos) -> LRecord:
         self.frames.append(_Frame(synthetic=True))

@@ -224,6 +224,9 @@ class Meta:
     markers: tuple[tuple[str, str], ...] = ()  # ("reserved"|"writeonly"|"deprecated", text)
     stated: tuple[Stated, ...] = ()
     stated_length: tuple[tuple[str | None, int], ...] = ()  # (profile, bytes)
+    # label(BT22.summation_sources[0], SourceId): the name comes from another table's value,
+    # shown through an enum, when the device has read it (F29)
+    label: tuple[Expr, str] | None = None
 
     def has_marker(self, name: str) -> bool:
         return any(m == name for m, _ in self.markers)

@@ -71,7 +71,7 @@ class ToModel(Transformer):
                 stated.append(v)
             elif k == "length":
                 lengths.append(v)
-            elif k in ("value", "default", "vci", "unit", "scale", "enum", "valid_range"):
+            elif k in ("value", "default", "vci", "unit", "scale", "enum", "valid_range", "label"):
                 meta[k] = v
             else:
                 extra[k] = v
@@ -232,6 +232,9 @@ class ToModel(Transformer):
 
     def unit_attr(self, children):
         return _Attr("unit", children[0])
+
+    def label_attr(self, children):
+        return _Attr("label", (children[0], str(children[1])))
 
     def scale_attr(self, children):
         return _Attr("scale", float(str(children[0])))

@@ -66,3 +66,30 @@ def test_bt62_number_of_data_sets_inferred_without_bt61(spec):
     assert "dimensions inferred from the 14-byte full read: BT61.sets.#count = 2" in dec.warnings
     sets = [n for n in dec.nodes if n["name"] == "sets"][0]["children"]
     assert len(sets) == 2
+
+
+def test_bt23_element_names_from_bt22(spec):
+    """issue 15 item 4: BT23's summations are named after the sources BT22 lists, when read."""
+    from osgpdissect.decode import decode_table as decode
+
+    dev = Device(spec, "gen3", values={"BT21.flags.demand_reset_ctr": 0})
+    before = decode(spec, "BT23", bytes(220), device=dev).find("register_data.totals")
+    assert [c.orig_name for c in before.children][:2] == ["Fwd Active Wh L1L2L3", "Rev Active Wh L1L2L3"]
+    dev.learn("BT22", 0, bytes([1, 0, 2, 3, 4, 5, 6, 7, 8, 9, 10]))
+    totals = decode(spec, "BT23", bytes(220), device=dev).find("register_data.totals")
+    names = [(c.name, c.orig_name, c.unit) for c in totals.children][:3]
+    assert names[0] == ("fwd_active_wh", "Rev Active Wh L1L2L3 (source 1)", None)
+    assert names[1] == ("rev_active_wh", "Fwd Active Wh L1L2L3 (source 0)", None)
+    assert names[2] == ("import_reactive_varh", "Import Reactive Varh L1L2L3 (source 2)", "VArh")
+
+
+def test_bt28_element_names_from_bt27(spec):
+    """issue 15 item 4: BT28's present values are named after BT27's present value sources."""
+    from osgpdissect.decode import decode_table as decode
+
+    dev = Device(spec, "gen3", values={"BT21.nbr_present_demands": 0, "BT21.nbr_present_values": 2})
+    dev.learn("BT27", 0, bytes([0x16, 0x14]))  # sources 22 and 20
+    res = decode(spec, "BT28", bytes(8), device=dev)
+    enum = spec.enums["SourceId"]
+    label = {x.lo: x.label for x in enum.entries if x.lo == x.hi}
+    assert [n.orig_name for n in res.nodes[1:3]] == [f"{label[22]} (source 22)", f"{label[20]} (source 20)"]
