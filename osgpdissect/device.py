@@ -311,11 +311,12 @@ class Device:
         decl = self.spec.find(table_id)
         if decl is None:
             raise BindError(m.NOPOS, f"unknown table or procedure {table_id}")
+        args: tuple = ()
         if isinstance(decl, m.Table) and decl.header.layout_of:
             other = self.spec.find(decl.header.layout_of)
             if other is None:
                 raise BindError(decl.pos, f"layout {decl.header.layout_of}: unknown table")
-            decl = other
+            decl, args = other, decl.header.layout_args
         if ck in self._binding:
             raise BindError(decl.pos, f"{table_id} depends on itself ({' -> '.join(t for t, _ in self._binding)})")
         self._binding.append(ck)
@@ -323,7 +324,7 @@ class Device:
         mark = len(self._defaults)
         hits = len(self._inferred_hits)
         try:
-            root = Binder(self.spec, self).bind_table(decl, table_id, part)
+            root = Binder(self.spec, self).bind_table(decl, table_id, part, args)
         finally:
             self._binding.pop()
             deps = self._dep_stack.pop()

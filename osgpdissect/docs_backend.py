@@ -789,7 +789,10 @@ def _head(spec: m.Spec, tid: str, decl: Decl) -> list[str]:
                        + "; Read - NVM Only: " + ("yes" if "read" in h.nvm else "no") + " (Appendix C)"))
     facts.append((":Spec:", f"{lit(decl.pos.file)} line {decl.pos.line}"))
     if h.layout_of:
-        facts.append((":Layout:", f"same layout as :osgp:table:`{h.layout_of}`"))
+        args = ", ".join(f"{lit(n)} = {lit(m.expr_text(e))}" for n, e in h.layout_args)
+        facts.append((":Layout:", f"same layout as :osgp:table:`{h.layout_of}`" + (f" with {args}" if args else "")))
+    for name, default in h.params:
+        facts.append((":Parameter:", f"{lit(name)} = {lit(m.expr_text(default))} (unless a table using this layout says otherwise)"))
     out += [f"{k} {v}" for k, v in facts] + [""]
     return out
 

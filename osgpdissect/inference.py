@@ -102,7 +102,9 @@ class _Search:
         self.device = device
         self.table_id = table_id
         decl = device.spec.find(table_id)
+        self.args: tuple = ()
         if isinstance(decl, m.Table) and decl.header.layout_of:
+            self.args = decl.header.layout_args
             decl = device.spec.find(decl.header.layout_of) or decl
         self.decl = decl
         self.evaluations = 0
@@ -115,7 +117,8 @@ class _Search:
         self.evaluations += 1
         trial = _Trial(self.device, {**self.device.inferred, **values}, fw)
         try:
-            size = _Sizer(self.device.spec, trial).bind_table(self.decl, self.table_id).size
+            size = _Sizer(self.device.spec, trial).bind_table(self.decl, self.table_id,
+                                                              args=self.args).size
         except (BindError, IndexError, ZeroDivisionError):
             size = None
         self._memo[key] = size

@@ -717,9 +717,16 @@ class Binder:
         return LRecord(ident, meta, size, children=tuple(out), bound=bound)
 
     # -------------------------------------------------------------- entry points
-    def bind_table(self, table: m.Table | m.Procedure, table_id: str, part: str = "table") -> LRecord:
+    def bind_table(self, table: m.Table | m.Procedure, table_id: str, part: str = "table",
+                   args: tuple[tuple[str, m.Expr], ...] = ()) -> LRecord:
+        """``args``: values for the table's ``param``s (from ``layout ET52(length = ...)``)."""
         self.frames = []
         statics: dict[str, object] = {}
+        given = dict(args)
+        for name, default in table.header.params:
+            statics[name] = self.static(given.pop(name, default), f"layout parameter {name}")
+        if given:
+            raise BindError(table.pos, f"{table_id} has no layout parameter {next(iter(given))!r}")
         if isinstance(table, m.Table) and table.family_param:
             number = m.KIND_BASE[table.kind] + int(table_id[2:])
             self.statics.append({"number": number})

@@ -90,7 +90,10 @@ def layout_lines(spec: m.Spec, tid: str, device: Device) -> list[str]:
         keys = " ".join(a.keys) or "none"
         out.append(f"  {a.op}: {keys}" + (f"  (clients: {' '.join(a.clients)})" if a.clients else ""))
     if h.layout_of:
-        out.append(f"  same layout as {h.layout_of}")
+        args = ", ".join(f"{n} = {m.expr_text(e)}" for n, e in h.layout_args)
+        out.append(f"  same layout as {h.layout_of}" + (f" ({args})" if args else ""))
+    for name, default in h.params:
+        out.append(f"  layout parameter {name} = {m.expr_text(default)}")
     if h.nvm is not None:
         out.append(f"  {nvm_text(h.nvm)}")
     for d in h.dims:

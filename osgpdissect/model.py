@@ -364,6 +364,10 @@ class Header:
     # Appendix C: "write" (Write - NVM), "read" (Read - NVM Only); () listed with neither;
     # None: the table is not in Appendix C.
     nvm: tuple[str, ...] | None = None
+    # `param length = ET11.txn_request_len`: a symbol of the table's layout, with its default;
+    # `layout ET52(length = ET11.txn_response_len)` binds the shared layout with other values.
+    params: tuple[tuple[str, Expr], ...] = ()
+    layout_args: tuple[tuple[str, Expr], ...] = ()
 
 
 KIND_BASE = {"BT": 0, "BP": 0, "ET": 2048, "EP": 2048, "MT": 2048, "MP": 2048, "FT": 0}

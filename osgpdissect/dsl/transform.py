@@ -502,7 +502,13 @@ class ToModel(Transformer):
         return _Stmt("size", (profile, children[0]))
 
     def layout_stmt(self, children):
-        return _Stmt("layout", str(children[0]))
+        return _Stmt("layout", (str(children[0]), tuple(children[1:])))
+
+    def layout_arg(self, children):
+        return (str(children[0]), children[1])
+
+    def param_stmt(self, children):
+        return _Stmt("param", (str(children[0]), children[1]))
 
     @v_args(meta=True)
     def dim_stmt(self, meta, children):
@@ -534,7 +540,9 @@ class ToModel(Transformer):
                 elif s.kind == "size":
                     h["sizes"].append(s.value)
                 elif s.kind == "layout":
-                    h["layout_of"] = s.value
+                    h["layout_of"], h["layout_args"] = s.value
+                elif s.kind == "param":
+                    h.setdefault("params", []).append(s.value)
                 elif s.kind == "dim":
                     h["dims"].append(s.value)
                 elif s.kind == "ram_only":
@@ -549,6 +557,7 @@ class ToModel(Transformer):
             doc=_join(h["doc"]), note=_join(h["note"]), status=h.get("status", "defined"),
             sizes=tuple(h["sizes"]), layout_of=h.get("layout_of"), dims=tuple(h["dims"]),
             ram_only=h.get("ram_only", False), nvm=h.get("nvm"),
+            params=tuple(h.get("params", ())), layout_args=tuple(h.get("layout_args", ())),
         )
 
     # ------------------------------------------------------------ declarations

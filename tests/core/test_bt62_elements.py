@@ -93,3 +93,21 @@ def test_bt28_element_names_from_bt27(spec):
     enum = spec.enums["SourceId"]
     label = {x.lo: x.label for x in enum.entries if x.lo == x.hi}
     assert [n.orig_name for n in res.nodes[1:3]] == [f"{label[22]} (source 22)", f"{label[20]} (source 20)"]
+
+
+def _transaction(total: int) -> bytes:
+    """A 9-byte ET52/ET53 transaction (one empty record) and the unused rest up to ``total``."""
+    head = (9).to_bytes(2, "little") + bytes([1]) + (1).to_bytes(2, "little")
+    return head + bytes(2) + (1).to_bytes(2, "little") + bytes(total - 9)
+
+
+def test_et52_et53_tails_run_to_their_own_lengths(spec):
+    """issue 15 item 4: `layout ET52(length = ET11.txn_response_len)`: ET53's unused tail runs to
+    ET11.9 (1785) bytes, ET52's to ET11.7 (896 on 3.50+)."""
+    from osgpdissect.decode import decode_table as decode
+
+    dev = Device(spec, "gen3")
+    et53 = decode(spec, "ET53", _transaction(1785), device=dev)
+    assert et53.find("unused").size == 1776 and et53.warnings == []
+    et52 = decode(spec, "ET52", _transaction(896), device=dev)
+    assert et52.find("unused").size == 887 and et52.warnings == []
