@@ -123,3 +123,15 @@ def test_dims_file_bad_firmware_is_a_clear_message(tmp_path):
     dims.write_text('{"fw": "four"}', encoding="utf-8")
     rc, out, err = _cli("show", "ET11", "--dims", str(dims))
     assert rc != 0 and "firmware version must look like 3.50" in err and "Traceback" not in err
+
+
+def test_ext_source_id_views_by_type(spec):
+    """issue 15 item 4 (F24): the low bits of an extended source id are read by its type:
+    0x4001 is M-Bus device 0, MDT 1 (guide l.931); type 0 holds a standard source id."""
+    dev = Device(spec, "gen3", values={"BT60.sets.0.nbr_chns_set": 1})
+    res = decode_table(spec, "ET66", bytes.fromhex("0140 1600 0000 0000"), device=dev)
+    ids = res.values()["extended_source_ids"]  # 4 x BT60.11 (1 channel here)
+    first, second = ids[0][0], ids[1][0]
+    assert first["mbus_device_index"] == 0 and first["mbus_data_type"] == 1
+    assert "standard_source" not in first
+    assert second["standard_source"] == 0x16 and "mbus_data_type" not in second
