@@ -111,6 +111,7 @@ class Device:
         self.inferred: dict[str, int] = {}
         self.inferred_fw: m.Version | None = None
         self._inferred_hits: list[str] = []
+        self.inference_misses: dict[tuple, str] = {}  # searches that found nothing (not repeated)
         self.version = 0
 
     # ------------------------------------------------------------------ learning

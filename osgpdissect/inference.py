@@ -28,7 +28,7 @@ from osgpdissect.layout import Binder, BindError, LBits, version_key
 
 MAX_CHANGES = 3  # values changed at once
 WINDOW = 16  # enumerated values around a dimension's present value
-MAX_EVALUATIONS = 4000  # layouts sized per search (a few seconds at worst)
+MAX_EVALUATIONS = 600  # layouts sized per search (about a second at worst)
 _SKIPPED_PREFIXES = ("BT00.",)  # number formats: not dimensions
 
 
@@ -148,6 +148,11 @@ def infer(device: Any, table_id: str, offset: int, data: bytes, table_size: int 
     if agrees:
         _earlier(device, bound, out)
         return out
+    miss = (table_id, table_size, end, bound.key, device.setting("fw"))
+    if miss in device.inference_misses:  # searched before, in vain: say it again, do not search
+        out.problems.append(device.inference_misses[miss])
+        _earlier(device, bound, out)
+        return out
     search = _Search(device, table_id)
     what = f"the {table_size}-byte {evidence}" if table_size is not None else \
         f"{end - size} byte(s) beyond the {size}-byte layout"
@@ -163,8 +168,10 @@ def infer(device: Any, table_id: str, offset: int, data: bytes, table_size: int 
     tried = f" (searched {names}" + (" and the firmware" if _fw_free(device) else "") + ")" \
         if names else (" (searched the firmware)" if _fw_free(device) else "")
     if names or _fw_free(device):
-        out.problems.append(
-            f"{what} of {table_id} fits no dimension set{tried}: decoded with the spec defaults")
+        stopped = f", search stopped after {search.evaluations} layouts" if search.exhausted else ""
+        problem = f"{what} of {table_id} fits no dimension set{tried}{stopped}: decoded with the spec defaults"
+        out.problems.append(problem)
+        device.inference_misses[miss] = problem
     _earlier(device, bound, out)
     return out
 

@@ -811,8 +811,26 @@ def _is_table_id(name: str) -> bool:
     return len(name) >= 3 and name[:2] in m.KIND_BASE and name[2:].isdigit()
 
 
+_USES: dict[tuple[int, str, int], tuple[object, bool]] = {}
+
+
 def _uses_name(items, name: str, spec: m.Spec, seen: frozenset = frozenset()) -> bool:
-    """Does any expression under ``items`` (records included) reference ``name``?"""
+    """Does any expression under ``items`` (records included) reference ``name``?  (Remembered
+    per item tuple: the model is immutable.)"""
+    if seen:
+        return _scan_uses(items, name, spec, seen)
+    key = (id(items), name, id(spec))
+    hit = _USES.get(key)
+    if hit is not None and hit[0] is items:
+        return hit[1]
+    found = _scan_uses(items, name, spec, seen)
+    if len(_USES) > 100_000:
+        _USES.clear()
+    _USES[key] = (items, found)
+    return found
+
+
+def _scan_uses(items, name: str, spec: m.Spec, seen: frozenset) -> bool:
     for it in items:
         exprs: list = []
         nested: tuple = ()
