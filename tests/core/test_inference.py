@@ -190,24 +190,17 @@ def test_several_fits_listed(spec):
     assert "also fitting: " in note
 
 
-def test_a_vain_search_is_not_repeated(spec):
+def test_a_vain_search_is_not_repeated(spec, monkeypatch):
     """issue 15 item 1: the same size that fitted nothing is reported again without searching
     (a capture with many such reads stays fast)."""
+    import osgpdissect.inference as inference
+
     dev = Device(spec, "gen3")
     first = dev.infer("ET11", 0, bytes(35), 35)
     assert first.problems and dev.inference_misses
     calls = []
-    import osgpdissect.inference as inference
-
     original = inference._Search.size
-
-    def counting(self, values, fw=None):
-        calls.append(1)
-        return original(self, values, fw)
-
-    inference._Search.size = counting
-    try:
-        again = dev.infer("ET11", 0, bytes(35), 35)
-    finally:
-        inference._Search.size = original
+    monkeypatch.setattr(inference._Search, "size",
+                        lambda self, values, fw=None: calls.append(1) or original(self, values, fw))
+    again = dev.infer("ET11", 0, bytes(35), 35)
     assert again.problems == first.problems and calls == []
