@@ -119,8 +119,8 @@ class _Search:
         try:
             size = _Sizer(self.device.spec, trial).bind_table(self.decl, self.table_id,
                                                               args=self.args).size
-        except (BindError, IndexError, ZeroDivisionError):
-            size = None
+        except (BindError, IndexError, ZeroDivisionError, ValueError, OverflowError):
+            size = None  # values the layout cannot take
         self._memo[key] = size
         return size
 
