@@ -15,6 +15,7 @@ from osgpdissect.codec import DecodeResult, Node, decode_table
 from osgpdissect.errors import OsgpError
 from osgpdissect.lang.spec import load_default_spec
 from osgpdissect.layout.device import Device
+from osgpdissect.layout.inference import Inference
 
 __all__ = ["TableContext", "TableDecoding"]
 
@@ -24,7 +25,7 @@ log = logging.getLogger(__name__)
 class TableDecoding:
     """Table bytes decoded (or not) against the spec: the decoded tree and what was said."""
 
-    __slots__ = ("table", "name", "offset", "data", "nodes", "defaults_used", "warnings")
+    __slots__ = ("table", "name", "offset", "data", "nodes", "defaults_used", "warnings", "problems")
 
     def __init__(self, table: str, name: str, offset: int, data: bytes, nodes: list[Node],
                  defaults_used: list[str] | None = None, warnings: list[str] | None = None) -> None:
@@ -35,6 +36,7 @@ class TableDecoding:
         self.nodes = nodes
         self.defaults_used: list[str] = defaults_used if defaults_used is not None else []
         self.warnings: list[str] = warnings if warnings is not None else []
+        self.problems: list[str] = []  # also in warnings; the record raises them (!)
 
     @classmethod
     def of(cls, result: DecodeResult, data: bytes) -> TableDecoding:
@@ -55,6 +57,10 @@ class TableDecoding:
             "defaults_used": self.defaults_used,
             "warnings": self.warnings,
         }
+
+
+def _failed(table: str, exc: Exception) -> Inference:
+    return Inference(notes=[f"dimension inference for {table} failed: {type(exc).__name__}"])
 
 
 class TableContext:
@@ -94,8 +100,12 @@ class TableContext:
         self._names[number] = name
         return name
 
-    def decode(self, number: int, offset: int, data: bytes, learn: bool = True) -> TableDecoding:
-        """Decode ``data`` found at ``offset`` of a table; remember it as device state."""
+    def decode(self, number: int, offset: int, data: bytes, learn: bool = True,
+               table_size: int | None = None, evidence: str = "full read") -> TableDecoding:
+        """Decode ``data`` found at ``offset`` of a table; remember it as device state.
+
+        ``table_size``: the table's size when the bytes show it (a full read response); the
+        device then infers dimensions and firmware that fit it (``Device.infer``)."""
         table = self._ids.get(number) or self._id_of(number)
         name = self._names.get(number)
         if name is None:
@@ -104,14 +114,26 @@ class TableContext:
             return self._raw(table, name, offset, data, self.reason)
         if not name and self.spec.find(table) is None:
             return self._raw(table, name, offset, data, f"{table} is not in the spec: shown raw")
+        inference = self._infer(table, offset, data, table_size, evidence)
         try:
             result = TableDecoding.of(decode_table(self.spec, table, data, offset, self.device), data)
         except Exception as exc:  # a decoder bug must cost one table, never the capture
             log.debug("decoding %s failed", table, exc_info=True)
             result = self._raw(table, name, offset, data, f"decoding {table} failed: {type(exc).__name__}: {exc}")
+        if inference is not None:
+            result.warnings[:0] = [*inference.notes, *inference.problems]
+            result.problems = list(inference.problems)
         if learn:
             self.learn(table, offset, data)
         return result
+
+    def _infer(self, table: str, offset: int, data: bytes, table_size: int | None,
+               evidence: str) -> Inference | None:
+        try:
+            return self.device.infer(table, offset, data, table_size, evidence)
+        except Exception as exc:  # inference is best effort: the decode goes on without it
+            log.debug("device.infer(%s) failed", table, exc_info=True)
+            return None if isinstance(exc, RecursionError) else _failed(table, exc)
 
     def _id_of(self, number: int) -> str:
         table = self._ids[number] = C.table_id(number)

@@ -24,8 +24,11 @@ _ET50_MEP_FLAGS = 30  # ET50.30: MEP Flags of MEP client 1 (bit 1 = ET59 Respons
 class ProcedureTracker:
     """Remembers the last BT07 call and the ET50 "ET59 Response" flag of one capture."""
 
-    def __init__(self, tables: Any) -> None:
+    def __init__(self, tables: Any, client_psn_range: tuple[int, int] | None = (5, 9)) -> None:
+        """``client_psn_range``: the PSNs a MEP client may use (l.1421); ``None`` where no such
+        rule applies (optical C12.18 procedure calls)."""
         self.tables = tables
+        self.client_psn_range = client_psn_range
         self.last_call: dict[str, Any] | None = None
         self.last_call_index: int | None = None
         self.et59_response: bool | None = None
@@ -48,8 +51,9 @@ class ProcedureTracker:
         word = data[0] | data[1] << 8
         number, handling, psn = word & 0x0FFF, word >> 12, data[2]
         problems = []
-        if not 5 <= psn <= 9:
-            problems.append(f"PSN {psn} outside the MEP client range 5..9 (l.1421)")
+        lo_hi = self.client_psn_range
+        if lo_hi is not None and not lo_hi[0] <= psn <= lo_hi[1]:
+            problems.append(f"PSN {psn} outside the MEP client range {lo_hi[0]}..{lo_hi[1]} (l.1421)")
         if psn == self._last_psn:
             problems.append(f"PSN {psn} repeats the previous call: the meter answers 0x04 (l.1422)")
         self._last_psn = psn

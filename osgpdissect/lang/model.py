@@ -224,6 +224,9 @@ class Meta:
     markers: tuple[tuple[str, str], ...] = ()  # ("reserved"|"writeonly"|"deprecated", text)
     stated: tuple[Stated, ...] = ()
     stated_length: tuple[tuple[str | None, int], ...] = ()  # (profile, bytes)
+    # label(BT22.summation_sources[0], SourceId): the name comes from another table's value,
+    # shown through an enum, when the device has read it (F29)
+    label: tuple[Expr, str] | None = None
 
     def has_marker(self, name: str) -> bool:
         return any(m == name for m, _ in self.markers)
@@ -358,6 +361,13 @@ class Header:
     layout_of: str | None = None
     dims: tuple[Dim, ...] = ()
     ram_only: bool = False
+    # Appendix C: "write" (Write - NVM), "read" (Read - NVM Only); () listed with neither;
+    # None: the table is not in Appendix C.
+    nvm: tuple[str, ...] | None = None
+    # `param length = ET11.txn_request_len`: a symbol of the table's layout, with its default;
+    # `layout ET52(length = ET11.txn_response_len)` binds the shared layout with other values.
+    params: tuple[tuple[str, Expr], ...] = ()
+    layout_args: tuple[tuple[str, Expr], ...] = ()
 
 
 KIND_BASE = {"BT": 0, "BP": 0, "ET": 2048, "EP": 2048, "MT": 2048, "MP": 2048, "FT": 0}

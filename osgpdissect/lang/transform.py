@@ -71,7 +71,7 @@ class ToModel(Transformer):
                 stated.append(v)
             elif k == "length":
                 lengths.append(v)
-            elif k in ("value", "default", "vci", "unit", "scale", "enum", "valid_range"):
+            elif k in ("value", "default", "vci", "unit", "scale", "enum", "valid_range", "label"):
                 meta[k] = v
             else:
                 extra[k] = v
@@ -232,6 +232,9 @@ class ToModel(Transformer):
 
     def unit_attr(self, children):
         return _Attr("unit", children[0])
+
+    def label_attr(self, children):
+        return _Attr("label", (children[0], str(children[1])))
 
     def scale_attr(self, children):
         return _Attr("scale", float(str(children[0])))
@@ -401,14 +404,36 @@ class ToModel(Transformer):
     def since_word(self, children):
         return str(children[0])
 
+    def cpm_since(self, children):
+        return ("cpm", str(children[0]))
+
     @v_args(meta=True)
     def since_block(self, meta, children):
+        """``since fw X [cpm Y]``: an OSGP meter at X or later (or a Control Point/OSGP Module at
+        Y or later); a module's firmware series (1.xx) is never compared with a meter version.
+        ``before`` is the complement of the same ``since``."""
         word, ver = children[0], children[1]
-        major, minor = str(ver).split(".")
+        rest = list(children[2:])
+        cpm_ver = None
+        if rest and isinstance(rest[0], tuple) and rest[0][:1] == ("cpm",):
+            cpm_ver = rest.pop(0)[1]
         pos = self._pos(meta)
-        op = ">=" if word == "since" else "<"
-        test = m.BinOp(op, m.Ref(("fw",), pos), m.Version(int(major), int(minor), pos), pos)
-        return m.If(test, tuple(children[2:]), (), pos)
+
+        def version(text: str) -> m.Version:
+            major, minor = text.split(".")
+            return m.Version(int(major), int(minor), pos)
+
+        def device_is(n: int) -> m.Expr:
+            return m.BinOp("==", m.Ref(("cpm",), pos), m.Num(n, pos), pos)
+
+        test: m.Expr = m.BinOp("and", device_is(0),
+                               m.BinOp(">=", m.Ref(("fw",), pos), version(str(ver)), pos), pos)
+        if cpm_ver is not None:
+            on_cpm = m.BinOp(">=", m.Ref(("fw",), pos), version(cpm_ver), pos)
+            test = m.BinOp("or", test, m.BinOp("and", device_is(1), on_cpm, pos), pos)
+        if word != "since":
+            test = m.UnOp("not", test, pos)
+        return m.If(test, tuple(rest), (), pos)
 
     def case_int(self, children):
         v = int(str(children[0]), 0)
@@ -477,7 +502,13 @@ class ToModel(Transformer):
         return _Stmt("size", (profile, children[0]))
 
     def layout_stmt(self, children):
-        return _Stmt("layout", str(children[0]))
+        return _Stmt("layout", (str(children[0]), tuple(children[1:])))
+
+    def layout_arg(self, children):
+        return (str(children[0]), children[1])
+
+    def param_stmt(self, children):
+        return _Stmt("param", (str(children[0]), children[1]))
 
     @v_args(meta=True)
     def dim_stmt(self, meta, children):
@@ -487,6 +518,12 @@ class ToModel(Transformer):
 
     def flag_stmt(self, children):
         return _Stmt("ram_only", True)
+
+    def nvm_flag(self, children):
+        return str(children[0])
+
+    def nvm_stmt(self, children):
+        return _Stmt("nvm", tuple(c for c in children if c != "none"))
 
     def _header(self, stmts) -> m.Header:
         h: dict = {"access": [], "sizes": [], "dims": [], "doc": [], "note": []}
@@ -503,11 +540,15 @@ class ToModel(Transformer):
                 elif s.kind == "size":
                     h["sizes"].append(s.value)
                 elif s.kind == "layout":
-                    h["layout_of"] = s.value
+                    h["layout_of"], h["layout_args"] = s.value
+                elif s.kind == "param":
+                    h.setdefault("params", []).append(s.value)
                 elif s.kind == "dim":
                     h["dims"].append(s.value)
                 elif s.kind == "ram_only":
                     h["ram_only"] = True
+                elif s.kind == "nvm":
+                    h["nvm"] = s.value
             elif isinstance(s, _Attr) and s.kind in ("doc", "note"):
                 h[s.kind].append(s.value)
         return m.Header(
@@ -515,7 +556,8 @@ class ToModel(Transformer):
             guide_lines=h.get("guide_lines", ()), access=tuple(h["access"]),
             doc=_join(h["doc"]), note=_join(h["note"]), status=h.get("status", "defined"),
             sizes=tuple(h["sizes"]), layout_of=h.get("layout_of"), dims=tuple(h["dims"]),
-            ram_only=h.get("ram_only", False),
+            ram_only=h.get("ram_only", False), nvm=h.get("nvm"),
+            params=tuple(h.get("params", ())), layout_args=tuple(h.get("layout_args", ())),
         )
 
     # ------------------------------------------------------------ declarations

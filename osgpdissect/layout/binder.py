@@ -184,6 +184,7 @@ class Bound:
     root: LRecord
     defaults_used: tuple[str, ...] = ()
     key: str = field(default="", compare=False)
+    inferred_used: tuple[str, ...] = ()  # dimension values the device inferred from table sizes
 
     @property
     def size(self) -> int | None:
@@ -267,6 +268,10 @@ class _Frame:
 # The layout context: firmware (of the meter, or of the module when cpm = 1), generation, the
 # guide's X, device class (cpm: 1 = Control Point/OSGP Module) and "both MEP ports enabled".
 CONTEXT_NAMES = ("fw", "generation", "x", "cpm", "two_mep_ports")
+# The last path part of a remote() question "how many elements has this `[*]` array?"
+COUNT_PART = "#count"
+# A context that does not say otherwise is a meter with one MEP port enabled.
+CONTEXT_DEFAULTS = {"cpm": 0, "two_mep_ports": 0}
 
 
 class Binder:
@@ -363,6 +368,13 @@ class Binder:
                 if got == want:
                     return self.resolver.remote(arr, tuple(arr.parts[1:]) + (i,) + e.then)
             raise BindError(e.pos, f"lookup(): no element of {arr.text()} has {key.text()} == {want}")
+        if e.name == "count":
+            # count(BT61.sets): the number of elements of another table's `[*]` array, as the
+            # device knows it (from the table's bytes, inferred, or 1)
+            if len(e.args) != 1 or not isinstance(e.args[0], m.Ref) or not _is_table_id(str(e.args[0].head)):
+                raise BindError(e.pos, "count() takes another table's array: count(BT61.sets)")
+            arr = e.args[0]
+            return self.resolver.remote(arr, (*arr.parts[1:], COUNT_PART))
         raise BindError(e.pos, f"unknown function {e.name}()")
 
     def _ref(self, r: m.Ref):
@@ -393,6 +405,8 @@ class Binder:
                 return v
         if name in CONTEXT_NAMES:
             v = self.resolver.setting(name)
+            if v is None and name in CONTEXT_DEFAULTS:
+                v = CONTEXT_DEFAULTS[name]
             if v is None:
                 raise BindError(r.pos, f"the layout context has no value for {name!r}")
             return v
@@ -452,11 +466,31 @@ class Binder:
             node = self.bind_field(it)
             if it.meta.stated:
                 node = replace(node, stated=self.eval_stated(it.meta.stated))
+            if it.meta.label is not None:
+                node = self._labelled(node, it.meta.label, it.pos)
             out.append(node)
             if isinstance(it, m.Derived):
                 frame.names.add(it.id)
             else:
                 frame.names.add(it.id)
+
+    def _labelled(self, node: LNode, label: tuple[m.Expr, str], pos: m.Pos) -> LNode:
+        """``label(BT22.summation_sources[0], SourceId)``: named after the source the device's
+        bytes say this element holds; the spec's own name when they are not known."""
+        expr, enum_name = label
+        known = getattr(self.resolver, "known_value", None)
+        if known is None or not isinstance(expr, m.Ref) or not _is_table_id(str(expr.head)):
+            return node
+        path = tuple(p if isinstance(p, (str, int)) else self.static(p, "index") for p in expr.parts[1:])
+        value = known(expr, path)
+        enum = self.spec.enums.get(enum_name)
+        if value is None or enum is None:
+            return node
+        text = next((x.label for x in enum.entries if x.lo <= value <= x.hi and not x.template), None)
+        name = f"{text} (source {value})" if text else f"source {value}"
+        same = (text or "").casefold() == node.meta.orig_name.casefold()
+        # another source than the spec's name: its unit is not known here
+        return replace(node, meta=replace(node.meta, orig_name=name, unit=node.meta.unit if same else None))
 
     def _group(self, items, pos) -> LRecord:
         self.frames.append(_Frame(synthetic=True))
@@ -683,9 +717,16 @@ class Binder:
         return LRecord(ident, meta, size, children=tuple(out), bound=bound)
 
     # -------------------------------------------------------------- entry points
-    def bind_table(self, table: m.Table | m.Procedure, table_id: str, part: str = "table") -> LRecord:
+    def bind_table(self, table: m.Table | m.Procedure, table_id: str, part: str = "table",
+                   args: tuple[tuple[str, m.Expr], ...] = ()) -> LRecord:
+        """``args``: values for the table's ``param``s (from ``layout ET52(length = ...)``)."""
         self.frames = []
         statics: dict[str, object] = {}
+        given = dict(args)
+        for name, default in table.header.params:
+            statics[name] = self.static(given.pop(name, default), f"layout parameter {name}")
+        if given:
+            raise BindError(table.pos, f"{table_id} has no layout parameter {next(iter(given))!r}")
         if isinstance(table, m.Table) and table.family_param:
             number = m.KIND_BASE[table.kind] + int(table_id[2:])
             self.statics.append({"number": number})
@@ -770,8 +811,26 @@ def _is_table_id(name: str) -> bool:
     return len(name) >= 3 and name[:2] in m.KIND_BASE and name[2:].isdigit()
 
 
+_USES: dict[tuple[int, str, int], tuple[object, bool]] = {}
+
+
 def _uses_name(items, name: str, spec: m.Spec, seen: frozenset = frozenset()) -> bool:
-    """Does any expression under ``items`` (records included) reference ``name``?"""
+    """Does any expression under ``items`` (records included) reference ``name``?  (Remembered
+    per item tuple: the model is immutable.)"""
+    if seen:
+        return _scan_uses(items, name, spec, seen)
+    key = (id(items), name, id(spec))
+    hit = _USES.get(key)
+    if hit is not None and hit[0] is items:
+        return hit[1]
+    found = _scan_uses(items, name, spec, seen)
+    if len(_USES) > 100_000:
+        _USES.clear()
+    _USES[key] = (items, found)
+    return found
+
+
+def _scan_uses(items, name: str, spec: m.Spec, seen: frozenset) -> bool:
     for it in items:
         exprs: list = []
         nested: tuple = ()
@@ -806,3 +865,42 @@ def _uses_name(items, name: str, spec: m.Spec, seen: frozenset = frozenset()) ->
         if nested and _uses_name(nested, name, spec, seen):
             return True
     return False
+
+
+# ---------------------------------------------------------------------------- static offsets
+
+
+def walk_static(node: LRecord, base: int = 0):
+    """Yield (node, absolute offset or None, path) for every node, statically where possible."""
+    stack = [(node, base, ())]
+    while stack:
+        n, off, path = stack.pop()
+        yield n, off, path
+        kids: list = []
+        if isinstance(n, LRecord):
+            o = off
+            for c in n.children:
+                cpath = path if (n.synthetic or not path and n is node) else path
+                kids.append((c, o, cpath + ((c.id,) if not _is_hidden(c) else ())))
+                o = None if (o is None or c.size is None) else o + c.size
+        elif isinstance(n, LArray) and n.element is not None:
+            kids.append((n.element, off, path + (0,)))
+        elif isinstance(n, LArray):
+            o = off
+            idx = 0
+            for count, el in n.segments:
+                kids.append((el, o, path + (idx,)))
+                o = None if (o is None or el.size is None) else o + count * el.size
+                idx += count
+        elif isinstance(n, LSwitch):
+            for _, g in n.cases:
+                kids.append((g, off, path))
+            if n.default:
+                kids.append((n.default, off, path))
+        elif isinstance(n, LOptional) and n.body:
+            kids.append((n.body, off, path))
+        stack.extend(reversed(kids))
+
+
+def _is_hidden(n: LNode) -> bool:
+    return isinstance(n, (LSwitch, LOptional)) or (isinstance(n, LRecord) and n.synthetic)

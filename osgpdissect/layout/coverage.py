@@ -72,6 +72,23 @@ def coverage(spec: m.Spec, report: Report) -> list[Row]:
             status += " (partially described)"
         rows.append(_row(spec, report, tid, decl.header.guide_lines[0] if decl and decl.header.guide_lines else None,
                          status, decl, listed=decl is not None))
+    # Declarations the inventory above does not name (e.g. procedures met in other tables' text):
+    # every declaration of the spec has its row.
+    listed = set(DEFINED) | set(REFERENCED)
+    for tid in sorted(set(spec.tables) | set(spec.procedures)):
+        if tid in listed:
+            continue
+        decl = spec.find(tid)
+        st = decl.header.status
+        if st == "defined":
+            status = "transcribed"
+        else:
+            status = ("referenced, layout not in the guide" if tid.startswith(("EP", "BP", "MP"))
+                      else "referenced, not defined")
+            if st == "partial":
+                status += " (partially described)"
+        rows.append(_row(spec, report, tid, decl.header.guide_lines[0] if decl.header.guide_lines else None,
+                         status, decl))
     return rows
 
 

@@ -13,10 +13,12 @@ from pathlib import Path
 from osgpdissect.errors import OsgpError
 from osgpdissect.lang import model as m
 from osgpdissect.layout.binder import (
+    COUNT_PART,
     Binder,
     BindError,
     Bound,
     LArray,
+    LBitMember,
     LBits,
     LBlob,
     LNode,
@@ -59,9 +61,23 @@ class _Sparse:
         )
 
 
-def parse_version(text: str) -> m.Version:
+def parse_version(text: str | float | int | m.Version) -> m.Version:
+    """A firmware version as the guide writes it: ``"3.50"`` (major 3, revision 50).
+
+    A number (``4.3`` from JSON) and a one-digit revision (``"4.3"``) read as decimals: 4.30.
+    """
+    if isinstance(text, m.Version):
+        return text
+    if isinstance(text, bool):
+        raise OsgpError(f"firmware version must look like 3.50 or 4.0, got {text!r}")
+    if isinstance(text, (int, float)):
+        text = f"{text:.2f}"
     try:
-        major, minor = str(text).split(".")[:2]
+        major, minor = (str(text).strip().split(".") + ["0"])[:2]
+        if len(minor) == 1:
+            minor += "0"
+        if len(minor) != 2 or int(minor) < 0 or int(major) < 0:
+            raise ValueError(text)
         return m.Version(int(major), int(minor))
     except ValueError:
         raise OsgpError(f"firmware version must look like 3.50 or 4.0, got {text!r}") from None
@@ -90,7 +106,7 @@ class Device:
                  settings: dict[str, int] | None = None):
         self.spec = spec
         self.profile = _profile(spec, profile)
-        self.fw = parse_version(fw) if isinstance(fw, str) else fw
+        self.fw = parse_version(fw) if fw is not None else None
         self.generation = generation
         self.values = dict(values or {})
         self.settings = dict(settings or {})  # context overrides: cpm, two_mep_ports
@@ -100,6 +116,12 @@ class Device:
         self._dep_stack: list[set[str]] = []
         self._binding: list[tuple[str, str]] = []
         self._defaults: list[str] = []
+        # What the bytes themselves showed (Device.infer): dimension values and a firmware, used
+        # after real table bytes and before the spec defaults; a dimension table read wins.
+        self.inferred: dict[str, int] = {}
+        self.inferred_fw: m.Version | None = None
+        self._inferred_hits: list[str] = []
+        self.inference_misses: dict[tuple, str] = {}  # searches that found nothing (not repeated)
         self.version = 0
 
     # ------------------------------------------------------------------ learning
@@ -115,6 +137,8 @@ class Device:
         elif sparse.holds(offset, data):
             return  # nothing new: every cached layout still holds
         sparse.put(offset, bytes(data))
+        for key in [k for k in self.inferred if k.split(".", 1)[0] == table_id]:
+            del self.inferred[key]  # the real dimension table always wins
         stale = [k for k, deps in self._deps.items() if table_id in deps]
         for k in stale:
             self._bound.pop(k, None)
@@ -149,7 +173,10 @@ class Device:
                 raise OsgpError(f"{path}: dimension {name} = {shown} is out of range "
                                 f"(0 .. {cls.MAX_LEARN})")
         try:
-            return cls(spec, prof, fw=fw, generation=gen, values=values, settings=sets)
+            return cls(spec, prof, fw=fw, generation=int(gen) if gen is not None else None,
+                       values=values, settings=sets)
+        except OsgpError as exc:
+            raise OsgpError(f"{path}: {exc}") from None
         except (KeyError, TypeError, ValueError) as exc:
             raise OsgpError(f"{path}: bad dimensions entry ({exc})") from None
 
@@ -158,10 +185,12 @@ class Device:
         if name in self.settings:
             return self.settings[name]
         if name == "fw":
-            return self.fw or self.profile.get("fw")
+            return self.fw or self.inferred_fw or self.profile.get("fw")
         if name == "generation":
             if self.generation is not None:
                 return self.generation
+            if self.inferred_fw is not None and not self.setting("cpm"):
+                return 4 if self.inferred_fw.major >= 4 else 3
             return self.profile.get("generation")
         if name == "x":
             gen = self.setting("generation")
@@ -178,23 +207,41 @@ class Device:
         return self.profile.get(name)
 
     def remote(self, ref: m.Ref, path: tuple, search: bool = False) -> int:
+        return self.lookup(ref, path, search)
+
+    def lookup(self, ref: m.Ref, path: tuple, search: bool = False, trial=None) -> int:
+        """A dimension value: explicit, from table bytes, inferred, or the spec default.
+
+        ``trial`` (a resolver with ``values``): a hypothetical device for Device.infer, whose
+        values replace the inferred ones and through which defaults are evaluated; nothing is
+        recorded on this device then."""
         table_id = str(ref.parts[0])
-        for deps in self._dep_stack:
-            deps.add(table_id)
+        if trial is None:
+            for deps in self._dep_stack:
+                deps.add(table_id)
         key = f"{table_id}." + ".".join(str(p) for p in path)
         if key in self.values:
             return self.values[key]
+        if trial is not None and key in trial.values:
+            return trial.values[key]
+        used = self._defaults if trial is None else []
+        via = self if trial is None else trial
         table = self.spec.tables.get(table_id)
         if table is None:
             raise BindError(ref.pos, f"unknown table {table_id} in {ref.text()}")
         if table.header.status == "referenced" or not table.body:
             for d in table.header.dims:
                 if d.id == path[0]:
-                    self._defaults.append(key)
-                    return self._eval_default(d.default, ref.pos, key)
+                    if trial is None and key in self.inferred:
+                        self._inferred_hits.append(key)
+                        return self.inferred[key]
+                    used.append(key)
+                    return self._eval_default(d.default, ref.pos, key, via=via)
             raise BindError(ref.pos, f"{table_id} is not laid out in the guide and has no dim {path[0]!r}")
         if table.header.layout_of:
             table_id = table.header.layout_of
+        if path and path[-1] == COUNT_PART:
+            return self._element_count(table_id, ref, path[:-1], key, used, trial)
         bound = self.bound(table_id)
         if search:
             path = _find_path(bound.root, path[0]) or path
@@ -205,22 +252,68 @@ class Device:
             if member is not None:
                 value = (value >> member.lo) & ((1 << member.width) - 1)
             return value
+        if trial is None and key in self.inferred:
+            self._inferred_hits.append(key)
+            return self.inferred[key]
         meta = member.meta if member is not None else node.meta
         if meta.default is not None:
-            self._defaults.append(key)
-            return self._eval_default(meta.default, ref.pos, key, index)
+            used.append(key)
+            return self._eval_default(meta.default, ref.pos, key, index, via=via)
         if meta.value is not None:
             try:
                 v = int(meta.value, 0)
             except ValueError:
                 v = None
             if v is not None:
-                self._defaults.append(key)
+                used.append(key)
                 return v
         raise BindError(ref.pos, f"{key} is used as a dimension but has no numeric value or default in the spec")
 
-    def _eval_default(self, expr: m.Expr, pos: m.Pos, key: str, index: int | None = None) -> int:
-        b = Binder(self.spec, self)
+    def known_value(self, ref: m.Ref, path: tuple) -> int | None:
+        """A value of another table from its bytes only (None when they were not read)."""
+        table_id = str(ref.parts[0])
+        for deps in self._dep_stack:
+            deps.add(table_id)  # reading the table later changes the label
+        if table_id not in self._tables:
+            return None
+        try:
+            offset, node, member, _index = _locate(self.bound(table_id).root, path, ref)
+        except (BindError, IndexError):
+            return None
+        raw = self.known(table_id, offset, node.size or 0) if node.size else None
+        if raw is None:
+            return None
+        value = _int_of(node, raw)
+        return (value >> member.lo) & ((1 << member.width) - 1) if member is not None else value
+
+    def _element_count(self, table_id: str, ref: m.Ref, path: tuple, key: str, used: list,
+                       trial) -> int:
+        """Elements of the `[*]` array at ``path`` (``count(BT61.sets)``): from the table's bytes
+        known from offset 0 on, else inferred, else 1."""
+        node: LNode = self.bound(table_id).root
+        offset = 0
+        for part in path:
+            if not isinstance(node, LRecord):
+                raise BindError(ref.pos, f"{ref.text()}: {node.id} has no field {part!r}")
+            node, offset = _child(node, str(part), offset, ref)
+        el = node.element if isinstance(node, LArray) else None
+        if not isinstance(node, LArray) or node.count is not None or el is None or not el.size:
+            raise BindError(ref.pos, f"count({ref.text()}) needs a `[*]` array of fixed-size elements")
+        sparse = self._tables.get(table_id)
+        if sparse is not None:
+            gap = sparse.known.find(0)
+            known = len(sparse.known) if gap < 0 else gap
+            if known >= offset + el.size:
+                return (known - offset) // el.size
+        if trial is None and key in self.inferred:
+            self._inferred_hits.append(key)
+            return self.inferred[key]
+        used.append(key)
+        return 1
+
+    def _eval_default(self, expr: m.Expr, pos: m.Pos, key: str, index: int | None = None,
+                      via=None) -> int:
+        b = Binder(self.spec, via if via is not None else self)
         if index is not None:
             b.statics.append({"index": index})
         v = b.peval(expr)
@@ -238,26 +331,43 @@ class Device:
         decl = self.spec.find(table_id)
         if decl is None:
             raise BindError(m.NOPOS, f"unknown table or procedure {table_id}")
+        args: tuple = ()
         if isinstance(decl, m.Table) and decl.header.layout_of:
             other = self.spec.find(decl.header.layout_of)
             if other is None:
                 raise BindError(decl.pos, f"layout {decl.header.layout_of}: unknown table")
-            decl = other
+            decl, args = other, decl.header.layout_args
         if ck in self._binding:
             raise BindError(decl.pos, f"{table_id} depends on itself ({' -> '.join(t for t, _ in self._binding)})")
         self._binding.append(ck)
         self._dep_stack.append({"BT00"})  # NI formats come from BT00
         mark = len(self._defaults)
+        hits = len(self._inferred_hits)
         try:
-            root = Binder(self.spec, self).bind_table(decl, table_id, part)
+            root = Binder(self.spec, self).bind_table(decl, table_id, part, args)
         finally:
             self._binding.pop()
             deps = self._dep_stack.pop()
         self._deps[ck] = deps
         used = tuple(dict.fromkeys(self._defaults[mark:]))
-        result = Bound(table_id, root, used, key=f"{table_id}:{part}:{hash(root)}")
+        inferred = tuple(dict.fromkeys(self._inferred_hits[hits:]))
+        result = Bound(table_id, root, used, key=f"{table_id}:{part}:{hash(root)}",
+                       inferred_used=inferred)
         self._bound[ck] = result
         return result
+
+    def forget_layouts(self) -> None:
+        """Drop every cached layout (after something inferred changed the context)."""
+        self._bound.clear()
+        self._deps.clear()
+        self.version += 1
+
+    def infer(self, table_id: str, offset: int, data: bytes, table_size: int | None = None,
+              evidence: str = "full read"):
+        """Dimensions and firmware from the size of table bytes (see osgpdissect.layout.inference)."""
+        from osgpdissect.layout.inference import infer  # keeps the resolver module small
+
+        return infer(self, table_id, offset, data, table_size, evidence)
 
 
 def _find_path(root: LRecord, name: str) -> tuple | None:
@@ -293,6 +403,13 @@ def _locate(root: LRecord, path: tuple, ref: m.Ref):
     for part in path:
         if member is not None:
             raise BindError(ref.pos, f"{ref.text()}: a bit has no fields")
+        if isinstance(part, int) and isinstance(node, LBits):
+            # a bit chosen by number (BT60.lp_flags[6 + ds]): the member that is that bit
+            if not 0 <= part < node.width * 8:
+                raise BindError(ref.pos, f"{ref.text()}: bit {part} is outside {node.id}")
+            member = next((mb for mb in node.members if mb.lo == mb.hi == part), None) \
+                or LBitMember(f"bit_{part}", "BOOL", part, part, m.Meta())
+            continue
         if isinstance(part, int):
             if not isinstance(node, LArray):
                 raise BindError(ref.pos, f"{ref.text()}: {node.id} is not an array")

@@ -61,6 +61,13 @@ def type_text(n: LNode) -> str:
     return ""
 
 
+def nvm_text(nvm: tuple[str, ...]) -> str:
+    """Appendix C's NVM columns for a table (``nvm`` of its header, not None)."""
+    write = "written directly to NVM" if "write" in nvm else "writes not to NVM"
+    read = "read from NVM only" if "read" in nvm else "read from RAM"
+    return f"NVM (Appendix C): {write}; {read}"
+
+
 def _enum_text(e: m.Enum | None) -> str:
     if e is None:
         return ""
@@ -83,7 +90,12 @@ def layout_lines(spec: m.Spec, tid: str, device: Device) -> list[str]:
         keys = " ".join(a.keys) or "none"
         out.append(f"  {a.op}: {keys}" + (f"  (clients: {' '.join(a.clients)})" if a.clients else ""))
     if h.layout_of:
-        out.append(f"  same layout as {h.layout_of}")
+        args = ", ".join(f"{n} = {m.expr_text(e)}" for n, e in h.layout_args)
+        out.append(f"  same layout as {h.layout_of}" + (f" ({args})" if args else ""))
+    for name, default in h.params:
+        out.append(f"  layout parameter {name} = {m.expr_text(default)}")
+    if h.nvm is not None:
+        out.append(f"  {nvm_text(h.nvm)}")
     for d in h.dims:
         out.append(f"  dim {d.id} ({d.orig_name}) default {m.expr_text(d.default)}")
     parts = ["request", "response"] if isinstance(decl, m.Procedure) else ["table"]

@@ -231,7 +231,10 @@ class Dissector:
         if req.is_read:
             if not ok or resp is None or not resp.data:
                 return
-            rec.table = tables.decode(req.table, offset, resp.data)
+            whole = req.code == C.FULL_READ and (req.count is None or len(resp.data) < req.count)
+            rec.table = tables.decode(req.table, offset, resp.data,
+                                      table_size=len(resp.data) if whole else None)
+            rec.warnings.extend(rec.table.problems)
             self._track_read(rec, req.table, offset, resp.data)
         elif req.is_write and req.data:
             rec.table = tables.decode(req.table, offset, req.data, learn=ok)

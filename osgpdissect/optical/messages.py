@@ -19,6 +19,7 @@ from typing import Any
 
 from osgpdissect.bytestream import Direction
 from osgpdissect.c1218.messages import Malformed
+from osgpdissect.optical import codes as C
 from osgpdissect.optical.link import LinkItem
 from osgpdissect.optical.packet import LinkByte, Packet
 
@@ -127,6 +128,10 @@ class _Assembler:
             msg.retransmissions.append(pkt)
             msg.events.append(LinkEvent(pkt.time, d, "retransmission", kind))
             return
+        if d is Direction.C2S and pkt.data[:1] == bytes((C.IDENT,)) and (pkt.first or not pkt.multi):
+            # Identify (re)starts the link (after a Terminate, say): toggle bits start afresh.
+            self.last.clear()
+            prev = None
         note = ""
         if prev is not None and prev.toggle == pkt.toggle:
             note = "toggle bit not flipped although the contents differ"

@@ -41,7 +41,8 @@ class OpticalDissector:
         self.show_password = show_password
         self.options = options
         self.response_timeout = response_timeout
-        self.procedures = ProcedureTracker(self.tables)
+        # The MEP client PSN range (5..9, guide l.1421) is a MEP port rule, not an optical one.
+        self.procedures = ProcedureTracker(self.tables, client_psn_range=None)
         self.user: dict[str, Any] = {}
         self.password_due = False  # a logon seen, no security answered OK since
         self._last_request: int | None = None  # service code of the client's last packet
@@ -172,6 +173,10 @@ class OpticalDissector:
     def _link_notes(self, rec: OpticalRecord, msg: Message) -> None:
         rec.warnings.extend(msg.problems)
         side = "request" if msg.direction is Direction.C2S else "response"
+        identities = sorted({p.identity for p in msg.packets if p.identity})
+        if identities:
+            shown = ", ".join(f"0x{i:02X}" for i in identities)
+            rec.warnings.append(f"{side}: identity byte {shown}, not 0 (kept; the packet is decoded as usual)")
         for event in msg.events:
             if event.kind == "retransmission":
                 rec.retries.append(Retry(event.time, f"{side}: {event.detail}"))
@@ -203,7 +208,10 @@ class OpticalDissector:
         ok = resp is not None and resp.code == C.OK
         offset = req.offset or 0
         if req.is_read and ok and resp.data:
-            rec.table = self.tables.decode(table, offset, resp.data)
+            whole = req.code == C.FULL_READ  # the response is the whole table
+            rec.table = self.tables.decode(table, offset, resp.data,
+                                           table_size=len(resp.data) if whole else None)
+            rec.warnings.extend(rec.table.problems)
             if table in M.PROCEDURE_RESPONSE_TABLES:
                 rec.procedure = self.procedures.on_result(table, offset, resp.data)
         elif req.is_write and req.data:

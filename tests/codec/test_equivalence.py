@@ -2,7 +2,10 @@
 decodings are frozen in ``tests/data/frozen/oracle-decodes.json.gz`` (every table and procedure
 part, both profiles, defaults and windows cutting fields, the guide's vectors, a device that
 learned its dimension tables, seeded random bytes) give the same nodes, warnings, defaults used
-and values, compiled and interpreted; random reads decode alike both ways and never raise."""
+and values, compiled and interpreted; random reads decode alike both ways and never raise.
+
+A spec change that changes decodings on purpose rewrites the file from the codec
+(``pytest tests/codec --update-golden``); the diff of the decodings is reviewed like code."""
 
 from __future__ import annotations
 
@@ -14,13 +17,20 @@ from osgpdissect import codec
 from osgpdissect.codec import Device
 
 from .helpers import ALL_PARTS, PROFILES, SPEC, defaults
-from .oracle_corpus import case_json, cases, device, load_golden, result_of
+from .oracle_corpus import case_json, cases, device, load_golden, result_of, write_golden
 
-GOLDEN = load_golden()
+def _golden() -> list:
+    return load_golden()
 
 
-def test_the_frozen_corpus_is_the_corpus_of_today():
+GOLDEN = _golden()
+
+
+def test_the_frozen_corpus_is_the_corpus_of_today(update_golden):
     """The cases are made again from the spec: a spec change that alters them shows here."""
+    if update_golden:
+        write_golden(lambda *a, **k: codec.decode_table(*a, **k, compiled=False))
+        GOLDEN[:] = _golden()
     assert [case_json(c) for c in cases()] == [c for c, _ in GOLDEN]
 
 

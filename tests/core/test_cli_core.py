@@ -77,7 +77,8 @@ def coverage_rows():
 
 def test_coverage_every_layout_transcribed(coverage_rows):
     rows = {r["id"]: r for r in coverage_rows}
-    assert set(rows) == set(DEFINED) | set(REFERENCED)
+    # issue 15 item 5: every declaration has its row (also EP26/32/33/37, named in other text)
+    assert set(rows) == set(DEFINED) | set(REFERENCED) | {"EP26", "EP32", "EP33", "EP37"}
     for tid in DEFINED:
         r = rows[tid]
         assert r["status"] == "transcribed", r

@@ -71,11 +71,14 @@ def test_every_table_read_in_the_session_decodes(name):
     assert _find(et50.nodes, "MEP Device Registered").value in (1, True)
 
 
-def test_default_profile_says_et70_142_is_beyond_its_layout():
+def test_default_profile_infers_gen4_from_et70_beyond_its_layout():
+    """ET70 read past the default (3.X) profile's 142-byte layout: issue 15 item 2 infers a
+    newer firmware from those bytes instead of showing them as "beyond the layout"."""
     side = _sidecar("session_ems")
     records = list(Dissector(security=_keys(side)).dissect(_runs("session_ems")))
     et70 = next(r.table for r in records if r.table is not None and r.table.table == "ET70")
-    assert "1 byte(s) beyond the table's 142-byte layout" in et70.warnings
+    assert "firmware >= 4.00 inferred from the 143-byte ET70" in et70.warnings
+    assert not any("beyond" in w for w in et70.warnings)
 
 
 def _has_value(nodes) -> bool:

@@ -24,11 +24,18 @@ def device():
     return Device(spec(), profile="gen3")
 
 
+# The guide's example BT21 (l.1350): the dimensions the default BT23 image is laid out with.
+GUIDE_BT21 = bytes.fromhex("3F0E0C0F08000104081A")
+
+
 @cache
 def table_image(table: str) -> bytes:
-    """Bytes of a table as the spec's encoder lays out its defaults."""
+    """Bytes of a table as the spec's encoder lays out its defaults (BT21: the guide's example,
+    so that the BT23 image agrees with it)."""
     from osgpdissect.codec import encode_table
 
+    if table == "BT21":
+        return GUIDE_BT21
     return encode_table(spec(), table, {}, device())
 
 

@@ -142,6 +142,8 @@ def test_et52_et53_guide_examples_construct(spec, table, vid):
         assert [r["length_l"] for r in recs] == [c["<length>"] for c in cmds]
         assert [int.from_bytes(r["message"][6:8], "big") for r in recs] == [c["<count>"] for c in cmds]
     assert encode_table(spec, table, vals, device=dev) == data
+    # issue 15 item 4: the table's own length (ET11.7 = 896 for ET52, ET11.9 = 1785 for ET53)
+    assert vals["unused_length"] == (896 if table == "ET52" else 1785) - len(data)
 
 
 # ---------------------------------------------------------------------------- ET50

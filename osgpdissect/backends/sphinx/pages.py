@@ -760,7 +760,8 @@ def profile_sizes(spec: m.Spec, tid: str, part: str) -> dict[str, str]:
             continue
         text = "depends on the data" if b.size is None else f"{b.size} bytes"
         if b.defaults_used:
-            text += " (from " + ", ".join(f":osgp:field:`{d}`" if spec.find(d.split(".")[0]) else lit(d)
+            text += " (from " + ", ".join(f":osgp:field:`{d}`" if spec.find(d.split(".")[0]) and "#" not in d
+                                           else lit(d)
                                            for d in b.defaults_used) + ")"
         out[prof.name] = text
     return out
@@ -783,9 +784,15 @@ def _head(spec: m.Spec, tid: str, decl: Decl) -> list[str]:
     if h.guide_lines:
         facts.append((":Guide:", "line " + ", ".join(map(str, h.guide_lines))))
     facts.append((":Status:", h.status + (" (RAM only)" if h.ram_only else "")))
+    if h.nvm is not None:
+        facts.append((":NVM:", "Write - NVM: " + ("yes" if "write" in h.nvm else "no")
+                       + "; Read - NVM Only: " + ("yes" if "read" in h.nvm else "no") + " (Appendix C)"))
     facts.append((":Spec:", f"{lit(decl.pos.file)} line {decl.pos.line}"))
     if h.layout_of:
-        facts.append((":Layout:", f"same layout as :osgp:table:`{h.layout_of}`"))
+        args = ", ".join(f"{lit(n)} = {lit(m.expr_text(e))}" for n, e in h.layout_args)
+        facts.append((":Layout:", f"same layout as :osgp:table:`{h.layout_of}`" + (f" with {args}" if args else "")))
+    for name, default in h.params:
+        facts.append((":Parameter:", f"{lit(name)} = {lit(m.expr_text(default))} (unless a table using this layout says otherwise)"))
     out += [f"{k} {v}" for k, v in facts] + [""]
     return out
 
