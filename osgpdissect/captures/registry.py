@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+import itertools
 import struct
 import zipfile
 import zlib
@@ -10,10 +11,19 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from osgpdissect.bytestream import ByteRun, Direction
-from osgpdissect.captures import hextext, pcap, rawbin, saleae1, saleae2, sigrok_ann, sigrok_sr
+from osgpdissect.captures import (
+    hextext,
+    order,
+    pcap,
+    rawbin,
+    saleae1,
+    saleae2,
+    sigrok_ann,
+    sigrok_sr,
+)
 from osgpdissect.captures.base import CaptureError, CaptureOptions, Source, parse_direction
 
-__all__ = ["Reader", "READERS", "register_reader", "detect_format", "open_capture", "split_path"]
+__all__ = ["Capture", "Reader", "READERS", "register_reader", "detect_format", "open_capture", "split_path"]
 
 ReadFn = Callable[[Source, CaptureOptions], Iterator[ByteRun]]
 
@@ -144,15 +154,55 @@ def _key(run: ByteRun) -> float:
     return float("-inf") if run.time is None else run.time
 
 
+class Capture(Iterator[ByteRun]):
+    """The runs of opened capture files, with ``notes``: one-line remarks for the user about
+    how the input was read (e.g. "no timestamps: paired by order")."""
+
+    def __init__(self, runs: Iterator[ByteRun], notes: list[str] | None = None) -> None:
+        self._runs = runs
+        self.notes = notes if notes is not None else []
+
+    def __next__(self) -> ByteRun:
+        return next(self._runs)
+
+    def __iter__(self) -> Capture:
+        return self
+
+
+def _first(stream: Iterator[ByteRun]) -> tuple[ByteRun | None, Iterator[ByteRun]]:
+    run = next(stream, None)
+    return run, (stream if run is None else itertools.chain([run], stream))
+
+
+def _merge(streams: list[Iterator[ByteRun]], notes: list[str]) -> Iterator[ByteRun]:
+    """Several inputs as one stream: by time, or by protocol order when none has times."""
+    if len(streams) == 1:
+        return streams[0]
+    peeked = [_first(s) for s in streams]
+    firsts = [run for run, _ in peeked if run is not None]
+    streams = [s for _, s in peeked]
+    if firsts and all(run.time is None for run in firsts):
+        sides: dict[Direction, list[Iterator[ByteRun]]] = {d: [] for d in Direction}
+        for run, stream in peeked:
+            if run is not None:
+                sides[run.direction].append(stream)
+        if sides[Direction.C2S] and sides[Direction.S2C]:
+            notes.append(order.NOTE)
+            return order.interleave_untimed(itertools.chain(*sides[Direction.C2S]),
+                                            itertools.chain(*sides[Direction.S2C]))
+    return heapq.merge(*streams, key=_key)
+
+
 def open_capture(paths: list[str] | str, format: str | None = None,
-                 options: CaptureOptions | None = None) -> Iterator[ByteRun]:
+                 options: CaptureOptions | None = None) -> Capture:
     """Open capture files and return their runs merged in time order.
 
     ``paths`` may carry direction suffixes (``tx.csv:tx``, ``meter.bin:rx``); ``options.tx`` /
     ``options.rx`` add more.  ``format`` forces a format for every file (a name or alias from
     :data:`READERS`); otherwise each file's format is detected from its content.  Files are
     checked and opened now (raising :class:`CaptureError`); reading is lazy and streaming.
-    Runs without a time sort first, keeping file order.
+    Inputs without times, one direction each (raw dumps, untimed annotation text), are put in
+    protocol order (:mod:`osgpdissect.captures.order`) and the result's ``notes`` say so.
     """
     opts = options if options is not None else CaptureOptions()
     specs = [split_path(p) for p in ([paths] if isinstance(paths, str) else list(paths))]
@@ -173,6 +223,5 @@ def open_capture(paths: list[str] | str, format: str | None = None,
         except _WRAP as exc:
             raise CaptureError(f"{src.path}: cannot read: {type(exc).__name__}: {exc}") from exc
         streams.append(_guarded(it, src, opts.swap))
-    if len(streams) == 1:
-        return streams[0]
-    return heapq.merge(*streams, key=_key)
+    notes: list[str] = []
+    return Capture(_merge(streams, notes), notes)

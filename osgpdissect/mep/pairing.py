@@ -4,8 +4,9 @@ MEP is half duplex and client driven: at most one request is outstanding, and th
 from the server answers it.  Rules:
 
 * a request while another is outstanding: a byte-identical resend is a retry of it (l.618);
-  the same command with another sequence number is a retry too (l.339); anything else leaves
-  the first one *unanswered*;
+  anything else, the same command with another sequence number included, leaves the first one
+  *unanswered* and waits for its own response (folding it into a retry would hand its response
+  to the earlier request, e.g. the next poll after a damaged response: issue 21 item 7);
 * a response with nothing outstanding is an *orphan*, unless it follows a retried exchange
   (a late answer to the first try: kept as an extra response of that exchange);
 * a frame's role comes from its direction; a plaintext frame whose code and shape say the
@@ -138,12 +139,8 @@ class Pairer:
 
 
 def _retry_kind(first: Frame, again: Frame) -> str | None:
-    if again.raw == first.raw:
-        return "identical resend"
-    a, b = first.raw, again.raw
-    if len(a) == len(b) and len(a) > 14 and a[2] in C.REQUEST_CODES and a[:-12] == b[:-12]:
-        return "resend with a new sequence number"
-    return None
+    """A retry is a byte-identical resend; a request with other bytes never is one."""
+    return "identical resend" if again.raw == first.raw else None
 
 
 def pair(items: Iterable[Item], response_timeout: float = 0.5) -> Iterator[Record]:

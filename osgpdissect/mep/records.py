@@ -38,7 +38,7 @@ __all__ = ["Record", "Retry"]
 @dataclass(slots=True)
 class Retry:
     time: float | None
-    kind: str  # "identical resend" | "resend with a new sequence number"
+    kind: str  # "identical resend"
 
 
 @dataclass(slots=True)
