@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import os
 import struct
 import zipfile
 import zlib
@@ -20,6 +21,7 @@ from osgpdissect.captures import (
     saleae2,
     sigrok_ann,
     sigrok_sr,
+    spool,
 )
 from osgpdissect.captures.base import CaptureError, CaptureOptions, Source, parse_direction
 
@@ -193,6 +195,18 @@ def _merge(streams: list[Iterator[ByteRun]], notes: list[str]) -> Iterator[ByteR
     return heapq.merge(*streams, key=_key)
 
 
+def _readable(src: Source) -> Source:
+    """A regular file for ``src`` (pipes and stdin copied), refused when it holds no bytes."""
+    path = spool.seekable_path(src.path)
+    try:
+        size = os.path.getsize(path)
+    except OSError as exc:
+        raise CaptureError(f"{src.path}: cannot read: {exc.strerror or exc}") from None
+    if size == 0:
+        raise CaptureError(f"{src.path}: no bytes (the file is empty)")
+    return Source(path, src.direction)
+
+
 def open_capture(paths: list[str] | str, format: str | None = None,
                  options: CaptureOptions | None = None) -> Capture:
     """Open capture files and return their runs merged in time order.
@@ -215,6 +229,7 @@ def open_capture(paths: list[str] | str, format: str | None = None,
     forced = _canonical(format) if format else None
     streams = []
     for src in specs:
+        src = _readable(src)
         name = forced or detect_format(src.path)
         try:
             it = READERS[name].read(src, opts)

@@ -121,7 +121,11 @@ def _decode(args: argparse.Namespace) -> int:
     if args.rx:
         options.rx = args.rx
     security = _security(args)
-    runs = open_capture(files, format=args.format, options=options)
+    capture = open_capture(files, format=args.format, options=options)
+    runs: Any = capture
+    for note in capture.notes:
+        sys.stderr.write(f"osgpdissect decode: note: {note}\n")
+    shown_notes = len(capture.notes)
 
     out = sys.stdout
     progress = Progress([f.rsplit(":", 1)[0] if _has_dir(f) else f
@@ -151,7 +155,10 @@ def _decode(args: argparse.Namespace) -> int:
         errors = LineErrorTracker()
         records = decode_records(errors.observe(runs), args.protocol, security=security,
                                  tables=_tables(args), reassembly=_reassembly(args))
+        counts = {"records": 0, "malformed": 0}
         for item in records:
+            counts["records"] += 1
+            counts["malformed"] += item.record.kind == "malformed"
             item.line_errors = errors.claim(item.record)
             progress.tick()
             if stats is not None:
@@ -166,15 +173,30 @@ def _decode(args: argparse.Namespace) -> int:
         if left:
             sys.stderr.write(f"osgpdissect decode: {len(left)} line error(s) outside any "
                              "frame\n")
+        for note in capture.notes[shown_notes:]:
+            sys.stderr.write(f"osgpdissect decode: note: {note}\n")
         if stats is not None:
             stats.add_unclaimed(left)
             (writer or TextOutput(out)).write_stats(stats)
         out.flush()
-        return 0
+        return _no_frame_status(counts, files)
     finally:
         progress.close()
         if tee is not None:
             tee.close(check=sys.exc_info()[0] is None)
+
+
+def _no_frame_status(counts: dict[str, int], files: list[str]) -> int:
+    """0, or 1 with a message when the capture gave no frame at all (every record, if any,
+    is malformed bytes)."""
+    if counts["records"] > counts["malformed"]:
+        return 0
+    where = ", ".join(files) if files else "the input"
+    what = (f"only {counts['malformed']} stretch(es) of malformed bytes" if counts["malformed"]
+            else "no bytes the dissector could use")
+    sys.stderr.write(f"osgpdissect decode: no frame found in {where}: {what} (check the "
+                     "format, the baud rate and the protocol)\n")
+    return 1
 
 
 def _has_dir(spec: str) -> bool:

@@ -1,0 +1,97 @@
+"""Capture files as users have them, through the CLI: pipes, empty input, no frame, untimed
+per-direction dumps (issue 16 items 2 and 3)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from cli_helpers import ROOT, json_lines, run_cli
+
+from osgpdissect.bytestream import Direction
+from osgpdissect.captures import write_hex_text, write_raw
+
+PY = [sys.executable, "-m", "osgpdissect", "decode"]
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def _hex_file(tmp_path: Path, session_runs) -> Path:
+    path = tmp_path / "mep.hex"
+    write_hex_text(session_runs, str(path))
+    return path
+
+
+def test_dash_reads_stdin_with_detection(tmp_path, session_runs, capsys):
+    """issue 16 item 3: ``-`` is stdin; its format is detected from the piped bytes."""
+    path = _hex_file(tmp_path, session_runs)
+    rc, expected, _ = run_cli(capsys, str(path), "-O", "json")
+    assert rc == 0
+    for name in ("-", "/dev/stdin"):
+        with open(path, "rb") as f:
+            proc = subprocess.run([*PY, name, "-O", "json"], stdin=f, capture_output=True,
+                                  env=_env(), check=False)
+        assert proc.returncode == 0, proc.stderr
+        got = json_lines(proc.stdout.decode())
+        assert [r["record"] for r in got] == [r["record"] for r in json_lines(expected)]
+        assert len(got) > 10
+
+
+def test_pipe_reads_with_detection(tmp_path, session_runs):
+    """issue 16 item 3: ``cat mep.hex | osgpdissect decode /dev/stdin`` is not empty."""
+    path = _hex_file(tmp_path, session_runs)
+    cat = subprocess.Popen(["cat", str(path)], stdout=subprocess.PIPE)
+    proc = subprocess.run([*PY, "/dev/stdin", "-s"], stdin=cat.stdout, capture_output=True,
+                          env=_env(), check=False)
+    cat.wait()
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.decode().count("\n") > 10
+
+
+def test_empty_input_says_no_bytes(tmp_path, capsys):
+    """issue 16 item 3: an empty file is "no bytes", not "raw binary has no direction"."""
+    empty = tmp_path / "empty.bin"
+    empty.write_bytes(b"")
+    rc, out, err = run_cli(capsys, str(empty))
+    assert rc == 2 and out == ""
+    assert "no bytes" in err and "direction" not in err
+    proc = subprocess.run([*PY, "-"], stdin=subprocess.DEVNULL, capture_output=True,
+                          env=_env(), check=False)
+    assert proc.returncode == 2 and b"no bytes" in proc.stderr
+
+
+def test_capture_without_frames_exits_non_zero(tmp_path, capsys):
+    """issue 16 item 3: a capture that yields no frame ends with a message and exit 1."""
+    junk = tmp_path / "junk.bin"
+    junk.write_bytes(bytes(range(0x60, 0x90)) * 3)
+    rc, _, err = run_cli(capsys, f"{junk}:rx")
+    assert rc == 1
+    assert "no frame found" in err and "junk.bin" in err
+
+
+def test_untimed_dumps_note_paired_by_order(tmp_path, session_runs, capsys):
+    """issue 16 item 2: two raw dumps decode to the same exchanges as the timed session and
+    the CLI says "no timestamps: paired by order"."""
+    tx, rx = tmp_path / "tx.bin", tmp_path / "rx.bin"
+    write_raw(session_runs, str(tx), Direction.C2S)
+    write_raw(session_runs, str(rx), Direction.S2C)
+    hexfile = _hex_file(tmp_path, session_runs)
+    rc, timed, _ = run_cli(capsys, str(hexfile), "-O", "json")
+    assert rc == 0
+    rc, untimed, err = run_cli(capsys, f"{rx}:rx", f"{tx}:tx", "-O", "json")
+    assert rc == 0
+    assert "no timestamps: paired by order" in err
+
+    def pairs(text: str) -> list[tuple]:
+        return [(r["record"], r.get("request", {}) and r["request"].get("hex"),
+                 r.get("response", {}) and r["response"].get("hex"))
+                for r in json_lines(text)]
+
+    assert pairs(untimed) == pairs(timed)
+    assert all(r["record"] in ("exchange", "alert") for r in json_lines(untimed))
