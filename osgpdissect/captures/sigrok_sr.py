@@ -28,6 +28,7 @@ from osgpdissect.captures.uart import (
     UartDecoder,
     UartFormat,
     estimate_baud,
+    idle_inverted,
     level_table,
     pulse_widths,
     waveform,
@@ -183,8 +184,7 @@ def _events(src: Source, opts: CaptureOptions, info: SrInfo,
             raw = _channel_bytes(first, bit, info.unitsize)
             inv = opts.invert
             if inv is None:
-                ones = raw.translate(level_table(bit % 8, False)).count(1)
-                inv = ones * 2 < len(raw)
+                inv = idle_inverted(raw.translate(level_table(bit % 8, False)))
             inverts.append(inv)
             if opts.baud is None:
                 widths += pulse_widths(raw.translate(level_table(bit % 8, inv)))
