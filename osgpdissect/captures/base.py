@@ -56,6 +56,18 @@ def guess_direction(name: str) -> Direction | None:
     return None
 
 
+def file_direction(path: str) -> Direction | None:
+    """A direction from a file name: its last ``tx``/``rx``-like token first
+    (``meter_session_tx.csv``), else :func:`guess_direction` on the whole name."""
+    import os  # noqa: PLC0415
+
+    stem = os.path.splitext(os.path.basename(path))[0]
+    for token in reversed(re.split(r"[^a-z0-9]+", stem.lower())):
+        if token in ("tx", "txd", "rx", "rxd"):
+            return _EXACT_DIRECTIONS[token]
+    return guess_direction(stem)
+
+
 _PARITIES = ("none", "even", "odd", "mark", "space")
 
 
@@ -87,6 +99,7 @@ class CaptureOptions:
     start_direction: Direction = Direction.C2S
     radix: str = "auto"
     samplerate: float | None = None
+    notes: list[str] = field(default_factory=list, repr=False, compare=False)  # for the user
 
     def __post_init__(self) -> None:
         if self.baud is not None and not 1 <= self.baud <= 100_000_000:
@@ -127,16 +140,19 @@ class CaptureOptions:
                 if not sep:
                     raise CaptureError(f"bad option {item!r}: expected key=value")
                 pairs.append((key.strip(), value.strip()))
-        known = {f.name for f in fields(cls)}
+        known = {f.name for f in fields(cls)} - {"notes"}
         kwargs: dict[str, object] = {}
         for key, value in pairs:
             key = key.replace("-", "_")
             if key not in known:
                 raise CaptureError(f"unknown option {key!r} (known: {', '.join(sorted(known))})")
             try:
-                kwargs[key] = _convert(key, value)
+                converted = _convert(key, value)
             except ValueError as exc:
                 raise CaptureError(f"bad option {key}={value}: {exc}") from None
+            if key == "channels" and isinstance(kwargs.get(key), dict):
+                converted = {**kwargs[key], **converted}  # type: ignore[dict-item]
+            kwargs[key] = converted  # repeated -o channels=... combine
         return cls(**kwargs)  # type: ignore[arg-type]
 
 

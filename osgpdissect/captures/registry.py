@@ -238,5 +238,4 @@ def open_capture(paths: list[str] | str, format: str | None = None,
         except _WRAP as exc:
             raise CaptureError(f"{src.path}: cannot read: {type(exc).__name__}: {exc}") from exc
         streams.append(_guarded(it, src, opts.swap))
-    notes: list[str] = []
-    return Capture(_merge(streams, notes), notes)
+    return Capture(_merge(streams, opts.notes), opts.notes)

@@ -19,6 +19,7 @@ from osgpdissect.captures.base import (
     CaptureOptions,
     Source,
     assemble,
+    file_direction,
     guess_direction,
 )
 from osgpdissect.captures.values import ValueParser, format_value, guess_ascii
@@ -57,8 +58,12 @@ def read(src: Source, opts: CaptureOptions) -> Iterator[ByteRun]:
         raise CaptureError(f"{src.path}: cannot read: {exc.strerror or exc}") from None
     cols = _columns(header, src.path)
     if cols[2] is None and src.direction is None:
-        raise CaptureError(f"{src.path}: a Saleae Logic 1 export holds one direction: "
-                           f"give it as {src.path}:tx or {src.path}:rx")
+        named = file_direction(src.path)
+        if named is None:
+            raise CaptureError(f"{src.path}: a Saleae Logic 1 export holds one direction: "
+                               f"give it as {src.path}:tx or {src.path}:rx")
+        opts.notes.append(f"{src.path}: taken as {named.value} from the file name")
+        src = Source(src.path, named)
     return assemble(_events(src, opts, cols), opts.run_gap, opts.max_run)
 
 

@@ -3,7 +3,9 @@
 Header ``name,type,start_time,duration,data`` plus optional columns (``error``, other
 analyzers' fields); rows like ``"Async Serial","data",0.4,8.3e-05,0x41``.  Several analyzers
 share one file: the ``name`` column tells them apart and maps to a direction by
-``options.channels`` or by a name containing TX/RX, C->S, meter, client...  ``start_time`` may
+``options.channels``, by a name containing TX/RX, C->S, meter, client..., or, when the names
+do not decide (``Client TX``/``Meter TX``, ``Async Serial``/``Async Serial [1]``), by the
+content of each analyzer's first bytes (:mod:`osgpdissect.captures.direction`).  ``start_time`` may
 be seconds or an ISO 8601 date-time.  A non-empty ``error`` column marks a framing error
 unless it says parity/break/overrun.
 """
@@ -11,6 +13,7 @@ unless it says parity/break/overrun.
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Iterable, Iterator
 from itertools import chain, islice
 
@@ -23,6 +26,7 @@ from osgpdissect.captures.base import (
     guess_direction,
     parse_timestamp,
 )
+from osgpdissect.captures.direction import resolve_lines
 from osgpdissect.captures.values import ValueParser, guess_ascii
 
 __all__ = ["read", "sniff", "write_saleae_logic2_csv"]
@@ -80,6 +84,7 @@ def _events(src: Source, opts: CaptureOptions, cols: list[str]) -> Iterator[tupl
         ascii_mode = opts.radix == "ascii" or (opts.radix == "auto" and guess_ascii(
             r[di] for r in head if len(r) > need and r[ti].strip().lower() == "data"))
         parse = ValueParser(opts.radix, ascii_mode)
+        names.update(_head_directions(src, opts, head, (ni, ti, di, need), parse))
         lineno = 1
         it: Iterable[list[str]] = chain(head, rows)
         try:
@@ -94,11 +99,10 @@ def _events(src: Source, opts: CaptureOptions, cols: list[str]) -> Iterator[tupl
                 name = row[ni].strip()
                 direction = names.get(name, False)
                 if direction is False:
-                    direction = names[name] = (opts.channels.get(name) or guess_direction(name)
-                                               or src.direction)
+                    direction = names[name] = _late_direction(name, names, opts, src)
                 if direction is None:
                     raise CaptureError(f"{path}:{lineno}: analyzer {name!r} has no direction: "
-                                       f"name it TX/RX or pass channels={name}:tx")
+                                       f"pass -o channels={name}:tx (or :rx)")
                 try:
                     t = parse_timestamp(row[si])
                     value, error = parse(row[di])
@@ -109,6 +113,41 @@ def _events(src: Source, opts: CaptureOptions, cols: list[str]) -> Iterator[tupl
                 yield direction, value, t, error, f"{path}:{lineno}", name
         except csv.Error as exc:
             raise CaptureError(f"{path}:{lineno}: {exc}") from None
+
+
+def _head_directions(src: Source, opts: CaptureOptions, head: list[list[str]],
+                     cols: tuple[int, int, int, int],
+                     parse: ValueParser) -> dict[str, Direction | None]:
+    """Directions of the analyzers seen in the first rows: by name, else by content."""
+    ni, ti, di, need = cols
+    lines: dict[str, bytearray] = {}
+    for row in head:
+        if len(row) <= need or row[ti].strip().lower() != "data":
+            continue
+        try:
+            value, _ = parse(row[di])
+        except ValueError:
+            continue
+        lines.setdefault(row[ni].strip(), bytearray()).append(value)
+    if not lines:
+        return {}
+    if src.direction is not None and len(lines) == 1:
+        return {name: opts.channels.get(name) or src.direction for name in lines}
+    found = resolve_lines(src.path, {k: bytes(v) for k, v in lines.items()}, opts.channels,
+                          opts.notes, "analyzer", os.path.basename(src.path))
+    return dict(found)
+
+
+def _late_direction(name: str, names: dict[str, Direction | None], opts: CaptureOptions,
+                    src: Source) -> Direction | None:
+    """An analyzer first seen after the look-ahead: by name, else the other line's opposite."""
+    d = opts.channels.get(name) or guess_direction(name)
+    if d is not None:
+        return d
+    known = [v for v in names.values() if v is not None]
+    if len(known) == 1:
+        return known[0].flipped()
+    return src.direction
 
 
 _DEFAULT_NAMES = {Direction.C2S: "Async Serial TX", Direction.S2C: "Async Serial RX"}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import configparser
 import heapq
+import os
 import re
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -24,6 +25,7 @@ from osgpdissect.captures.base import (
     assemble,
     guess_direction,
 )
+from osgpdissect.captures.direction import resolve_lines
 from osgpdissect.captures.uart import (
     UartDecoder,
     UartFormat,
@@ -37,6 +39,8 @@ from osgpdissect.captures.uart import (
 __all__ = ["read", "sniff", "write_sigrok_sr", "SrInfo", "read_info"]
 
 _CHUNK = 4 << 20  # samples per piece read from / written to the ZIP
+_MIN_EDGES = 10  # falling edges for a channel to count as carrying UART characters
+_FLIP = bytes((1, 0)) + bytes(254)
 _PREFETCH = 16 << 20  # bytes of samples looked at to estimate baud and idle level
 _RATE = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*([kMG]?)\s*Hz\s*$", re.I)
 _PREFIX = {"": 1, "k": 1e3, "m": 1e6, "g": 1e9}
@@ -134,11 +138,49 @@ def read(src: Source, opts: CaptureOptions) -> Iterator[ByteRun]:
             d = src.direction
         if d is not None:
             chans.append((bit, name, d))
+    if len({d for _, _, d in chans}) < 2 and len(info.probes) > len(chans):
+        chans = _by_content(src, opts, info, chans)
     if not chans:
         listed = ", ".join(info.probes.values()) or "none"
-        raise CaptureError(f"{src.path}: no channel named TX/RX (channels: {listed}); "
-                           f"map them, e.g. channels=D0:tx,D1:rx")
+        raise CaptureError(f"{src.path}: no channel carries UART bytes (channels: {listed}); "
+                           f"map them, e.g. -o channels=D0:tx,D1:rx")
     return assemble(_events(src, opts, info, chans), opts.run_gap, opts.max_run)
+
+
+def _by_content(src: Source, opts: CaptureOptions, info: SrInfo,
+                named: list[tuple[int, str, Direction]]) -> list[tuple[int, str, Direction]]:
+    """Channels chosen when names do not decide: those that carry UART characters in the
+    first samples, given directions by their names or else their content."""
+    with zipfile.ZipFile(src.path) as zf:
+        blocks: list[bytes] = []
+        size = 0
+        for block in _samples(zf, info):
+            blocks.append(block)
+            size += len(block)
+            if size >= _PREFETCH:
+                break
+    first = b"".join(blocks)
+    del blocks
+    lines: dict[str, bytes] = {}
+    bits: dict[str, int] = {}
+    fmt = UartFormat(opts.data_bits, opts.parity, opts.stop_bits)
+    for bit, name in sorted(info.probes.items()):
+        raw = _channel_bytes(first, bit, info.unitsize).translate(level_table(bit % 8, False))
+        if raw.count(b"\x00\x01") < _MIN_EDGES:
+            continue  # a line that does not toggle carries nothing
+        inv = opts.invert if opts.invert is not None else idle_inverted(raw)
+        levels = raw.translate(_FLIP) if inv else raw
+        baud = opts.baud or estimate_baud(pulse_widths(levels), info.samplerate)
+        if baud is None or info.samplerate / baud < 2:
+            continue
+        chars = UartDecoder(info.samplerate / baud, fmt).feed(levels, True)
+        lines[name] = bytes(v for _, v, e in chars if e is None)
+        bits[name] = bit
+    if not lines:
+        return named
+    directions = resolve_lines(src.path, lines, opts.channels, opts.notes, "channel",
+                               os.path.basename(src.path))
+    return [(bits[name], name, d) for name, d in directions.items()]
 
 
 def _samples(zf: zipfile.ZipFile, info: SrInfo) -> Iterator[bytes]:
