@@ -207,6 +207,18 @@ def _readable(src: Source) -> Source:
     return Source(path, src.direction)
 
 
+def _format_hint(src: Source, forced: str) -> str:
+    """A command-like hint when ``forced`` is not what the content looks like ("" if it is)."""
+    try:
+        found = detect_format(src.path)
+    except CaptureError:
+        return ""
+    if found == forced or (found == "raw" and forced not in ("pcap", "sigrok")):
+        return ""  # raw is only detection's fallback for binary content
+    what = READERS[found].description or found
+    return f"{src.path} looks like a {what}, not {forced}: try -f {found}"
+
+
 def open_capture(paths: list[str] | str, format: str | None = None,
                  options: CaptureOptions | None = None) -> Capture:
     """Open capture files and return their runs merged in time order.
@@ -231,9 +243,14 @@ def open_capture(paths: list[str] | str, format: str | None = None,
     for src in specs:
         src = _readable(src)
         name = forced or detect_format(src.path)
+        hint = _format_hint(src, forced) if forced else ""
+        if hint:
+            opts.notes.append(hint)
         try:
             it = READERS[name].read(src, opts)
-        except CaptureError:
+        except CaptureError as exc:
+            if hint:
+                raise CaptureError(f"{exc}; {hint}") from None
             raise
         except _WRAP as exc:
             raise CaptureError(f"{src.path}: cannot read: {type(exc).__name__}: {exc}") from exc

@@ -228,10 +228,13 @@ def _events(src: Source, opts: CaptureOptions, info: SrInfo,
             if inv is None:
                 inv = idle_inverted(raw.translate(level_table(bit % 8, False)))
             inverts.append(inv)
-            if opts.baud is None:
-                widths += pulse_widths(raw.translate(level_table(bit % 8, inv)))
+            widths += pulse_widths(raw.translate(level_table(bit % 8, inv)))
         del first
-        baud = opts.baud or estimate_baud(widths, rate)
+        measured = estimate_baud(widths, rate)
+        baud = opts.baud or measured
+        if opts.baud and measured and abs(measured - opts.baud) > opts.baud / 10:
+            opts.notes.append(f"{path}: the bit timing measures {measured} baud, not the "
+                              f"{opts.baud} given: try -o baud={measured}")
         if baud is None:
             return  # no edges at all: an idle capture
         fmt = UartFormat(opts.data_bits, opts.parity, opts.stop_bits)

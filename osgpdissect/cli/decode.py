@@ -153,7 +153,8 @@ def _decode(args: argparse.Namespace) -> int:
         stats = Stats() if args.stats else None
         keep = RecordFilter(tables, args.errors, _DIRECTIONS.get(args.direction or ""))
         errors = LineErrorTracker()
-        records = decode_records(errors.observe(runs), args.protocol, security=security,
+        seen: dict[Any, int] = {}
+        records = decode_records(errors.observe(_tally(runs, seen)), args.protocol, security=security,
                                  tables=_tables(args), reassembly=_reassembly(args))
         counts = {"records": 0, "malformed": 0}
         for item in records:
@@ -173,7 +174,7 @@ def _decode(args: argparse.Namespace) -> int:
         if left:
             sys.stderr.write(f"osgpdissect decode: {len(left)} line error(s) outside any "
                              "frame\n")
-        for note in capture.notes[shown_notes:]:
+        for note in [*capture.notes[shown_notes:], *_capture_hints(seen, errors.seen, files)]:
             sys.stderr.write(f"osgpdissect decode: note: {note}\n")
         if stats is not None:
             stats.add_unclaimed(left)
@@ -184,6 +185,33 @@ def _decode(args: argparse.Namespace) -> int:
         progress.close()
         if tee is not None:
             tee.close(check=sys.exc_info()[0] is None)
+
+
+def _tally(runs: Any, seen: dict[Any, int]) -> Any:
+    """Pass runs through, counting bytes per direction into ``seen``."""
+    for run in runs:
+        seen[run.direction] = seen.get(run.direction, 0) + len(run.data)
+        yield run
+
+
+def _capture_hints(seen: dict[Any, int], line_errors: int, files: list[str]) -> list[str]:
+    """One-line hints about the capture as a whole: a missing direction, many line errors."""
+    from osgpdissect.bytestream import Direction  # noqa: PLC0415
+
+    hints = []
+    total = sum(seen.values())
+    if total and len([d for d in Direction if seen.get(d)]) == 1:
+        only = next(d for d in Direction if seen.get(d))
+        side, missing, suffix = (("client", "meter's (S->C)", "rx") if only is Direction.C2S
+                                 else ("meter", "client's (C->S)", "tx"))
+        hints.append(f"only {only.value} ({side}) bytes in the capture: the {missing} line is "
+                     f"missing, so requests go unanswered or responses orphaned; add it as "
+                     f"FILE:{suffix} or map its channel with -o channels=NAME:{suffix}")
+    if total and line_errors * 10 > total:
+        hints.append(f"{line_errors} UART errors in {total} bytes: the baud rate or character "
+                     "format is probably wrong (check -o baud=, parity=, stop_bits=, or the "
+                     "analyzer's settings before exporting)")
+    return hints
 
 
 def _no_frame_status(counts: dict[str, int], files: list[str]) -> int:

@@ -95,3 +95,41 @@ def test_untimed_dumps_note_paired_by_order(tmp_path, session_runs, capsys):
 
     assert pairs(untimed) == pairs(timed)
     assert all(r["record"] in ("exchange", "alert") for r in json_lines(untimed))
+
+
+def test_wrong_format_hint_names_the_detected_one(tmp_path, session_runs, capsys):
+    """issue 16 item 4: a wrong -f gets a hint that is a command (-f with the detected format)."""
+    from osgpdissect.captures import write_pcap, write_saleae_logic2_csv
+
+    pcap = tmp_path / "s.pcap"
+    write_pcap(session_runs, str(pcap))
+    rc, _, err = run_cli(capsys, str(pcap), "-f", "hex")
+    assert "try -f pcap" in err
+    csv = tmp_path / "s.csv"
+    write_saleae_logic2_csv(session_runs, str(csv))
+    rc, out, err = run_cli(capsys, str(csv), "-f", "raw")
+    assert rc == 2 and "try -f saleae2" in err and out == ""
+
+
+def test_one_direction_only_is_one_line(tmp_path, session_runs, capsys):
+    """issue 16 item 4: one direction only ends with one line saying which is missing."""
+    tx = tmp_path / "tx.bin"
+    write_raw(session_runs, str(tx), Direction.C2S)
+    rc, out, err = run_cli(capsys, f"{tx}:tx", "-s")
+    assert rc == 0 and "unanswered" in out
+    lines = [ln for ln in err.splitlines() if "line is missing" in ln]
+    assert len(lines) == 1 and "meter's (S->C) line is missing" in lines[0]
+    assert "FILE:rx" in lines[0]
+
+
+def test_wrong_baud_hint_from_bit_timing(tmp_path, session_runs, capsys):
+    """issue 16 item 4: a wrong forced baud rate on a .sr says which rate the bits measure."""
+    from osgpdissect.captures import write_sigrok_sr
+
+    sr = tmp_path / "s.sr"
+    write_sigrok_sr(session_runs[:10], str(sr), baud=9600)
+    rc, _, err = run_cli(capsys, str(sr), "-o", "baud=19200", "-s")
+    assert "the bit timing measures 9600 baud, not the 19200 given: try -o baud=9600" in err
+    assert "UART errors" in err
+    rc, out, err = run_cli(capsys, str(sr), "-o", "baud=9600", "-s")
+    assert rc == 0 and "measures" not in err and "UART errors" not in err
