@@ -6,6 +6,7 @@ import heapq
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
+from typing import TextIO
 
 from osgpdissect.bytestream import ByteRun, Direction, LineError
 
@@ -68,6 +69,29 @@ def file_direction(path: str) -> Direction | None:
     return guess_direction(stem)
 
 
+MAX_LINE = 1 << 20  # characters in one line of a text capture
+
+
+def bounded_lines(f: Iterable[str] | TextIO, path: str, limit: int = MAX_LINE,
+                  first_lineno: int = 1) -> Iterator[str]:
+    """The lines of text file ``f``, refusing (CaptureError) a line longer than ``limit``: a
+    file with no line breaks is read ``limit`` characters at a time, never whole."""
+    readline = getattr(f, "readline", None)
+    if readline is None:  # already lines
+        yield from f
+        return
+    lineno = first_lineno
+    while True:
+        line = readline(limit + 1)
+        if not line:
+            return
+        if len(line) > limit:
+            raise CaptureError(f"{path}:{lineno}: a line longer than {limit} characters: not a "
+                               "capture format this reader knows (name the format with -f)")
+        yield line
+        lineno += 1
+
+
 _PARITIES = ("none", "even", "odd", "mark", "space")
 
 
@@ -82,7 +106,8 @@ class CaptureOptions:
     ends at a gap longer than this (seconds); ``max_run`` caps a run's length.
     ``start_direction``: direction of the first unmarked hex-text line.  ``radix``: Saleae
     value radix (``auto``, ``hex``, ``dec``, ``bin``, ``ascii``).  ``samplerate``: turns sample
-    numbers of sigrok-cli annotation text into seconds.
+    numbers of sigrok-cli annotation text into seconds.  ``max_samples``: the most samples per
+    channel a ``.sr`` file may hold (a limit against ZIP bombs; raise it for longer captures).
     """
 
     tx: str | None = None
@@ -99,6 +124,7 @@ class CaptureOptions:
     start_direction: Direction = Direction.C2S
     radix: str = "auto"
     samplerate: float | None = None
+    max_samples: int = 1 << 33
     notes: list[str] = field(default_factory=list, repr=False, compare=False)  # for the user
 
     def __post_init__(self) -> None:
@@ -114,6 +140,8 @@ class CaptureOptions:
             raise CaptureError(f"bad option samplerate={self.samplerate}: must be > 0")
         if not self.run_gap > 0:
             raise CaptureError(f"bad option run_gap={self.run_gap}: must be > 0")
+        if self.max_samples < 1:
+            raise CaptureError(f"bad option max_samples={self.max_samples}: must be >= 1")
         if self.max_run < 1:
             raise CaptureError(f"bad option max_run={self.max_run}: must be >= 1")
         if self.radix not in ("auto", "hex", "dec", "bin", "ascii"):
@@ -159,7 +187,7 @@ class CaptureOptions:
 def _convert(key: str, value: str) -> object:
     if key in ("tx", "rx", "parity", "radix"):
         return value.lower() if key in ("parity", "radix") else value
-    if key in ("baud", "data_bits", "max_run"):
+    if key in ("baud", "data_bits", "max_run", "max_samples"):
         return int(value)
     if key in ("stop_bits", "run_gap", "samplerate"):
         return float(value)

@@ -95,6 +95,12 @@ def _options(body: bytes, endian: str) -> Iterator[tuple[int, bytes]]:
         pos += 4 + length + (-length % 4)
 
 
+def _check_block(total: int, path: str) -> None:
+    """A block's length is checked before its body is read (a 4 GiB length must not be)."""
+    if total < 12 or total % 4 or total > _MAX_BLOCK:
+        raise CaptureError(f"{path}: bad pcapng block length {total}")
+
+
 def _pcapng(f, path: str) -> Iterator[tuple[int, float, bytes, Direction | None, int]]:
     endian = "<"
     ifaces: list[tuple[int, float]] = []
@@ -116,12 +122,14 @@ def _pcapng(f, path: str) -> Iterator[tuple[int, float, bytes, Direction | None,
             else:
                 raise CaptureError(f"{path}: bad pcapng byte-order magic")
             total = struct.unpack(endian + "I", h[4:])[0]
+            _check_block(total, path)
             body = bom + f.read(max(0, total - 12))
             ifaces = []
         else:
             if first:
                 raise CaptureError(f"{path}: pcapng does not start with a section header")
             btype, total = struct.unpack(endian + "II", h)
+            _check_block(total, path)
             body = f.read(max(0, total - 8))
         first = False
         if total < 12 or total % 4 or total > _MAX_BLOCK or len(body) < total - 8:

@@ -19,6 +19,7 @@ from osgpdissect.captures.base import (
     CaptureOptions,
     Source,
     assemble,
+    bounded_lines,
     file_direction,
     guess_direction,
 )
@@ -53,7 +54,7 @@ def read(src: Source, opts: CaptureOptions) -> Iterator[ByteRun]:
     """Read one Logic 1 export; needs a direction unless it names analyzers."""
     try:
         with open(src.path, encoding="utf-8", errors="replace", newline="") as f:
-            header = f.readline()
+            header = next(bounded_lines(f, src.path), "")
     except OSError as exc:
         raise CaptureError(f"{src.path}: cannot read: {exc.strerror or exc}") from None
     cols = _columns(header, src.path)
@@ -72,14 +73,15 @@ def _events(src: Source, opts: CaptureOptions, cols: tuple) -> Iterator[tuple]:
     path = src.path
     names: dict[str, Direction | None] = {}
     with open(path, encoding="utf-8", errors="replace", newline="") as f:
-        f.readline()
-        head = list(islice(f, _LOOKAHEAD))
+        lines_of_f = bounded_lines(f, path)
+        next(lines_of_f, None)
+        head = list(islice(lines_of_f, _LOOKAHEAD))
         ascii_mode = opts.radix == "ascii" or (opts.radix == "auto" and guess_ascii(
             _split(line, vi, ncols)[vi] for line in head if line.strip() and line.count(",") >= vi))
         parse = ValueParser(opts.radix, ascii_mode)
         direction = src.direction
         channel = ""
-        lines: Iterable[str] = chain(head, f)
+        lines: Iterable[str] = chain(head, lines_of_f)
         for lineno, line in enumerate(lines, 2):
             if not line.strip():
                 continue

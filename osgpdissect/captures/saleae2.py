@@ -23,6 +23,7 @@ from osgpdissect.captures.base import (
     CaptureOptions,
     Source,
     assemble,
+    bounded_lines,
     guess_direction,
     parse_timestamp,
 )
@@ -56,7 +57,7 @@ def read(src: Source, opts: CaptureOptions) -> Iterator[ByteRun]:
     """Read one Logic 2 data-table export (any number of analyzers)."""
     try:
         with open(src.path, encoding="utf-8", errors="replace", newline="") as f:
-            header = next(csv.reader(f), [])
+            header = next(csv.reader(bounded_lines(f, src.path)), [])
     except (OSError, csv.Error) as exc:
         raise CaptureError(f"{src.path}: cannot read: {exc}") from None
     cols = [c.strip().lower() for c in header]
@@ -75,7 +76,7 @@ def _events(src: Source, opts: CaptureOptions, cols: list[str]) -> Iterator[tupl
     need = max(ni, ti, si, di)
     names: dict[str, Direction | None] = {}
     with open(path, encoding="utf-8", errors="replace", newline="") as f:
-        rows = csv.reader(f)
+        rows = csv.reader(bounded_lines(f, path))
         try:
             next(rows)
             head = list(islice(rows, _LOOKAHEAD))

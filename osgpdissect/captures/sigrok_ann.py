@@ -23,6 +23,7 @@ from osgpdissect.captures.base import (
     CaptureOptions,
     RunAssembler,
     Source,
+    bounded_lines,
     guess_direction,
 )
 
@@ -76,9 +77,10 @@ def _runs(src: Source, opts: CaptureOptions) -> Iterator[ByteRun]:
     asm = RunAssembler(opts.run_gap, opts.max_run)
     untimed: dict[str, list] = {}  # instance -> [bytearray, errors, source, direction]
     with open(path, encoding="utf-8", errors="replace") as f:
-        head = list(islice(f, 200))
+        lines_of_f = bounded_lines(f, path)
+        head = list(islice(lines_of_f, 200))
         bits_shown = any("Start bit" in ln for ln in head)
-        for lineno, line in enumerate(chain(head, f), 1):
+        for lineno, line in enumerate(chain(head, lines_of_f), 1):
             if not line.strip():
                 continue
             m = _LINE.match(line)

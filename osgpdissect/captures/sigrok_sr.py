@@ -39,6 +39,7 @@ from osgpdissect.captures.uart import (
 __all__ = ["read", "sniff", "write_sigrok_sr", "SrInfo", "read_info"]
 
 _CHUNK = 4 << 20  # samples per piece read from / written to the ZIP
+_MAX_META = 1 << 20  # bytes of the metadata member
 _MIN_EDGES = 10  # falling edges for a channel to count as carrying UART characters
 _FLIP = bytes((1, 0)) + bytes(254)
 _PREFETCH = 16 << 20  # bytes of samples looked at to estimate baud and idle level
@@ -85,12 +86,22 @@ class SrInfo:
         self.members = members
 
 
+def _small_member(zf: zipfile.ZipFile, name: str, path: str) -> bytes:
+    """A text member read with a size limit (its header's size may lie: the read is bounded)."""
+    with zf.open(name) as f:
+        data = f.read(_MAX_META + 1)
+    if len(data) > _MAX_META:
+        raise CaptureError(f"{path}: sigrok member {name!r} is larger than {_MAX_META >> 10} KiB "
+                           "(a session's metadata is a few lines): not a sigrok session")
+    return data
+
+
 def read_info(zf: zipfile.ZipFile, path: str) -> SrInfo:
     """Parse and check ``metadata`` of an open session ZIP; raise CaptureError when unusable."""
     names = set(zf.namelist())
     if "metadata" not in names:
         raise CaptureError(f"{path}: not a sigrok session (no metadata member)")
-    text = zf.read("metadata").decode("utf-8", "replace")
+    text = _small_member(zf, "metadata", path).decode("utf-8", "replace")
     cp = configparser.ConfigParser(interpolation=None, strict=False)
     try:
         cp.read_string(text)
@@ -183,15 +194,22 @@ def _by_content(src: Source, opts: CaptureOptions, info: SrInfo,
     return [(bits[name], name, d) for name, d in directions.items()]
 
 
-def _samples(zf: zipfile.ZipFile, info: SrInfo) -> Iterator[bytes]:
+def _samples(zf: zipfile.ZipFile, info: SrInfo, max_samples: int | None = None,
+             path: str = "") -> Iterator[bytes]:
     step = _CHUNK * info.unitsize
     rest = b""
+    total = 0
     for member in info.members:
         with zf.open(member) as f:
             while True:
                 block = f.read(step)
                 if not block:
                     break
+                total += len(block)
+                if max_samples is not None and total > max_samples * info.unitsize:
+                    raise CaptureError(
+                        f"{path}: more than {max_samples} samples per channel (max_samples): "
+                        f"pass -o max_samples=N to decode a longer capture")
                 if rest:
                     block = rest + block
                 cut = len(block) - len(block) % info.unitsize
@@ -211,7 +229,7 @@ def _events(src: Source, opts: CaptureOptions, info: SrInfo,
     path = src.path
     rate = info.samplerate
     with zipfile.ZipFile(path) as zf:
-        pieces = _samples(zf, info)
+        pieces = _samples(zf, info, opts.max_samples, path)
         prefetch: list[bytes] = []
         size = 0
         for block in pieces:
