@@ -7,6 +7,7 @@ from typing import Any
 
 from osgpdissect.mep import codes as C
 from osgpdissect.mep.records import Record
+from osgpdissect.mep.severity import mark
 
 __all__ = ["summary_line", "tree_lines"]
 
@@ -59,8 +60,7 @@ def summary_line(rec: Record) -> str:
         parts.append(f"[transaction {t.get('number')} {t.get('type_name', '')}]")
     if rec.retries:
         parts.append(f"({len(rec.retries)} retr{'y' if len(rec.retries) == 1 else 'ies'})")
-    flag = " !" if rec.warnings or rec.kind in ("unanswered", "orphan") else ""
-    return head + f"{rec.kind:10s} " + " ".join(parts) + flag
+    return head + f"{rec.kind:10s} " + " ".join(parts) + mark(rec)
 
 
 def tree_lines(rec: Record) -> Iterator[str]:

@@ -11,6 +11,7 @@ from typing import Any
 
 from osgpdissect.mep import render as mep_render
 from osgpdissect.mep.codes import table_id
+from osgpdissect.mep.severity import mark
 from osgpdissect.optical import codes as C
 from osgpdissect.optical.records import OpticalRecord
 
@@ -30,7 +31,7 @@ def summary_line(rec: Any) -> str:
     if rec.token is not None:
         tok = rec.token
         count = f" x{tok.count}" if tok.count > 1 else ""
-        return head + f"{tok.direction.value}  optical {tok.kind}{count}" + (" !" if rec.warnings else "")
+        return head + f"{tok.direction.value}  optical {tok.kind}{count}" + mark(rec)
     if blob["malformed"] is not None:
         bad = blob["malformed"]
         return head + f"{bad['direction']}  MALFORMED {len(rec.malformed.raw)} bytes: {bad['reason']}"  # type: ignore[union-attr]
@@ -49,8 +50,7 @@ def summary_line(rec: Any) -> str:
         parts.append("-> (no response)")
     if rec.retries:
         parts.append(f"({len(rec.retries)} retransmission{'s' if len(rec.retries) > 1 else ''})")
-    flag = " !" if rec.warnings or rec.kind in ("unanswered", "orphan") else ""
-    return head + f"{rec.kind:10s} optical " + " ".join(parts) + flag
+    return head + f"{rec.kind:10s} optical " + " ".join(parts) + mark(rec)
 
 
 def tree_lines(rec: Any) -> Iterator[str]:
