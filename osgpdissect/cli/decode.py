@@ -46,6 +46,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                    help="only records whose first frame goes this way")
     p.add_argument("--protocol", "-p", choices=("auto", "mep", "optical"), default="auto",
                    help="auto (default: split MEP/optical when optical packets are present)")
+    p.add_argument("--time", choices=("absolute", "relative", "delta"), default="absolute",
+                   help="text output times: absolute (default: as captured, ISO 8601 UTC for "
+                   "wall-clock times), relative (since the first record) or delta (since the "
+                   "previous record)")
     p.add_argument("--color", "--colour", choices=("auto", "always", "never"), default="auto",
                    help="colour the text output (auto: when stdout is a terminal)")
     p.add_argument("--progress", choices=("auto", "always", "never"), default="auto",
@@ -143,9 +147,10 @@ def _decode(args: argparse.Namespace) -> int:
         if kind == "json":
             writer = JsonOutput(out)
         elif kind == "text":
-            from osgpdissect.cli.outputs import use_colour  # noqa: PLC0415
+            from osgpdissect.cli.outputs import Clock, use_colour  # noqa: PLC0415
 
-            writer = TextOutput(out, args.summary, use_colour(out, args.color))
+            writer = TextOutput(out, args.summary, use_colour(out, args.color),
+                                Clock(getattr(args, "time", "absolute")))
         if args.quiet or kind == "pcap":
             show = None
         else:
@@ -207,7 +212,7 @@ def _capture_hints(seen: dict[Any, int], line_errors: int, files: list[str]) -> 
         hints.append(f"only {only.value} ({side}) bytes in the capture: the {missing} line is "
                      f"missing, so requests go unanswered or responses orphaned; add it as "
                      f"FILE:{suffix} or map its channel with -o channels=NAME:{suffix}")
-    if total and line_errors * 10 > total:
+    if line_errors >= 10 and line_errors * 10 > total:
         hints.append(f"{line_errors} UART errors in {total} bytes: the baud rate or character "
                      "format is probably wrong (check -o baud=, parity=, stop_bits=, or the "
                      "analyzer's settings before exporting)")

@@ -133,3 +133,29 @@ def test_wrong_baud_hint_from_bit_timing(tmp_path, session_runs, capsys):
     assert "UART errors" in err
     rc, out, err = run_cli(capsys, str(sr), "-o", "baud=9600", "-s")
     assert rc == 0 and "measures" not in err and "UART errors" not in err
+
+
+def test_time_display_modes(tmp_path, session_runs, capsys):
+    """issue 16 item 5: wall-clock times print as ISO 8601; --time relative|delta like
+    tshark's -t r / -t d."""
+    from dataclasses import replace
+
+    from osgpdissect.captures import write_saleae_logic2_csv
+
+    epoch = 1_704_190_272.0  # 2024-01-02T10:11:12Z
+    runs = [replace(r, time=r.time + epoch, byte_times=tuple(t + epoch for t in r.byte_times))
+            for r in session_runs]
+    path = tmp_path / "wall.csv"
+    write_saleae_logic2_csv(runs, str(path))
+    rc, out, _ = run_cli(capsys, str(path), "-s")
+    assert rc == 0
+    first = out.splitlines()[0].split()
+    assert first[1] == "2024-01-02T10:11:12.500000Z"
+    rc, out, _ = run_cli(capsys, str(path), "-s", "--time", "relative")
+    times = [float(line.split()[1]) for line in out.splitlines()]
+    assert times[0] == 0.0 and abs(times[-1] - 4.407) < 1e-3
+    rc, out, _ = run_cli(capsys, str(path), "-s", "--time", "delta")
+    deltas = [float(line.split()[1]) for line in out.splitlines()]
+    assert deltas[0] == 0.0 and abs(sum(deltas) - times[-1]) < 1e-5
+    rc, out, _ = run_cli(capsys, str(ROOT / "examples" / "session.pcap"), "-s")
+    assert out.splitlines()[0].split()[1] == "0.500000"  # capture-relative: seconds
