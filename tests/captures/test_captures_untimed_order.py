@@ -136,3 +136,22 @@ def test_directions_of_untimed_runs_are_kept():
         assert b"".join(r.data for r in out if r.direction is d) == b"".join(
             r.data for r in c.runs if r.direction is d)
     assert all(r.time is None for r in out)
+
+
+@pytest.mark.parametrize("fmt", ["sigrok-ann", "hex"])
+def test_untimed_text_per_direction_pairs_by_order(tmp_path, fmt):
+    """issue 16 item 2: untimed sigrok-cli annotations and hex without times, one file per
+    direction, pair every request with its response."""
+    c = build("flip")
+    paths = []
+    for d, name in ((Direction.S2C, "rx"), (Direction.C2S, "tx")):
+        data = b"".join(r.data for r in c.runs if r.direction is d)
+        path = tmp_path / f"{name}.txt"
+        if fmt == "sigrok-ann":
+            path.write_text("".join(f"uart-1: {b:02X}\n" for b in data))
+        else:
+            path.write_text("".join(data[i:i + 16].hex(" ") + "\n" for i in range(0, len(data), 16)))
+        paths.append(f"{path}:{name}")
+    capture = open_capture(paths)
+    _check(list(Dissector().dissect(capture)), c.expected)
+    assert capture.notes == [NOTE]
