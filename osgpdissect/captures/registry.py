@@ -139,17 +139,27 @@ _WRAP = (OSError, ValueError, struct.error, zipfile.BadZipFile, zlib.error, EOFE
          UnicodeError, OverflowError, MemoryError, NotImplementedError, KeyError, IndexError)
 
 
-def _guarded(it: Iterator[ByteRun], src: Source, swap: bool) -> Iterator[ByteRun]:
+def _guarded(it: Iterator[ByteRun], src: Source, swap: bool,
+             label: str | None = None) -> Iterator[ByteRun]:
+    """Runs of one reader: swapped when asked, a copied pipe's path shown as ``label`` (``-``),
+    reader failures as :class:`CaptureError`."""
+    path = src.path
     try:
         for run in it:
-            if swap:
-                run = ByteRun(run.direction.flipped(), run.data, run.time, run.byte_times,
-                              run.errors, run.source, run.channel)
+            if swap or label is not None:
+                source = run.source
+                if label is not None and source.startswith(path):
+                    source = label + source[len(path):]
+                direction = run.direction.flipped() if swap else run.direction
+                run = ByteRun(direction, run.data, run.time, run.byte_times, run.errors, source,
+                              run.channel)
             yield run
-    except CaptureError:
-        raise
+    except CaptureError as exc:
+        if label is None:
+            raise
+        raise CaptureError(str(exc).replace(path, label)) from None
     except _WRAP as exc:
-        raise CaptureError(f"{src.path}: cannot read: {type(exc).__name__}: {exc}") from exc
+        raise CaptureError(f"{label or path}: cannot read: {type(exc).__name__}: {exc}") from exc
 
 
 def _key(run: ByteRun) -> float:
@@ -160,9 +170,20 @@ class Capture(Iterator[ByteRun]):
     """The runs of opened capture files, with ``notes``: one-line remarks for the user about
     how the input was read (e.g. "no timestamps: paired by order")."""
 
-    def __init__(self, runs: Iterator[ByteRun], notes: list[str] | None = None) -> None:
+    def __init__(self, runs: Iterator[ByteRun], notes: list[str] | None = None,
+                 labels: dict[str, str] | None = None) -> None:
         self._runs = runs
-        self.notes = notes if notes is not None else []
+        self._notes = notes if notes is not None else []
+        self._labels = labels or {}  # temporary copy of a pipe -> the name the user gave
+
+    @property
+    def notes(self) -> list[str]:
+        out = []
+        for note in self._notes:
+            for path, label in self._labels.items():
+                note = note.replace(path, label)
+            out.append(note)
+        return out
 
     def __next__(self) -> ByteRun:
         return next(self._runs)
@@ -240,19 +261,34 @@ def open_capture(paths: list[str] | str, format: str | None = None,
         raise CaptureError("no capture files given")
     forced = _canonical(format) if format else None
     streams = []
-    for src in specs:
-        src = _readable(src)
-        name = forced or detect_format(src.path)
-        hint = _format_hint(src, forced) if forced else ""
-        if hint:
-            opts.notes.append(hint)
+    labels: dict[str, str] = {}
+    for given in specs:
+        src = _readable(given)
+        label = given.path if src.path != given.path else None
         try:
-            it = READERS[name].read(src, opts)
+            streams.append(_open_one(src, forced, opts, label))
         except CaptureError as exc:
-            if hint:
-                raise CaptureError(f"{exc}; {hint}") from None
-            raise
-        except _WRAP as exc:
-            raise CaptureError(f"{src.path}: cannot read: {type(exc).__name__}: {exc}") from exc
-        streams.append(_guarded(it, src, opts.swap))
-    return Capture(_merge(streams, opts.notes), opts.notes)
+            if label is None:
+                raise
+            raise CaptureError(str(exc).replace(src.path, label)) from None
+        if label is not None:
+            labels[src.path] = label
+    return Capture(_merge(streams, opts.notes), opts.notes, labels)
+
+
+def _open_one(src: Source, forced: str | None, opts: CaptureOptions,
+              label: str | None) -> Iterator[ByteRun]:
+    """The guarded reader of one (regular) file."""
+    name = forced or detect_format(src.path)
+    hint = _format_hint(src, forced) if forced else ""
+    if hint:
+        opts.notes.append(hint)
+    try:
+        it = READERS[name].read(src, opts)
+    except CaptureError as exc:
+        if hint:
+            raise CaptureError(f"{exc}; {hint}") from None
+        raise
+    except _WRAP as exc:
+        raise CaptureError(f"{src.path}: cannot read: {type(exc).__name__}: {exc}") from exc
+    return _guarded(it, src, opts.swap, label)

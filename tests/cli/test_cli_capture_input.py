@@ -40,6 +40,7 @@ def test_dash_reads_stdin_with_detection(tmp_path, session_runs, capsys):
         assert proc.returncode == 0, proc.stderr
         got = json_lines(proc.stdout.decode())
         assert [r["record"] for r in got] == [r["record"] for r in json_lines(expected)]
+        assert got[0]["request"]["source"].startswith(f"{name}:")  # not the temporary copy
         assert len(got) > 10
 
 
