@@ -10,16 +10,16 @@ or file names (:func:`~osgpdissect.captures.base.guess_direction`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
-from osgpdissect.bytestream import Direction
+from osgpdissect.bytestream import ByteRun, Direction
 from osgpdissect.captures.base import CaptureError, guess_direction
 from osgpdissect.mep import codes as M
 from osgpdissect.mep.frames import looks_like_frame
 from osgpdissect.optical import codes as O
 from osgpdissect.optical.packet import packet_status
 
-__all__ = ["content_votes", "resolve_lines"]
+__all__ = ["content_votes", "resolve_lines", "split_by_content"]
 
 
 def content_votes(data: bytes) -> tuple[int, int]:
@@ -64,6 +64,27 @@ def content_votes(data: bytes) -> tuple[int, int]:
             client += 1
         pos += 1
     return client, meter
+
+
+def split_by_content(runs: Iterable[ByteRun], where: str, notes: list[str]) -> Iterator[ByteRun]:
+    """Runs of one line that carries both sides (two analyzers exported under one name): each
+    run (bytes between pauses) takes the direction its content scores, or the opposite of the
+    previous run's when it scores neither way."""
+    previous = Direction.S2C
+    guessed = 0
+    for run in runs:
+        client, meter = content_votes(run.data)
+        if client != meter:
+            direction = Direction.C2S if client > meter else Direction.S2C
+        else:
+            direction = previous.flipped()
+            guessed += 1
+        previous = direction
+        yield ByteRun(direction, run.data, run.time, run.byte_times, run.errors, run.source,
+                      run.channel)
+    if guessed:
+        notes.append(f"{where}: {guessed} run(s) of the shared line scored neither way: "
+                     "taken as the other side's turn")
 
 
 def _frame_at(data: bytes, pos: int) -> bool:

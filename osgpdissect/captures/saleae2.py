@@ -24,10 +24,11 @@ from osgpdissect.captures.base import (
     Source,
     assemble,
     bounded_lines,
+    file_direction,
     guess_direction,
     parse_timestamp,
 )
-from osgpdissect.captures.direction import resolve_lines
+from osgpdissect.captures.direction import content_votes, resolve_lines, split_by_content
 from osgpdissect.captures.values import ValueParser, guess_ascii
 
 __all__ = ["read", "sniff", "write_saleae_logic2_csv"]
@@ -66,10 +67,30 @@ def read(src: Source, opts: CaptureOptions) -> Iterator[ByteRun]:
     missing = {"name", "type", "start_time", "data"} - set(cols)
     if missing:
         raise CaptureError(f"{src.path}:1: not a Saleae Logic 2 data table (no {', '.join(sorted(missing))})")
-    return assemble(_events(src, opts, cols), opts.run_gap, opts.max_run)
+    shared: set[str] = set()
+    runs = assemble(_events(src, opts, cols, shared), opts.run_gap, opts.max_run)
+    return _split_shared(runs, shared, src, opts)
 
 
-def _events(src: Source, opts: CaptureOptions, cols: list[str]) -> Iterator[tuple]:
+def _split_shared(runs: Iterator[ByteRun], shared: set[str], src: Source,
+                  opts: CaptureOptions) -> Iterator[ByteRun]:
+    """Runs as read, or given directions run by run when one analyzer name carries both sides
+    (``shared`` is filled by the first rows, before the first run comes out)."""
+    first = next(runs, None)
+    if first is None:
+        return
+    if not shared:
+        yield first
+        yield from runs
+        return
+    name = next(iter(shared))
+    opts.notes.append(f"{src.path}: analyzer {name!r} carries both sides (two analyzers with "
+                      "one name?): each burst's direction taken from its content")
+    yield from split_by_content(chain([first], runs), src.path, opts.notes)
+
+
+def _events(src: Source, opts: CaptureOptions, cols: list[str],
+            shared: set[str]) -> Iterator[tuple]:
     path = src.path
     ni, ti, si, di = (cols.index(c) for c in ("name", "type", "start_time", "data"))
     ei = cols.index("error") if "error" in cols else None
@@ -85,7 +106,7 @@ def _events(src: Source, opts: CaptureOptions, cols: list[str]) -> Iterator[tupl
         ascii_mode = opts.radix == "ascii" or (opts.radix == "auto" and guess_ascii(
             r[di] for r in head if len(r) > need and r[ti].strip().lower() == "data"))
         parse = ValueParser(opts.radix, ascii_mode)
-        names.update(_head_directions(src, opts, head, (ni, ti, di, need), parse))
+        names.update(_head_directions(src, opts, head, (ni, ti, di, need), parse, shared))
         lineno = 1
         it: Iterable[list[str]] = chain(head, rows)
         try:
@@ -118,8 +139,9 @@ def _events(src: Source, opts: CaptureOptions, cols: list[str]) -> Iterator[tupl
 
 def _head_directions(src: Source, opts: CaptureOptions, head: list[list[str]],
                      cols: tuple[int, int, int, int],
-                     parse: ValueParser) -> dict[str, Direction | None]:
-    """Directions of the analyzers seen in the first rows: by name, else by content."""
+                     parse: ValueParser, shared: set[str]) -> dict[str, Direction | None]:
+    """Directions of the analyzers seen in the first rows: by name, else by content.  A lone
+    nameless analyzer whose bytes hold both requests and responses goes into ``shared``."""
     ni, ti, di, need = cols
     lines: dict[str, bytearray] = {}
     for row in head:
@@ -134,6 +156,13 @@ def _head_directions(src: Source, opts: CaptureOptions, head: list[list[str]],
         return {}
     if src.direction is not None and len(lines) == 1:
         return {name: opts.channels.get(name) or src.direction for name in lines}
+    if len(lines) == 1:
+        name, data = next(iter(lines.items()))
+        client, meter = content_votes(bytes(data))
+        if (client and meter and name not in opts.channels and guess_direction(name) is None
+                and file_direction(src.path) is None):
+            shared.add(name)
+            return {name: Direction.C2S}  # directions set run by run (_split_shared)
     found = resolve_lines(src.path, {k: bytes(v) for k, v in lines.items()}, opts.channels,
                           opts.notes, "analyzer", os.path.basename(src.path))
     return dict(found)

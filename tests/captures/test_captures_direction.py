@@ -146,3 +146,16 @@ def test_content_votes():
     assert client > 50 and meter == 0
     client, meter = content_votes(rx)
     assert meter > 50 and client == 0
+
+
+def test_logic2_two_analyzers_with_one_name(tmp_path, corpus, reference):
+    """issue 16 item 1: two analyzers exported under the same name: each burst's direction
+    comes from its content, and a note says so."""
+    path = tmp_path / "same.csv"
+    write_saleae_logic2_csv(corpus.runs, str(path), names={C2S: "Async Serial",
+                                                           S2C: "Async Serial"})
+    capture = open_capture([str(path)])
+    got = [(r.kind, r.request_frame and r.request_frame.raw,
+            r.response_frame and r.response_frame.raw) for r in Dissector().dissect(capture)]
+    assert got == reference
+    assert "carries both sides" in capture.notes[0]
