@@ -28,10 +28,10 @@ from osgpdissect.mep.reassembly import Item, StreamReassembler
 from osgpdissect.optical import codes as O
 from osgpdissect.optical.packet import packet_status
 
-__all__ = ["NOTE", "interleave_untimed", "looks_optical", "response_fit"]
+__all__ = ["NOTE", "interleave_untimed", "looks_optical", "response_fit", "shape_fit"]
 
 NOTE = "no timestamps: paired by order"
-WINDOW = 64  # frames per direction aligned at once
+WINDOW = 32  # frames per direction aligned at once (half of them committed each time)
 _PEEK = 4096  # bytes looked at to tell optical from MEP
 
 
@@ -41,6 +41,7 @@ class _Unit:
 
     item: Item
     alerts: list[Alert] = field(default_factory=list)
+    shape: tuple | None = None  # request_shape / response_shape, computed once
     copies: list[Frame] = field(default_factory=list)  # identical resends
 
 
@@ -59,33 +60,74 @@ def looks_optical(runs: Iterable[ByteRun]) -> bool:
     return False
 
 
-def response_fit(request: Item, response: Item) -> int | None:
-    """How well ``response`` answers ``request``: a score > 0, or None when it cannot."""
-    if not isinstance(request, Frame) or not isinstance(response, Frame):
-        return 1  # damaged bytes: may be that response, weakly
-    req = parse_request(request.raw)
-    raw = response.raw
+def request_shape(item: Item) -> tuple:
+    """What a request expects back: ``("pread", count)``, ``("fread", max or None)``,
+    ``("write",)``, ``("tls",)``, ``("opaque",)`` (encrypted) or ``("damaged",)``."""
+    if not isinstance(item, Frame):
+        return ("damaged",)
+    req = parse_request(item.raw)
     if req.mode == "tls":
-        return 2 if len(raw) > 2 and raw[2] in M.TLS_RESPONSE_CODES else None
+        return ("tls",)
     if req.mode != "rc4":
-        return 2  # encrypted: nothing to compare
+        return ("opaque",)
+    if req.code == M.PARTIAL_READ:
+        return ("pread", req.count)
+    if req.is_read:
+        return ("fread", req.count)
+    return ("write",)
+
+
+def response_shape(item: Item) -> tuple:
+    """What a response is: ``("data", count)``, ``("ok",)``, ``("error",)``, ``("unknown",)``
+    (a code no plaintext response has), ``("bad",)`` (shape inconsistent), ``("damaged",)``;
+    the second-to-last element says whether a TLS request could get it."""
+    if not isinstance(item, Frame):
+        return ("damaged", True)
+    raw = item.raw
+    tls = len(raw) > 2 and raw[2] in M.TLS_RESPONSE_CODES
     if len(raw) < 3 + M.DIGEST_LEN:
-        return None
+        return ("bad", tls)
     body = raw[2 : -M.DIGEST_LEN]
     code, rest = body[0], len(body) - 1
     if code not in M.RESPONSE_CODES:
-        return 1
+        return ("unknown", tls)
     if code != M.OK:
-        ok_len = 4 if code == M.INVALID_SEQUENCE else 0
-        return 2 if rest == ok_len else None
-    if req.is_read:
-        if rest < 2 or ((body[1] << 8) | body[2]) != rest - 2:
-            return None
-        count = rest - 2
-        if req.code == M.PARTIAL_READ:
-            return 4 if count == req.count else 1
-        return 3 if req.count is None or count <= req.count else None
-    return 4 if rest == 0 else None
+        return ("error" if rest == (4 if code == M.INVALID_SEQUENCE else 0) else "bad", tls)
+    if rest == 0:
+        return ("ok", tls)
+    if rest >= 2 and ((body[1] << 8) | body[2]) == rest - 2:
+        return ("data", tls, rest - 2)
+    return ("bad", tls)
+
+
+def shape_fit(req: tuple, resp: tuple) -> int | None:
+    """How well a response of shape ``resp`` answers a request of shape ``req``: a score > 0,
+    or None when it cannot."""
+    kind, rkind = req[0], resp[0]
+    if kind == "damaged" or rkind == "damaged":
+        return 1  # damaged bytes: may be that response, weakly
+    if kind == "tls":
+        return 2 if resp[1] else None
+    if kind == "opaque":
+        return 2  # encrypted: nothing to compare
+    if rkind == "unknown":
+        return 1
+    if rkind == "error":
+        return 2
+    if rkind == "bad":
+        return None
+    if kind == "write":
+        return 4 if rkind == "ok" else None
+    if rkind != "data":
+        return None
+    if kind == "pread":
+        return 4 if resp[2] == req[1] else 1
+    return 3 if req[1] is None or resp[2] <= req[1] else None
+
+
+def response_fit(request: Item, response: Item) -> int | None:
+    """How well ``response`` answers ``request``: a score > 0, or None when it cannot."""
+    return shape_fit(request_shape(request), response_shape(response))
 
 
 def _align(reqs: list[_Unit], resps: list[_Unit]) -> list[tuple[int | None, int | None]]:
@@ -93,7 +135,11 @@ def _align(reqs: list[_Unit], resps: list[_Unit]) -> list[tuple[int | None, int 
     ``(i, j)`` a pair, ``(i, None)`` an unanswered request, ``(None, j)`` an orphan.  Ties go
     to the earlier request (the oldest outstanding one)."""
     n, m = len(reqs), len(resps)
-    fit = [[response_fit(r.item, s.item) for s in resps] for r in reqs]
+    for unit in (*reqs, *resps):
+        if unit.shape is None:
+            unit.shape = (request_shape if unit.item.direction is Direction.C2S
+                          else response_shape)(unit.item)
+    fit = [[shape_fit(r.shape, s.shape) for s in resps] for r in reqs]  # type: ignore[arg-type]
     # best[i][j]: best score over reqs[i:], resps[j:]
     best = [[0] * (m + 1) for _ in range(n + 1)]
     for i in range(n - 1, -1, -1):
