@@ -33,6 +33,7 @@ __all__ = ["NOTE", "interleave_untimed", "looks_optical", "response_fit", "shape
 NOTE = "no timestamps: paired by order"
 WINDOW = 32  # frames per direction aligned at once (half of them committed each time)
 _PEEK = 4096  # bytes looked at to tell optical from MEP
+_MAX_JUNK = 4096  # stray optical bytes held before they are passed on as one unit
 
 
 @dataclass(slots=True)
@@ -310,6 +311,9 @@ class _OpticalCutter:
                     pos = start = end
                     continue
             pos += 1
+            if pos - start > _MAX_JUNK:  # bytes that are nothing: pass them on, bounded
+                yield bytes(buf[start:pos]), "other", 0
+                start = pos
         if final and start < len(buf):
             yield bytes(buf[start:]), "other", 0
             start = len(buf)

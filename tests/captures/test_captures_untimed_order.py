@@ -155,3 +155,16 @@ def test_untimed_text_per_direction_pairs_by_order(tmp_path, fmt):
     capture = open_capture(paths)
     _check(list(Dissector().dissect(capture)), c.expected)
     assert capture.notes == [NOTE]
+
+
+def test_untimed_optical_junk_is_bounded_and_kept():
+    """Stray bytes in an untimed optical dump are passed on in bounded pieces, none lost."""
+    from osgpdissect.optical.packet import build_packet
+
+    junk = bytes(range(0x60, 0x90)) * 400  # 19 200 bytes, no packet, no token
+    c2s = [ByteRun(Direction.C2S, build_packet(B.ident()) + junk + build_packet(B.logoff()))]
+    s2c = [ByteRun(Direction.S2C, b"\x06" + build_packet(B.ok()) + b"\x06" + build_packet(B.ok()))]
+    out = list(interleave_untimed(c2s, s2c))
+    assert max(len(r.data) for r in out) <= 4096 + 64
+    for d, runs in ((Direction.C2S, c2s), (Direction.S2C, s2c)):
+        assert b"".join(r.data for r in out if r.direction is d) == runs[0].data
