@@ -74,22 +74,38 @@ MAX_LINE = 1 << 20  # characters in one line of a text capture
 
 def bounded_lines(f: Iterable[str] | TextIO, path: str, limit: int = MAX_LINE,
                   first_lineno: int = 1) -> Iterator[str]:
-    """The lines of text file ``f``, refusing (CaptureError) a line longer than ``limit``: a
-    file with no line breaks is read ``limit`` characters at a time, never whole."""
-    readline = getattr(f, "readline", None)
-    if readline is None:  # already lines
+    """The lines of text file ``f``, refusing (CaptureError) a line longer than ``limit``: the
+    file is read in blocks, so one with no line breaks is never held whole."""
+    read = getattr(f, "read", None)
+    if read is None:  # already lines
         yield from f
         return
     lineno = first_lineno
+    carry = ""
     while True:
-        line = readline(limit + 1)
-        if not line:
-            return
-        if len(line) > limit:
-            raise CaptureError(f"{path}:{lineno}: a line longer than {limit} characters: not a "
-                               "capture format this reader knows (name the format with -f)")
-        yield line
-        lineno += 1
+        block = read(_TEXT_BLOCK)
+        if not block:
+            break
+        parts = (carry + block).split("\n") if carry else block.split("\n")
+        carry = parts.pop()
+        for k, part in enumerate(parts):
+            if len(part) >= limit:
+                raise _too_long(path, lineno + k, limit)
+        lineno += len(parts)
+        for part in parts:
+            yield part + "\n"
+        if len(carry) > limit:
+            raise _too_long(path, lineno, limit)
+    if carry:
+        yield carry
+
+
+_TEXT_BLOCK = 1 << 14
+
+
+def _too_long(path: str, lineno: int, limit: int) -> CaptureError:
+    return CaptureError(f"{path}:{lineno}: a line longer than {limit} characters: not a capture "
+                        "format this reader knows (name the format with -f)")
 
 
 _PARITIES = ("none", "even", "odd", "mark", "space")
