@@ -18,6 +18,7 @@ whose byte 8 is an RTAC event type (<= 0x0A) is read that way.
 
 from __future__ import annotations
 
+import math
 import struct
 from collections.abc import Iterable, Iterator
 
@@ -79,7 +80,7 @@ def _packets(f, path: str) -> Iterator[tuple[int, float, bytes, Direction | None
             data = f.read(incl)
             if len(data) < incl:
                 raise CaptureError(f"{path}: record {n}: truncated data")
-            yield linktype, sec + frac * unit, data, None, n
+            yield linktype, round(sec + frac * unit, 6 if unit == 1e-6 else 9), data, None, n
     else:
         f.seek(0)
         yield from _pcapng(f, path)
@@ -103,7 +104,7 @@ def _check_block(total: int, path: str) -> None:
 
 def _pcapng(f, path: str) -> Iterator[tuple[int, float, bytes, Direction | None, int]]:
     endian = "<"
-    ifaces: list[tuple[int, float]] = []
+    ifaces: list[tuple[int, float, int]] = []
     n = 0
     first = True
     while True:
@@ -144,7 +145,8 @@ def _pcapng(f, path: str) -> Iterator[tuple[int, float, bytes, Direction | None,
                 if code == 9 and value:
                     r = value[0]
                     unit = 2.0 ** -(r & 0x7F) if r & 0x80 else 10.0 ** -r
-            ifaces.append((linktype, unit))
+            digits = max(0, min(12, math.ceil(-math.log10(unit) - 1e-9))) if unit > 0 else 9
+            ifaces.append((linktype, unit, digits))
         elif btype in (2, 6):  # (obsolete) packet / enhanced packet
             n += 1
             if btype == 6:
@@ -157,14 +159,14 @@ def _pcapng(f, path: str) -> Iterator[tuple[int, float, bytes, Direction | None,
                 iface, _drops, hi, lo, caplen, _orig = struct.unpack_from(endian + "HHIIII", body)
             if iface >= len(ifaces) or 20 + caplen > len(body):
                 raise CaptureError(f"{path}: packet {n}: bad interface or length")
-            linktype, unit = ifaces[iface]
+            linktype, unit, digits = ifaces[iface]
             data = body[20: 20 + caplen]
             direction = None
             for code, value in _options(body[20 + caplen + (-caplen % 4):], endian):
                 if code == 2 and len(value) == 4:
                     flags = struct.unpack(endian + "I", value)[0] & 3
                     direction = {1: Direction.S2C, 2: Direction.C2S}.get(flags)
-            yield linktype, ((hi << 32) | lo) * unit, data, direction, n
+            yield linktype, round(((hi << 32) | lo) * unit, digits), data, direction, n
         elif btype == 3:  # simple packet
             n += 1
             if not ifaces or len(body) < 4:

@@ -258,7 +258,7 @@ def _plain_exchange_line(rec: Record) -> str | None:
         return None
     if qt - qt or qe - qe or st - st or se - se:  # not finite
         return None
-    latency = st - qe
+    latency = round(st - qe, 9)  # as Record.latency
     if latency - latency or type(qf.segments) is not int or type(sf.segments) is not int:
         return None  # (finite times can still differ by more than a float holds)
     qraw, sraw = qf.raw, sf.raw

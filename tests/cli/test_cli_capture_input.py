@@ -160,3 +160,18 @@ def test_time_display_modes(tmp_path, session_runs, capsys):
     assert deltas[0] == 0.0 and abs(sum(deltas) - times[-1]) < 1e-5
     rc, out, _ = run_cli(capsys, str(ROOT / "examples" / "session.pcap"), "-s")
     assert out.splitlines()[0].split()[1] == "0.500000"  # capture-relative: seconds
+
+
+def test_json_times_without_float_noise(capsys):
+    """issue 16 item 5: JSON times keep the capture's resolution (pcap: microseconds) and
+    latencies carry no float noise (0.04104199999999991)."""
+    import re
+
+    rc, out, _ = run_cli(capsys, str(ROOT / "examples" / "session.pcap"), "-O", "json")
+    assert rc == 0
+    stamps = re.findall(r'"(time|end_time|latency)": (-?[0-9.e-]+)', out)
+    assert len(stamps) > 50
+    for key, text in stamps:
+        decimals = len(text.split(".")[1]) if "." in text else 0
+        assert decimals <= (6 if key == "time" else 9), (key, text)
+    assert '"latency": 0.041042' in out
