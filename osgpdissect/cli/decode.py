@@ -41,7 +41,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--table", "-t", action="append", default=[], metavar="TABLE",
                    help="only records touching this table (ET13, BT23, 2061; repeatable)")
     p.add_argument("--errors", "-e", action="store_true",
-                   help="only records with errors or warnings")
+                   help="only records with errors (marked !; notes, marked ~, are "
+                   "expected recoveries and are not selected)")
     p.add_argument("--direction", "-d", choices=sorted(_DIRECTIONS),
                    help="only records whose first frame goes this way")
     p.add_argument("--protocol", "-p", choices=("auto", "mep", "optical"), default="auto",
