@@ -38,15 +38,23 @@ def idle_inverted(levels: bytes) -> bool:
     """Whether a line whose 0/1 ``levels`` (not inverted) idles low, i.e. is inverted.
 
     A UART line rests at its idle level between characters and starts each character with a
-    start bit of the other level; the longest steady stretch is therefore idle time (a
-    character holds one level at most ``data bits + 2`` bit times).  A vote on which level is
-    more frequent fails on busy lines sending many 0x00 bytes (issue 21 item 8).
+    start bit of the other level.  A capture starts and ends on idle line as a rule: when both
+    ends agree, that is the idle level; otherwise the longest steady stretch of the first
+    samples is idle time (a character holds one level at most ``data bits + 2`` bit times).
+    A vote on which level is more frequent fails on busy lines sending many 0x00 bytes
+    (issue 21 item 8).
     """
     if not levels:
         return False
-    high = max(map(len, levels.split(b"\x00")))
-    low = max(map(len, levels.split(b"\x01")))
+    if levels[0] == levels[-1]:
+        return levels[0] == 0
+    head = levels[:_IDLE_SCAN]
+    high = max(map(len, head.split(b"\x00")))
+    low = max(map(len, head.split(b"\x01")))
     return low > high
+
+
+_IDLE_SCAN = 1 << 20  # samples searched for the longest steady stretch
 
 
 def level_table(bit: int, invert: bool) -> bytes:

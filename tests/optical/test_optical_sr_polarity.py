@@ -35,3 +35,7 @@ def test_idle_level_beats_majority():
     assert levels.count(0) * 2 > len(levels)  # a vote would say "inverted"
     assert idle_inverted(levels) is False
     assert idle_inverted(bytes(1 - b for b in levels)) is True
+    cut = levels[55:]  # starts inside a character: the longest steady stretch decides
+    assert cut[0] != cut[-1]
+    assert idle_inverted(cut) is False
+    assert idle_inverted(bytes(1 - b for b in cut)) is True
