@@ -8,7 +8,9 @@ from the server answers it.  Rules:
   *unanswered* and waits for its own response (folding it into a retry would hand its response
   to the earlier request, e.g. the next poll after a damaged response: issue 21 item 7);
 * a response with nothing outstanding is an *orphan*, unless it follows a retried exchange
-  (a late answer to the first try: kept as an extra response of that exchange);
+  (a late answer to the first try: kept as an extra response of that exchange); without
+  timestamps, a response whose shape cannot answer the outstanding request
+  (:mod:`osgpdissect.mep.shapes`) leaves the request unanswered and is an orphan too;
 * a frame's role comes from its direction; a plaintext frame whose code and shape say the
   opposite (pasted hex with wrong markers) takes the role its code gives, with a warning.
 """
@@ -22,6 +24,7 @@ from osgpdissect.mep import codes as C
 from osgpdissect.mep.frames import Alert, Frame, Malformed, looks_like_frame
 from osgpdissect.mep.reassembly import Item
 from osgpdissect.mep.records import Record, Retry
+from osgpdissect.mep.shapes import request_shape, response_shape, shape_fit
 
 __all__ = ["Pairer", "frame_role", "pair"]
 
@@ -113,6 +116,12 @@ class Pairer:
 
     def _response(self, frame: Frame, warning: str | None) -> tuple[Record, ...]:
         rec = self._outstanding
+        done: tuple[Record, ...] = ()
+        if rec is not None and _contradicts(rec, frame):
+            rec.kind = "unanswered"  # untimed: the shapes say this is not its response
+            rec.warnings.append("the next response cannot answer it (its shape does not fit)")
+            self._outstanding = None
+            done, rec = (rec,), None
         if rec is None:
             last = self._last
             if last is not None and last.retries and not last.extra_responses:
@@ -124,7 +133,7 @@ class Pairer:
             rec.warnings.append("response without an outstanding request")
             if warning:
                 rec.warnings.append(warning)
-            return (rec,)
+            return (*done, rec)
         rec.response_frame = frame
         if warning:
             rec.warnings.append(warning)
@@ -136,6 +145,15 @@ class Pairer:
         self._outstanding = None
         self._last = rec
         return (rec,)
+
+
+def _contradicts(rec: Record, response: Frame) -> bool:
+    """Untimed frames only (order was inferred, not seen): the response's shape cannot answer
+    the outstanding request (a write answered with data, a read with a bare OK...)."""
+    req = rec.request_frame
+    if req is None or req.time is not None or response.time is not None:
+        return False
+    return shape_fit(request_shape(req), response_shape(response)) is None
 
 
 def _retry_kind(first: Frame, again: Frame) -> str | None:

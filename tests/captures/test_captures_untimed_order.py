@@ -168,3 +168,19 @@ def test_untimed_optical_junk_is_bounded_and_kept():
     assert max(len(r.data) for r in out) <= 4096 + 64
     for d, runs in ((Direction.C2S, c2s), (Direction.S2C, s2c)):
         assert b"".join(r.data for r in out if r.direction is d) == runs[0].data
+
+
+def test_many_unanswered_requests_stay_bounded_and_unpaired():
+    """A client line talking to a silent meter (only an alert and one orphan at the end) keeps
+    every request unanswered, in order, and holds no more than a window of them."""
+    from pairing_corpus import request, response
+
+    reqs = [ByteRun(Direction.C2S, request(0x4F, 7, k, data=b"\x01")) for k in range(500)]
+    resps = [ByteRun(Direction.S2C, b"\x00\x00"), ByteRun(Direction.S2C, response(0, bytes(3)))]
+    out = interleave_untimed(reqs, resps)
+    first = [next(out) for _ in range(200)]  # comes out before the inputs end
+    records = list(Dissector().dissect([*first, *out]))
+    assert sum(r.kind == "unanswered" for r in records) == 500
+    assert sum(r.kind == "orphan" for r in records) == 1
+    assert [r.request_frame.raw for r in records if r.kind == "unanswered"] == [
+        r.data for r in reqs]
