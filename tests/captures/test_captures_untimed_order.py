@@ -184,3 +184,19 @@ def test_many_unanswered_requests_stay_bounded_and_unpaired():
     assert sum(r.kind == "orphan" for r in records) == 1
     assert [r.request_frame.raw for r in records if r.kind == "unanswered"] == [
         r.data for r in reqs]
+
+
+def test_one_annotation_file_with_two_untimed_decoders(tmp_path):
+    """issue 16 items 1 and 2: one sigrok-cli file, two decoder instances (uart-1, uart-2),
+    no sample numbers, the meter's lines first: directions from content, pairing by order."""
+    c = build("flip")
+    lines = []
+    for d, inst in ((Direction.S2C, "uart-1"), (Direction.C2S, "uart-2")):
+        data = b"".join(r.data for r in c.runs if r.direction is d)
+        lines += [f"{inst}: {b:02X}\n" for b in data]
+    path = tmp_path / "both.txt"
+    path.write_text("".join(lines))
+    capture = open_capture([str(path)])
+    _check(list(Dissector().dissect(capture)), c.expected)
+    assert NOTE in capture.notes
+    assert any("'uart-2' taken as C->S" in n for n in capture.notes)
