@@ -126,11 +126,17 @@ def _events(src: Source, opts: CaptureOptions, cols: list[str],
                     raise CaptureError(f"{path}:{lineno}: analyzer {name!r} has no direction: "
                                        f"pass -o channels={name}:tx (or :rx)")
                 try:
-                    t = parse_timestamp(row[si])
+                    stamp = row[si]
+                    try:
+                        t = float(stamp)  # the common case, without a call
+                    except ValueError:
+                        t = parse_timestamp(stamp)  # ISO 8601
+                    if t - t != 0:
+                        raise ValueError(f"bad time {stamp.strip()!r}")
                     value, error = parse(row[di])
                 except ValueError as exc:
                     raise CaptureError(f"{path}:{lineno}: {exc}") from None
-                if ei is not None and ei < len(row):
+                if ei is not None and ei < len(row) and row[ei]:
                     error = _error_kind(row[ei]) or error
                 yield direction, value, t, error, f"{path}:{lineno}", name
         except csv.Error as exc:
