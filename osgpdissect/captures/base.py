@@ -6,6 +6,7 @@ import heapq
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
+from typing import TextIO
 
 from osgpdissect.bytestream import ByteRun, Direction, LineError
 
@@ -56,6 +57,57 @@ def guess_direction(name: str) -> Direction | None:
     return None
 
 
+def file_direction(path: str) -> Direction | None:
+    """A direction from a file name: its last ``tx``/``rx``-like token first
+    (``meter_session_tx.csv``), else :func:`guess_direction` on the whole name."""
+    import os
+
+    stem = os.path.splitext(os.path.basename(path))[0]
+    for token in reversed(re.split(r"[^a-z0-9]+", stem.lower())):
+        if token in ("tx", "txd", "rx", "rxd"):
+            return _EXACT_DIRECTIONS[token]
+    return guess_direction(stem)
+
+
+MAX_LINE = 1 << 20  # characters in one line of a text capture
+
+
+def bounded_lines(f: Iterable[str] | TextIO, path: str, limit: int = MAX_LINE,
+                  first_lineno: int = 1) -> Iterator[str]:
+    """The lines of text file ``f``, refusing (CaptureError) a line longer than ``limit``: the
+    file is read in blocks, so one with no line breaks is never held whole."""
+    read = getattr(f, "read", None)
+    if read is None:  # already lines
+        yield from f
+        return
+    lineno = first_lineno
+    carry = ""
+    while True:
+        block = read(_TEXT_BLOCK)
+        if not block:
+            break
+        parts = (carry + block).split("\n") if carry else block.split("\n")
+        carry = parts.pop()
+        for k, part in enumerate(parts):
+            if len(part) >= limit:
+                raise _too_long(path, lineno + k, limit)
+        lineno += len(parts)
+        for part in parts:
+            yield part + "\n"
+        if len(carry) > limit:
+            raise _too_long(path, lineno, limit)
+    if carry:
+        yield carry
+
+
+_TEXT_BLOCK = 1 << 14
+
+
+def _too_long(path: str, lineno: int, limit: int) -> CaptureError:
+    return CaptureError(f"{path}:{lineno}: a line longer than {limit} characters: not a capture "
+                        "format this reader knows (name the format with -f)")
+
+
 _PARITIES = ("none", "even", "odd", "mark", "space")
 
 
@@ -70,7 +122,8 @@ class CaptureOptions:
     ends at a gap longer than this (seconds); ``max_run`` caps a run's length.
     ``start_direction``: direction of the first unmarked hex-text line.  ``radix``: Saleae
     value radix (``auto``, ``hex``, ``dec``, ``bin``, ``ascii``).  ``samplerate``: turns sample
-    numbers of sigrok-cli annotation text into seconds.
+    numbers of sigrok-cli annotation text into seconds.  ``max_samples``: the most samples per
+    channel a ``.sr`` file may hold (a limit against ZIP bombs; raise it for longer captures).
     """
 
     tx: str | None = None
@@ -87,6 +140,8 @@ class CaptureOptions:
     start_direction: Direction = Direction.C2S
     radix: str = "auto"
     samplerate: float | None = None
+    max_samples: int = 1 << 33
+    notes: list[str] = field(default_factory=list, repr=False, compare=False)  # for the user
 
     def __post_init__(self) -> None:
         if self.baud is not None and not 1 <= self.baud <= 100_000_000:
@@ -101,6 +156,8 @@ class CaptureOptions:
             raise CaptureError(f"bad option samplerate={self.samplerate}: must be > 0")
         if not self.run_gap > 0:
             raise CaptureError(f"bad option run_gap={self.run_gap}: must be > 0")
+        if self.max_samples < 1:
+            raise CaptureError(f"bad option max_samples={self.max_samples}: must be >= 1")
         if self.max_run < 1:
             raise CaptureError(f"bad option max_run={self.max_run}: must be >= 1")
         if self.radix not in ("auto", "hex", "dec", "bin", "ascii"):
@@ -127,23 +184,26 @@ class CaptureOptions:
                 if not sep:
                     raise CaptureError(f"bad option {item!r}: expected key=value")
                 pairs.append((key.strip(), value.strip()))
-        known = {f.name for f in fields(cls)}
+        known = {f.name for f in fields(cls)} - {"notes"}
         kwargs: dict[str, object] = {}
         for key, value in pairs:
             key = key.replace("-", "_")
             if key not in known:
                 raise CaptureError(f"unknown option {key!r} (known: {', '.join(sorted(known))})")
             try:
-                kwargs[key] = _convert(key, value)
+                converted = _convert(key, value)
             except ValueError as exc:
                 raise CaptureError(f"bad option {key}={value}: {exc}") from None
+            if key == "channels" and isinstance(kwargs.get(key), dict):
+                converted = {**kwargs[key], **converted}  # type: ignore[dict-item]
+            kwargs[key] = converted  # repeated -o channels=... combine
         return cls(**kwargs)  # type: ignore[arg-type]
 
 
 def _convert(key: str, value: str) -> object:
     if key in ("tx", "rx", "parity", "radix"):
         return value.lower() if key in ("parity", "radix") else value
-    if key in ("baud", "data_bits", "max_run"):
+    if key in ("baud", "data_bits", "max_run", "max_samples"):
         return int(value)
     if key in ("stop_bits", "run_gap", "samplerate"):
         return float(value)

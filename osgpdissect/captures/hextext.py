@@ -21,7 +21,13 @@ import re
 from collections.abc import Iterable, Iterator
 
 from osgpdissect.bytestream import ByteRun, Direction, LineError
-from osgpdissect.captures.base import CaptureError, CaptureOptions, Source, parse_timestamp
+from osgpdissect.captures.base import (
+    CaptureError,
+    CaptureOptions,
+    Source,
+    bounded_lines,
+    parse_timestamp,
+)
 
 __all__ = ["read", "sniff", "parse_line", "write_hex_text"]
 
@@ -158,7 +164,7 @@ def _runs(src: Source, opts: CaptureOptions) -> Iterator[ByteRun]:
     alternate = src.direction is None
     first = True
     with open(path, encoding="utf-8", errors="replace") as f:
-        for lineno, line in enumerate(f, 1):
+        for lineno, line in enumerate(bounded_lines(f, path), 1):
             try:
                 parsed = parse_line(line)
             except ValueError as exc:

@@ -18,6 +18,7 @@ whose byte 8 is an RTAC event type (<= 0x0A) is read that way.
 
 from __future__ import annotations
 
+import math
 import struct
 from collections.abc import Iterable, Iterator
 
@@ -79,7 +80,7 @@ def _packets(f, path: str) -> Iterator[tuple[int, float, bytes, Direction | None
             data = f.read(incl)
             if len(data) < incl:
                 raise CaptureError(f"{path}: record {n}: truncated data")
-            yield linktype, sec + frac * unit, data, None, n
+            yield linktype, round(sec + frac * unit, 6 if unit == 1e-6 else 9), data, None, n
     else:
         f.seek(0)
         yield from _pcapng(f, path)
@@ -95,9 +96,15 @@ def _options(body: bytes, endian: str) -> Iterator[tuple[int, bytes]]:
         pos += 4 + length + (-length % 4)
 
 
+def _check_block(total: int, path: str) -> None:
+    """A block's length is checked before its body is read (a 4 GiB length must not be)."""
+    if total < 12 or total % 4 or total > _MAX_BLOCK:
+        raise CaptureError(f"{path}: bad pcapng block length {total}")
+
+
 def _pcapng(f, path: str) -> Iterator[tuple[int, float, bytes, Direction | None, int]]:
     endian = "<"
-    ifaces: list[tuple[int, float]] = []
+    ifaces: list[tuple[int, float, int]] = []
     n = 0
     first = True
     while True:
@@ -116,12 +123,14 @@ def _pcapng(f, path: str) -> Iterator[tuple[int, float, bytes, Direction | None,
             else:
                 raise CaptureError(f"{path}: bad pcapng byte-order magic")
             total = struct.unpack(endian + "I", h[4:])[0]
+            _check_block(total, path)
             body = bom + f.read(max(0, total - 12))
             ifaces = []
         else:
             if first:
                 raise CaptureError(f"{path}: pcapng does not start with a section header")
             btype, total = struct.unpack(endian + "II", h)
+            _check_block(total, path)
             body = f.read(max(0, total - 8))
         first = False
         if total < 12 or total % 4 or total > _MAX_BLOCK or len(body) < total - 8:
@@ -136,7 +145,8 @@ def _pcapng(f, path: str) -> Iterator[tuple[int, float, bytes, Direction | None,
                 if code == 9 and value:
                     r = value[0]
                     unit = 2.0 ** -(r & 0x7F) if r & 0x80 else 10.0 ** -r
-            ifaces.append((linktype, unit))
+            digits = max(0, min(12, math.ceil(-math.log10(unit) - 1e-9))) if unit > 0 else 9
+            ifaces.append((linktype, unit, digits))
         elif btype in (2, 6):  # (obsolete) packet / enhanced packet
             n += 1
             if btype == 6:
@@ -149,14 +159,14 @@ def _pcapng(f, path: str) -> Iterator[tuple[int, float, bytes, Direction | None,
                 iface, _drops, hi, lo, caplen, _orig = struct.unpack_from(endian + "HHIIII", body)
             if iface >= len(ifaces) or 20 + caplen > len(body):
                 raise CaptureError(f"{path}: packet {n}: bad interface or length")
-            linktype, unit = ifaces[iface]
+            linktype, unit, digits = ifaces[iface]
             data = body[20: 20 + caplen]
             direction = None
             for code, value in _options(body[20 + caplen + (-caplen % 4):], endian):
                 if code == 2 and len(value) == 4:
                     flags = struct.unpack(endian + "I", value)[0] & 3
                     direction = {1: Direction.S2C, 2: Direction.C2S}.get(flags)
-            yield linktype, ((hi << 32) | lo) * unit, data, direction, n
+            yield linktype, round(((hi << 32) | lo) * unit, digits), data, direction, n
         elif btype == 3:  # simple packet
             n += 1
             if not ifaces or len(body) < 4:

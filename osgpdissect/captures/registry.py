@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import heapq
+import itertools
+import os
 import struct
 import zipfile
 import zlib
@@ -10,10 +12,20 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from osgpdissect.bytestream import ByteRun, Direction
-from osgpdissect.captures import hextext, pcap, rawbin, saleae1, saleae2, sigrok_ann, sigrok_sr
+from osgpdissect.captures import (
+    hextext,
+    order,
+    pcap,
+    rawbin,
+    saleae1,
+    saleae2,
+    sigrok_ann,
+    sigrok_sr,
+    spool,
+)
 from osgpdissect.captures.base import CaptureError, CaptureOptions, Source, parse_direction
 
-__all__ = ["Reader", "READERS", "register_reader", "detect_format", "open_capture", "split_path"]
+__all__ = ["Capture", "Reader", "READERS", "register_reader", "detect_format", "open_capture", "split_path"]
 
 ReadFn = Callable[[Source, CaptureOptions], Iterator[ByteRun]]
 
@@ -151,32 +163,117 @@ _WRAP = (OSError, ValueError, struct.error, zipfile.BadZipFile, zlib.error, EOFE
          UnicodeError, OverflowError, MemoryError, NotImplementedError, KeyError, IndexError)
 
 
-def _guarded(it: Iterator[ByteRun], src: Source, swap: bool) -> Iterator[ByteRun]:
+def _guarded(it: Iterator[ByteRun], src: Source, swap: bool,
+             label: str | None = None) -> Iterator[ByteRun]:
+    """Runs of one reader: swapped when asked, a copied pipe's path shown as ``label`` (``-``),
+    reader failures as :class:`CaptureError`."""
+    path = src.path
     try:
         for run in it:
-            if swap:
-                run = ByteRun(run.direction.flipped(), run.data, run.time, run.byte_times,
-                              run.errors, run.source, run.channel)
+            if swap or label is not None:
+                source = run.source
+                if label is not None and source.startswith(path):
+                    source = label + source[len(path):]
+                direction = run.direction.flipped() if swap else run.direction
+                run = ByteRun(direction, run.data, run.time, run.byte_times, run.errors, source,
+                              run.channel)
             yield run
-    except CaptureError:
-        raise
+    except CaptureError as exc:
+        if label is None:
+            raise
+        raise CaptureError(str(exc).replace(path, label)) from None
     except _WRAP as exc:
-        raise CaptureError(f"{src.path}: cannot read: {type(exc).__name__}: {exc}") from exc
+        raise CaptureError(f"{label or path}: cannot read: {type(exc).__name__}: {exc}") from exc
 
 
 def _key(run: ByteRun) -> float:
     return float("-inf") if run.time is None else run.time
 
 
+class Capture(Iterator[ByteRun]):
+    """The runs of opened capture files, with ``notes``: one-line remarks for the user about
+    how the input was read (e.g. "no timestamps: paired by order")."""
+
+    def __init__(self, runs: Iterator[ByteRun], notes: list[str] | None = None,
+                 labels: dict[str, str] | None = None) -> None:
+        self._runs = runs
+        self._notes = notes if notes is not None else []
+        self._labels = labels or {}  # temporary copy of a pipe -> the name the user gave
+
+    @property
+    def notes(self) -> list[str]:
+        out = []
+        for note in self._notes:
+            for path, label in self._labels.items():
+                note = note.replace(path, label)
+            out.append(note)
+        return out
+
+    def __next__(self) -> ByteRun:
+        return next(self._runs)
+
+    def __iter__(self) -> Capture:
+        return self
+
+
+def _first(stream: Iterator[ByteRun]) -> tuple[ByteRun | None, Iterator[ByteRun]]:
+    run = next(stream, None)
+    return run, (stream if run is None else itertools.chain([run], stream))
+
+
+def _merge(streams: list[Iterator[ByteRun]], notes: list[str]) -> Iterator[ByteRun]:
+    """Several inputs as one stream: by time, or by protocol order when none has times."""
+    if len(streams) == 1:
+        return streams[0]
+    peeked = [_first(s) for s in streams]
+    firsts = [run for run, _ in peeked if run is not None]
+    streams = [s for _, s in peeked]
+    if firsts and all(run.time is None for run in firsts):
+        sides: dict[Direction, list[Iterator[ByteRun]]] = {d: [] for d in Direction}
+        for run, stream in peeked:
+            if run is not None:
+                sides[run.direction].append(stream)
+        if sides[Direction.C2S] and sides[Direction.S2C]:
+            notes.append(order.NOTE)
+            return order.interleave_untimed(itertools.chain(*sides[Direction.C2S]),
+                                            itertools.chain(*sides[Direction.S2C]))
+    return heapq.merge(*streams, key=_key)
+
+
+def _readable(src: Source) -> Source:
+    """A regular file for ``src`` (pipes and stdin copied), refused when it holds no bytes."""
+    path = spool.seekable_path(src.path)
+    try:
+        size = os.path.getsize(path)
+    except OSError as exc:
+        raise CaptureError(f"{src.path}: cannot read: {exc.strerror or exc}") from None
+    if size == 0:
+        raise CaptureError(f"{src.path}: no bytes (the file is empty)")
+    return Source(path, src.direction)
+
+
+def _format_hint(src: Source, forced: str) -> str:
+    """A command-like hint when ``forced`` is not what the content looks like ("" if it is)."""
+    try:
+        found = detect_format(src.path)
+    except CaptureError:
+        return ""
+    if found == forced or (found == "raw" and forced not in ("pcap", "sigrok")):
+        return ""  # raw is only detection's fallback for binary content
+    what = READERS[found].description or found
+    return f"{src.path} looks like a {what}, not {forced}: try -f {found}"
+
+
 def open_capture(paths: list[str] | str, format: str | None = None,
-                 options: CaptureOptions | None = None) -> Iterator[ByteRun]:
+                 options: CaptureOptions | None = None) -> Capture:
     """Open capture files and return their runs merged in time order.
 
     ``paths`` may carry direction suffixes (``tx.csv:tx``, ``meter.bin:rx``); ``options.tx`` /
     ``options.rx`` add more.  ``format`` forces a format for every file (a name or alias from
     :data:`READERS`); otherwise each file's format is detected from its content.  Files are
     checked and opened now (raising :class:`CaptureError`); reading is lazy and streaming.
-    Runs without a time sort first, keeping file order.
+    Inputs without times, one direction each (raw dumps, untimed annotation text), are put in
+    protocol order (:mod:`osgpdissect.captures.order`) and the result's ``notes`` say so.
     """
     opts = options if options is not None else CaptureOptions()
     specs = [split_path(p) for p in ([paths] if isinstance(paths, str) else list(paths))]
@@ -188,15 +285,34 @@ def open_capture(paths: list[str] | str, format: str | None = None,
         raise CaptureError("no capture files given")
     forced = _canonical(format) if format else None
     streams = []
-    for src in specs:
-        name = forced or detect_format(src.path)
+    labels: dict[str, str] = {}
+    for given in specs:
+        src = _readable(given)
+        label = given.path if src.path != given.path else None
         try:
-            it = READERS[name].read(src, opts)
-        except CaptureError:
-            raise
-        except _WRAP as exc:
-            raise CaptureError(f"{src.path}: cannot read: {type(exc).__name__}: {exc}") from exc
-        streams.append(_guarded(it, src, opts.swap))
-    if len(streams) == 1:
-        return streams[0]
-    return heapq.merge(*streams, key=_key)
+            streams.append(_open_one(src, forced, opts, label))
+        except CaptureError as exc:
+            if label is None:
+                raise
+            raise CaptureError(str(exc).replace(src.path, label)) from None
+        if label is not None:
+            labels[src.path] = label
+    return Capture(_merge(streams, opts.notes), opts.notes, labels)
+
+
+def _open_one(src: Source, forced: str | None, opts: CaptureOptions,
+              label: str | None) -> Iterator[ByteRun]:
+    """The guarded reader of one (regular) file."""
+    name = forced or detect_format(src.path)
+    hint = _format_hint(src, forced) if forced else ""
+    if hint:
+        opts.notes.append(hint)
+    try:
+        it = READERS[name].read(src, opts)
+    except CaptureError as exc:
+        if hint:
+            raise CaptureError(f"{exc}; {hint}") from None
+        raise
+    except _WRAP as exc:
+        raise CaptureError(f"{src.path}: cannot read: {type(exc).__name__}: {exc}") from exc
+    return _guarded(it, src, opts.swap, label)

@@ -20,6 +20,8 @@ from osgpdissect.captures.base import (
     CaptureOptions,
     Source,
     assemble,
+    bounded_lines,
+    file_direction,
     guess_direction,
 )
 from osgpdissect.captures.values import ValueParser, format_value, guess_ascii
@@ -53,13 +55,17 @@ def read(src: Source, opts: CaptureOptions) -> Iterator[ByteRun]:
     """Read one Logic 1 export; needs a direction unless it names analyzers."""
     try:
         with open(src.path, encoding="utf-8", errors="replace", newline="") as f:
-            header = f.readline()
+            header = next(bounded_lines(f, src.path), "")
     except OSError as exc:
         raise CaptureError(f"{src.path}: cannot read: {exc.strerror or exc}") from None
     cols = _columns(header, src.path)
     if cols[2] is None and src.direction is None:
-        raise CaptureError(f"{src.path}: a Saleae Logic 1 export holds one direction: "
-                           f"give it as {src.path}:tx or {src.path}:rx")
+        named = file_direction(src.path)
+        if named is None:
+            raise CaptureError(f"{src.path}: a Saleae Logic 1 export holds one direction: "
+                               f"give it as {src.path}:tx or {src.path}:rx")
+        opts.notes.append(f"{src.path}: taken as {named.value} from the file name")
+        src = Source(src.path, named)
     return assemble(_events(src, opts, cols), opts.run_gap, opts.max_run)
 
 
@@ -68,14 +74,15 @@ def _events(src: Source, opts: CaptureOptions, cols: tuple) -> Iterator[tuple]:
     path = src.path
     names: dict[str, Direction | None] = {}
     with open(path, encoding="utf-8", errors="replace", newline="") as f:
-        f.readline()
-        head = list(islice(f, _LOOKAHEAD))
+        lines_of_f = bounded_lines(f, path)
+        next(lines_of_f, None)
+        head = list(islice(lines_of_f, _LOOKAHEAD))
         ascii_mode = opts.radix == "ascii" or (opts.radix == "auto" and guess_ascii(
             _split(line, vi, ncols)[vi] for line in head if line.strip() and line.count(",") >= vi))
         parse = ValueParser(opts.radix, ascii_mode)
         direction = src.direction
         channel = ""
-        lines: Iterable[str] = chain(head, f)
+        lines: Iterable[str] = chain(head, lines_of_f)
         for lineno, line in enumerate(lines, 2):
             if not line.strip():
                 continue

@@ -12,6 +12,7 @@ from __future__ import annotations
 import configparser
 import heapq
 import math
+import os
 import re
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -25,10 +26,12 @@ from osgpdissect.captures.base import (
     assemble,
     guess_direction,
 )
+from osgpdissect.captures.direction import resolve_lines
 from osgpdissect.captures.uart import (
     UartDecoder,
     UartFormat,
     estimate_baud,
+    idle_inverted,
     level_table,
     pulse_widths,
     waveform,
@@ -37,6 +40,9 @@ from osgpdissect.captures.uart import (
 __all__ = ["read", "sniff", "write_sigrok_sr", "SrInfo", "read_info"]
 
 _CHUNK = 4 << 20  # samples per piece read from / written to the ZIP
+_MAX_META = 1 << 20  # bytes of the metadata member
+_MIN_EDGES = 10  # falling edges for a channel to count as carrying UART characters
+_FLIP = bytes((1, 0)) + bytes(254)
 _PREFETCH = 16 << 20  # bytes of samples looked at to estimate baud and idle level
 _RATE = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*([kMG]?)\s*Hz\s*$", re.I)
 _PREFIX = {"": 1, "k": 1e3, "m": 1e6, "g": 1e9}
@@ -84,12 +90,22 @@ class SrInfo:
         self.members = members
 
 
+def _small_member(zf: zipfile.ZipFile, name: str, path: str) -> bytes:
+    """A text member read with a size limit (its header's size may lie: the read is bounded)."""
+    with zf.open(name) as f:
+        data = f.read(_MAX_META + 1)
+    if len(data) > _MAX_META:
+        raise CaptureError(f"{path}: sigrok member {name!r} is larger than {_MAX_META >> 10} KiB "
+                           "(a session's metadata is a few lines): not a sigrok session")
+    return data
+
+
 def read_info(zf: zipfile.ZipFile, path: str) -> SrInfo:
     """Parse and check ``metadata`` of an open session ZIP; raise CaptureError when unusable."""
     names = set(zf.namelist())
     if "metadata" not in names:
         raise CaptureError(f"{path}: not a sigrok session (no metadata member)")
-    text = zf.read("metadata").decode("utf-8", "replace")
+    text = _small_member(zf, "metadata", path).decode("utf-8", "replace")
     cp = configparser.ConfigParser(interpolation=None, strict=False)
     try:
         cp.read_string(text)
@@ -141,22 +157,67 @@ def read(src: Source, opts: CaptureOptions) -> Iterator[ByteRun]:
             d = src.direction
         if d is not None:
             chans.append((bit, name, d))
+    if len({d for _, _, d in chans}) < 2 and len(info.probes) > len(chans):
+        chans = _by_content(src, opts, info, chans)
     if not chans:
         listed = ", ".join(info.probes.values()) or "none"
-        raise CaptureError(f"{src.path}: no channel named TX/RX (channels: {listed}); "
-                           f"map them, e.g. channels=D0:tx,D1:rx")
+        raise CaptureError(f"{src.path}: no channel carries UART bytes (channels: {listed}); "
+                           f"map them, e.g. -o channels=D0:tx,D1:rx")
     return assemble(_events(src, opts, info, chans), opts.run_gap, opts.max_run)
 
 
-def _samples(zf: zipfile.ZipFile, info: SrInfo) -> Iterator[bytes]:
+def _by_content(src: Source, opts: CaptureOptions, info: SrInfo,
+                named: list[tuple[int, str, Direction]]) -> list[tuple[int, str, Direction]]:
+    """Channels chosen when names do not decide: those that carry UART characters in the
+    first samples, given directions by their names or else their content."""
+    with zipfile.ZipFile(src.path) as zf:
+        blocks: list[bytes] = []
+        size = 0
+        for block in _samples(zf, info):
+            blocks.append(block)
+            size += len(block)
+            if size >= _PREFETCH:
+                break
+    first = b"".join(blocks)
+    del blocks
+    lines: dict[str, bytes] = {}
+    bits: dict[str, int] = {}
+    fmt = UartFormat(opts.data_bits, opts.parity, opts.stop_bits)
+    for bit, name in sorted(info.probes.items()):
+        raw = _channel_bytes(first, bit, info.unitsize).translate(level_table(bit % 8, False))
+        if raw.count(b"\x00\x01") < _MIN_EDGES:
+            continue  # a line that does not toggle carries nothing
+        inv = opts.invert if opts.invert is not None else idle_inverted(raw)
+        levels = raw.translate(_FLIP) if inv else raw
+        baud = opts.baud or estimate_baud(pulse_widths(levels), info.samplerate)
+        if baud is None or info.samplerate / baud < 2:
+            continue
+        chars = UartDecoder(info.samplerate / baud, fmt).feed(levels, True)
+        lines[name] = bytes(v for _, v, e in chars if e is None)
+        bits[name] = bit
+    if not lines:
+        return named
+    directions = resolve_lines(src.path, lines, opts.channels, opts.notes, "channel",
+                               os.path.basename(src.path))
+    return [(bits[name], name, d) for name, d in directions.items()]
+
+
+def _samples(zf: zipfile.ZipFile, info: SrInfo, max_samples: int | None = None,
+             path: str = "") -> Iterator[bytes]:
     step = _CHUNK * info.unitsize
     rest = b""
+    total = 0
     for member in info.members:
         with zf.open(member) as f:
             while True:
                 block = f.read(step)
                 if not block:
                     break
+                total += len(block)
+                if max_samples is not None and total > max_samples * info.unitsize:
+                    raise CaptureError(
+                        f"{path}: more than {max_samples} samples per channel (max_samples): "
+                        f"pass -o max_samples=N to decode a longer capture")
                 if rest:
                     block = rest + block
                 cut = len(block) - len(block) % info.unitsize
@@ -176,7 +237,7 @@ def _events(src: Source, opts: CaptureOptions, info: SrInfo,
     path = src.path
     rate = info.samplerate
     with zipfile.ZipFile(path) as zf:
-        pieces = _samples(zf, info)
+        pieces = _samples(zf, info, opts.max_samples, path)
         prefetch: list[bytes] = []
         size = 0
         for block in pieces:
@@ -191,13 +252,15 @@ def _events(src: Source, opts: CaptureOptions, info: SrInfo,
             raw = _channel_bytes(first, bit, info.unitsize)
             inv = opts.invert
             if inv is None:
-                ones = raw.translate(level_table(bit % 8, False)).count(1)
-                inv = ones * 2 < len(raw)
+                inv = idle_inverted(raw.translate(level_table(bit % 8, False)))
             inverts.append(inv)
-            if opts.baud is None:
-                widths += pulse_widths(raw.translate(level_table(bit % 8, inv)))
+            widths += pulse_widths(raw.translate(level_table(bit % 8, inv)))
         del first
-        baud = opts.baud or estimate_baud(widths, rate)
+        measured = estimate_baud(widths, rate)
+        baud = opts.baud or measured
+        if opts.baud and measured and abs(measured - opts.baud) > opts.baud / 10:
+            opts.notes.append(f"{path}: the bit timing measures {measured} baud, not the "
+                              f"{opts.baud} given: try -o baud={measured}")
         if baud is None:
             return  # no edges at all: an idle capture
         if baud < 1:

@@ -34,6 +34,29 @@ class UartFormat:
         return {"even": ones & 1, "odd": (ones & 1) ^ 1, "mark": 1, "space": 0}.get(self.parity, 1)
 
 
+def idle_inverted(levels: bytes) -> bool:
+    """Whether a line whose 0/1 ``levels`` (not inverted) idles low, i.e. is inverted.
+
+    A UART line rests at its idle level between characters and starts each character with a
+    start bit of the other level.  A capture starts and ends on idle line as a rule: when both
+    ends agree, that is the idle level; otherwise the longest steady stretch of the first
+    samples is idle time (a character holds one level at most ``data bits + 2`` bit times).
+    A vote on which level is more frequent fails on busy lines sending many 0x00 bytes
+    (issue 21 item 8).
+    """
+    if not levels:
+        return False
+    if levels[0] == levels[-1]:
+        return levels[0] == 0
+    head = levels[:_IDLE_SCAN]
+    high = max(map(len, head.split(b"\x00")))
+    low = max(map(len, head.split(b"\x01")))
+    return low > high
+
+
+_IDLE_SCAN = 1 << 20  # samples searched for the longest steady stretch
+
+
 def level_table(bit: int, invert: bool) -> bytes:
     """A ``bytes.translate`` table turning sample bytes into 0/1 levels of ``bit``."""
     mask = 1 << bit

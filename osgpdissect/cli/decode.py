@@ -45,11 +45,16 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--table", "-t", action="append", default=[], metavar="TABLE",
                    help="only records touching this table (ET13, BT23, 2061; repeatable)")
     p.add_argument("--errors", "-e", action="store_true",
-                   help="only records with errors or warnings")
+                   help="only records with errors (marked !; notes, marked ~, are "
+                   "expected recoveries and are not selected)")
     p.add_argument("--direction", "-d", choices=sorted(_DIRECTIONS),
                    help="only records whose first frame goes this way")
     p.add_argument("--protocol", "-p", choices=("auto", "mep", "optical"), default="auto",
                    help="auto (default: split MEP/optical when optical packets are present)")
+    p.add_argument("--time", choices=("absolute", "relative", "delta"), default="absolute",
+                   help="text output times: absolute (default: as captured, ISO 8601 UTC for "
+                   "wall-clock times), relative (since the first record) or delta (since the "
+                   "previous record)")
     p.add_argument("--color", "--colour", choices=("auto", "always", "never"), default="auto",
                    help="colour the text output (auto: when stdout is a terminal)")
     p.add_argument("--progress", choices=("auto", "always", "never"), default="auto",
@@ -131,7 +136,11 @@ def _decode(args: argparse.Namespace) -> int:
         options.rx = args.rx
     security = _security(args)
     times = TimeCheck()
-    runs = times.observe(open_capture(files, format=args.format, options=options))
+    capture = open_capture(files, format=args.format, options=options)
+    runs: Any = times.observe(capture)
+    for note in capture.notes:
+        sys.stderr.write(f"osgpdissect decode: note: {note}\n")
+    shown_notes = len(capture.notes)
 
     out = sys.stdout
     progress = Progress([f.rsplit(":", 1)[0] if _has_dir(f) else f
@@ -156,9 +165,10 @@ def _decode(args: argparse.Namespace) -> int:
         if kind == "json":
             writer = JsonOutput(out)
         elif kind == "text":
-            from osgpdissect.cli.outputs import use_colour
+            from osgpdissect.cli.outputs import Clock, use_colour
 
-            writer = TextOutput(out, args.summary, use_colour(out, args.color))
+            writer = TextOutput(out, args.summary, use_colour(out, args.color),
+                                Clock(getattr(args, "time", "absolute")))
         if args.quiet or kind == "pcap":
             show = None
         else:
@@ -167,9 +177,13 @@ def _decode(args: argparse.Namespace) -> int:
         keep = RecordFilter(tables, args.errors, _DIRECTIONS.get(args.direction or ""))
         errors = LineErrorTracker()
         masker = SecretMasker()
-        records = decode_records(errors.observe(runs), args.protocol, security=security,
+        seen: dict[Any, int] = {}
+        records = decode_records(errors.observe(_tally(runs, seen)), args.protocol, security=security,
                                  tables=_tables(args), reassembly=_reassembly(args))
+        counts = {"records": 0, "malformed": 0}
         for item in records:
+            counts["records"] += 1
+            counts["malformed"] += item.record.kind == "malformed"
             item.line_errors = errors.claim(item.record)
             item.record = masker.redact(item.record)
             item.line_errors = mask_line_errors(item.line_errors, masker.secret_directions)
@@ -187,6 +201,8 @@ def _decode(args: argparse.Namespace) -> int:
             sys.stderr.write(f"osgpdissect decode: {len(left)} line error(s) outside any "
                              "frame\n")
         _time_warning(times)
+        for note in [*capture.notes[shown_notes:], *_capture_hints(seen, errors.seen, files)]:
+            sys.stderr.write(f"osgpdissect decode: note: {note}\n")
         if stats is not None:
             stats.add_unclaimed(left)
             (writer or TextOutput(out)).write_stats(stats)
@@ -194,7 +210,7 @@ def _decode(args: argparse.Namespace) -> int:
         if tee is not None:
             tee.close()
             _pcap_notice(tee)
-        return 0
+        return _no_frame_status(counts, files)
     finally:
         progress.close()
         if tee is not None and not tee.closed:
@@ -254,6 +270,46 @@ def _pcap_notice(tee: Any) -> None:
         sys.stderr.write(f"osgpdissect decode: note: {tee.path} holds what reads as optical "
                          "(C12.18) passwords in clear (a byte-exact conversion); "
                          "--mask-passwords masks them\n")
+
+
+def _tally(runs: Any, seen: dict[Any, int]) -> Any:
+    """Pass runs through, counting bytes per direction into ``seen``."""
+    for run in runs:
+        seen[run.direction] = seen.get(run.direction, 0) + len(run.data)
+        yield run
+
+
+def _capture_hints(seen: dict[Any, int], line_errors: int, files: list[str]) -> list[str]:
+    """One-line hints about the capture as a whole: a missing direction, many line errors."""
+    from osgpdissect.bytestream import Direction
+
+    hints = []
+    total = sum(seen.values())
+    if total and len([d for d in Direction if seen.get(d)]) == 1:
+        only = next(d for d in Direction if seen.get(d))
+        side, missing, suffix = (("client", "meter's (S->C)", "rx") if only is Direction.C2S
+                                 else ("meter", "client's (C->S)", "tx"))
+        hints.append(f"only {only.value} ({side}) bytes in the capture: the {missing} line is "
+                     f"missing, so requests go unanswered or responses orphaned; add it as "
+                     f"FILE:{suffix} or map its channel with -o channels=NAME:{suffix}")
+    if line_errors >= 10 and line_errors * 10 > total:
+        hints.append(f"{line_errors} UART errors in {total} bytes: the baud rate or character "
+                     "format is probably wrong (check -o baud=, parity=, stop_bits=, or the "
+                     "analyzer's settings before exporting)")
+    return hints
+
+
+def _no_frame_status(counts: dict[str, int], files: list[str]) -> int:
+    """0, or 1 with a message when the capture gave no frame at all (every record, if any,
+    is malformed bytes)."""
+    if counts["records"] > counts["malformed"]:
+        return 0
+    where = ", ".join(files) if files else "the input"
+    what = (f"only {counts['malformed']} stretch(es) of malformed bytes" if counts["malformed"]
+            else "no bytes the dissector could use")
+    sys.stderr.write(f"osgpdissect decode: no frame found in {where}: {what} (check the "
+                     "format, the baud rate and the protocol)\n")
+    return 1
 
 
 def _has_dir(spec: str) -> bool:

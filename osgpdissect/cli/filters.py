@@ -10,9 +10,6 @@ from typing import Any
 
 __all__ = ["RecordFilter", "error_kinds", "parse_table", "record_direction", "record_tables"]
 
-_BAD_DIGEST = ("mismatch", "unverifiable")
-
-
 def parse_table(text: str) -> int:
     """``ET13``, ``BT23``, ``2061`` or ``0x080D`` -> table number.  Raises ValueError."""
     t = text.strip().upper()
@@ -59,35 +56,11 @@ def record_direction(rec: Any) -> str | None:
 
 
 def error_kinds(rec: Any, line_errors: Iterable[Any] = ()) -> list[str]:
-    """Why a record counts as an error (empty when it does not): record kind, response code,
-    frame problems, digest failures, UART line errors (``line_errors``), warnings."""
-    kinds: list[str] = []
-    if rec.kind in ("malformed", "unanswered", "orphan"):
-        kinds.append(rec.kind)
-    resp = rec.response
-    if resp is not None and resp.code not in (None, 0):
-        kinds.append(f"response {_code_name(resp)}")
-    for part in (rec.request, resp):
-        if part is not None and part.problems:
-            kinds.append("frame problem")
-    sec = rec.security or {}
-    for key in ("request_digest", "response_digest"):
-        status = sec.get(key)
-        if isinstance(status, str) and status.startswith(_BAD_DIGEST):
-            kinds.append(f"{key.replace('_', ' ')} {status}")
-    kinds.extend(f"{err.kind} error" for err in line_errors)
-    if rec.warnings and not kinds:
-        kinds.append("warning")
-    return kinds
+    """Why a record counts as an error (empty when it does not), by the one severity model of
+    :mod:`osgpdissect.c1218.severity` (the ``!`` mark uses the same)."""
+    from osgpdissect.c1218.severity import error_reasons
 
-
-def _code_name(resp: Any) -> str:
-    name = getattr(resp, "code_name", None)
-    if name:
-        return str(name)
-    from osgpdissect.c1218 import codes
-
-    return codes.response_code_name(resp.code, resp.mode == "tls")
+    return error_reasons(rec, line_errors)
 
 
 class RecordFilter:

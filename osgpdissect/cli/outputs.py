@@ -21,7 +21,7 @@ from osgpdissect.mep import render as mep_render
 from osgpdissect.optical import render as optical_render
 from osgpdissect.optical.records import OpticalRecord
 
-__all__ = ["JsonOutput", "PcapTee", "TextOutput", "use_colour"]
+__all__ = ["Clock", "JsonOutput", "PcapTee", "TextOutput", "use_colour"]
 
 _RESET = "\x1b[0m"
 _BOLD = "\x1b[1m"
@@ -58,13 +58,54 @@ class JsonOutput:
         self.out.write(dumps(stats.to_json()) + "\n")
 
 
+WALL_CLOCK = 1e9  # seconds: times from here on (2001+) are wall-clock epoch times
+
+
+class Clock:
+    """How the text output shows a record's time (``decode --time``, like tshark's ``-t``):
+
+    * ``absolute`` (default): as captured; wall-clock times (Logic 2 ISO columns, pcap
+      stamps) as ISO 8601 UTC, capture-relative seconds as seconds;
+    * ``relative``: seconds since the first record with a time;
+    * ``delta``: seconds since the previous record with a time.
+    """
+
+    MODES = ("absolute", "relative", "delta")
+
+    def __init__(self, mode: str = "absolute") -> None:
+        if mode not in self.MODES:
+            raise ValueError(f"bad --time {mode!r}: {', '.join(self.MODES)}")
+        self.mode = mode
+        self.first: float | None = None
+        self.last: float | None = None
+
+    def __call__(self, t: float | None) -> str:
+        if t is None or t != t:
+            return " " * 12
+        if self.first is None:
+            self.first = t
+        prev, self.last = self.last, t
+        if self.mode == "relative":
+            return f"{t - self.first:12.6f}"
+        if self.mode == "delta":
+            return f"{t - (prev if prev is not None else t):12.6f}"
+        if abs(t) >= WALL_CLOCK and abs(t) < 1e11:
+            from datetime import UTC, datetime
+
+            text = datetime.fromtimestamp(t, UTC).isoformat(timespec="microseconds")
+            return text.replace("+00:00", "Z")
+        return f"{t:12.6f}"
+
+
 class TextOutput:
     """tshark -V-like tree (summary line, then the decoded tree) or ``summary`` lines."""
 
-    def __init__(self, out: IO[str], summary: bool = False, colour: bool = False) -> None:
+    def __init__(self, out: IO[str], summary: bool = False, colour: bool = False,
+                 clock: Clock | None = None) -> None:
         self.out = out
         self.summary = summary
         self.colour = colour
+        self.clock = clock
 
     def write(self, item: Any) -> None:
         self.out.write("\n".join(self.lines(item)) + ("\n" if self.summary else "\n\n"))
@@ -72,6 +113,8 @@ class TextOutput:
     def lines(self, item: Any) -> Iterator[str]:
         rec = item.record
         head, tree = _render(rec)
+        if self.clock is not None:
+            head = _retime(head, rec, self.clock)
         if item.line_errors:
             kinds = sorted({e.kind for e in item.line_errors})
             head += f" [{'/'.join(kinds)} error]"
@@ -112,6 +155,16 @@ def renderer(rec: Any) -> Any:
 def summary_line(rec: Any) -> str:
     """One line per record, whichever port it came from."""
     return renderer(rec).summary_line(rec)
+
+
+def _retime(head: str, rec: Any, clock: Clock) -> str:
+    """``head`` with the renderers' time column (``index time ...``) shown by ``clock``."""
+    t = rec.time
+    shown = f"{t:12.6f}" if t is not None else " " * 12
+    prefix = f"{rec.index:6d} {shown} "
+    if not head.startswith(prefix):
+        return head
+    return f"{rec.index:6d} {clock(t)} " + head[len(prefix):]
 
 
 def _render(rec: Any) -> tuple[str, Iterator[str]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from osgpdissect.cli.filters import error_kinds
+from osgpdissect.c1218.severity import classify
 
 __all__ = ["Stats"]
 
@@ -28,6 +28,7 @@ class Stats:
         self.reads: Counter[str] = Counter()
         self.writes: Counter[str] = Counter()
         self.errors: Counter[str] = Counter()
+        self.notes: Counter[str] = Counter()
         self.digests: Counter[str] = Counter()
         self.first: float | None = None
         self.last: float | None = None
@@ -49,8 +50,11 @@ class Stats:
                 self.reads[_table_id(req.table)] += 1
             elif req.code in _WRITES:
                 self.writes[_table_id(req.table)] += 1
-        for kind in error_kinds(rec, item.line_errors):
+        errors, notes = classify(rec, item.line_errors)
+        for kind in errors:
             self.errors[kind] += 1
+        for kind in notes:
+            self.notes[kind] += 1
         sec = rec.security or {}
         for key in ("request_digest", "response_digest"):
             status = sec.get(key)
@@ -76,6 +80,7 @@ class Stats:
             "tables_read": dict(sorted(self.reads.items())),
             "tables_written": dict(sorted(self.writes.items())),
             "errors": dict(self.errors.most_common()),
+            "notes": dict(self.notes.most_common()),
             "digests": dict(self.digests.most_common()),
             "first_time": self.first,
             "last_time": self.last,
@@ -97,6 +102,7 @@ class Stats:
             f"  tables read: {counts(self.reads)}",
             f"  tables written: {counts(self.writes)}",
             "  errors: " + (", ".join(f"{k} {v}" for k, v in self.errors.most_common()) or "none"),
+            "  notes: " + (", ".join(f"{k} {v}" for k, v in self.notes.most_common()) or "none"),
             "  digests: " + (", ".join(f"{k} {v}" for k, v in self.digests.most_common())
                              or "none"),
         ]

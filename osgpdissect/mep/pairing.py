@@ -4,10 +4,13 @@ MEP is half duplex and client driven: at most one request is outstanding, and th
 from the server answers it.  Rules:
 
 * a request while another is outstanding: a byte-identical resend is a retry of it (l.618);
-  the same command with another sequence number is a retry too (l.339); anything else leaves
-  the first one *unanswered*;
+  anything else, the same command with another sequence number included, leaves the first one
+  *unanswered* and waits for its own response (folding it into a retry would hand its response
+  to the earlier request, e.g. the next poll after a damaged response: issue 21 item 7);
 * a response with nothing outstanding is an *orphan*, unless it follows a retried exchange
-  (a late answer to the first try: kept as an extra response of that exchange);
+  (a late answer to the first try: kept as an extra response of that exchange); without
+  timestamps, a response whose shape cannot answer the outstanding request
+  (:mod:`osgpdissect.mep.shapes`) leaves the request unanswered and is an orphan too;
 * a frame's role comes from its direction; a plaintext frame whose code and shape say the
   opposite (pasted hex with wrong markers) takes the role its code gives, with a warning.
 """
@@ -22,6 +25,7 @@ from osgpdissect.c1218.messages import Alert, Frame, Malformed
 from osgpdissect.c1218.records import Record, Retry
 from osgpdissect.mep.frames import looks_like_frame
 from osgpdissect.mep.reassembly import Item
+from osgpdissect.mep.shapes import request_shape, response_shape, shape_fit
 
 __all__ = ["Pairer", "frame_role", "pair"]
 
@@ -113,6 +117,12 @@ class Pairer:
 
     def _response(self, frame: Frame, warning: str | None) -> tuple[Record, ...]:
         rec = self._outstanding
+        done: tuple[Record, ...] = ()
+        if rec is not None and _contradicts(rec, frame):
+            rec.kind = "unanswered"  # untimed: the shapes say this is not its response
+            rec.warnings.append("the next response cannot answer it (its shape does not fit)")
+            self._outstanding = None
+            done, rec = (rec,), None
         if rec is None:
             last = self._last
             if last is not None and last.retries and not last.extra_responses:
@@ -124,7 +134,7 @@ class Pairer:
             rec.warnings.append("response without an outstanding request")
             if warning:
                 rec.warnings.append(warning)
-            return (rec,)
+            return (*done, rec)
         rec.response_frame = frame
         if warning:
             rec.warnings.append(warning)
@@ -138,13 +148,18 @@ class Pairer:
         return (rec,)
 
 
+def _contradicts(rec: Record, response: Frame) -> bool:
+    """Untimed frames only (order was inferred, not seen): the response's shape cannot answer
+    the outstanding request (a write answered with data, a read with a bare OK...)."""
+    req = rec.request_frame
+    if req is None or req.time is not None or response.time is not None:
+        return False
+    return shape_fit(request_shape(req), response_shape(response)) is None
+
+
 def _retry_kind(first: Frame, again: Frame) -> str | None:
-    if again.raw == first.raw:
-        return "identical resend"
-    a, b = first.raw, again.raw
-    if len(a) == len(b) and len(a) > 14 and a[2] in C.REQUEST_CODES and a[:-12] == b[:-12]:
-        return "resend with a new sequence number"
-    return None
+    """A retry is a byte-identical resend; a request with other bytes never is one."""
+    return "identical resend" if again.raw == first.raw else None
 
 
 def pair(items: Iterable[Item], response_timeout: float = 0.5) -> Iterator[Record]:

@@ -106,7 +106,7 @@ class StreamReassembler:
             end = self._last_time = times[-1]
         else:
             start = run.time
-            end = None if start is None else start + (n - 1) * self.options.byte_time
+            end = None if start is None else round(start + (n - 1) * self.options.byte_time, 9)
             if end is not None:
                 self._last_time = end
         self._in_sync = True
@@ -381,7 +381,9 @@ class StreamReassembler:
             return piece.byte_times[k]
         if piece.time is None:
             return None
-        return piece.time + k * self.options.byte_time
+        if k == 0:
+            return piece.time
+        return round(piece.time + k * self.options.byte_time, 9)  # an estimate, without noise
 
     def _source_at(self, index: int) -> str:
         return self._pieces[self._piece_index(index)].source if self._pieces else ""
@@ -403,7 +405,7 @@ class StreamReassembler:
                 if piece.byte_times:
                     piece.byte_times = piece.byte_times[skip:]
                 if piece.time is not None and not piece.byte_times:
-                    piece.time += skip * self.options.byte_time
+                    piece.time = round(piece.time + skip * self.options.byte_time, 9)
                 elif piece.byte_times:
                     piece.time = piece.byte_times[0]
                 piece.start = 0

@@ -8,6 +8,7 @@ from typing import Any
 from osgpdissect.c1218 import codes as C
 from osgpdissect.c1218.records import Record
 from osgpdissect.c1218.render import decoded_lines, table_lines
+from osgpdissect.c1218.severity import mark
 
 __all__ = ["summary_line", "tree_lines"]
 
@@ -60,8 +61,7 @@ def summary_line(rec: Record) -> str:
         parts.append(f"[transaction {t.get('number')} {t.get('type_name', '')}]")
     if rec.retries:
         parts.append(f"({len(rec.retries)} retr{'y' if len(rec.retries) == 1 else 'ies'})")
-    flag = " !" if rec.warnings or rec.kind in ("unanswered", "orphan") else ""
-    return head + f"{rec.kind:10s} " + " ".join(parts) + flag
+    return head + f"{rec.kind:10s} " + " ".join(parts) + mark(rec)
 
 
 def tree_lines(rec: Record) -> Iterator[str]:

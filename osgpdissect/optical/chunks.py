@@ -71,7 +71,7 @@ def chunks(runs: Iterable[ByteRun], options: ChunkOptions | None = None) -> Iter
             if exact:
                 t: float | None = run.byte_times[k]
             elif run.time is not None:
-                t = run.time + k * opts.byte_time
+                t = round(run.time + k * opts.byte_time, 9)
             else:
                 t = None
             prev = last_time.get(d)

@@ -7,6 +7,7 @@ from typing import Any
 
 from osgpdissect.c1218.codes import table_id
 from osgpdissect.c1218.render import table_lines
+from osgpdissect.c1218.severity import mark
 from osgpdissect.optical import codes as C
 
 __all__ = ["summary_line", "tree_lines"]
@@ -23,7 +24,7 @@ def summary_line(rec: Any) -> str:
     if rec.token is not None:
         tok = rec.token
         count = f" x{tok.count}" if tok.count > 1 else ""
-        return head + f"{tok.direction.value}  optical {tok.kind}{count}" + (" !" if rec.warnings else "")
+        return head + f"{tok.direction.value}  optical {tok.kind}{count}" + mark(rec)
     if blob["malformed"] is not None:
         bad = blob["malformed"]
         return head + f"{bad['direction']}  MALFORMED {len(rec.malformed.raw)} bytes: {bad['reason']}"  # type: ignore[union-attr]
@@ -42,8 +43,7 @@ def summary_line(rec: Any) -> str:
         parts.append("-> (no response)")
     if rec.retries:
         parts.append(f"({len(rec.retries)} retransmission{'s' if len(rec.retries) > 1 else ''})")
-    flag = " !" if rec.warnings or rec.kind in ("unanswered", "orphan") else ""
-    return head + f"{rec.kind:10s} optical " + " ".join(parts) + flag
+    return head + f"{rec.kind:10s} optical " + " ".join(parts) + mark(rec)
 
 
 def tree_lines(rec: Any) -> Iterator[str]:

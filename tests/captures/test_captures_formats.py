@@ -65,9 +65,15 @@ def test_logic1_multiprocessor_variant(data_dir: Path) -> None:
     assert run.errors == (LineError(2, "framing"),)
 
 
-def test_logic1_needs_direction(data_dir: Path) -> None:
-    with pytest.raises(CaptureError, match="logic1_hex_tx.csv.*:tx"):
-        open_capture([f"{data_dir}/logic1_hex_tx.csv"])
+def test_logic1_needs_direction(data_dir: Path, tmp_path: Path) -> None:
+    """issue 16 item 1: a ``_tx`` file name gives the direction; a name without one does not."""
+    capture = open_capture([f"{data_dir}/logic1_hex_tx.csv"])
+    assert {run.direction for run in capture} == {C2S}
+    assert capture.notes == [f"{data_dir}/logic1_hex_tx.csv: taken as C->S from the file name"]
+    plain = tmp_path / "capture.csv"
+    plain.write_bytes((data_dir / "logic1_hex_tx.csv").read_bytes())
+    with pytest.raises(CaptureError, match="capture.csv.*:tx"):
+        open_capture([str(plain)])
 
 
 def test_logic1_tx_rx_options(data_dir: Path) -> None:
@@ -120,8 +126,8 @@ def test_sigrok_sr_inverted_19200_written_by_libsigrok(data_dir: Path) -> None:
     """A .sr re-saved by sigrok-cli: probes D0/D1, idle-low (inverted) lines at 19200 baud."""
     path = data_dir / "sigrok_inverted_19200_d0d1.sr"
     assert detect_format(str(path)) == "sigrok"
-    with pytest.raises(CaptureError, match="D0, D1"):
-        open_capture([str(path)])
+    with pytest.raises(CaptureError, match="bytes score alike.*-o channels=D0:tx,D1:rx"):
+        open_capture([str(path)])  # issue 16 item 1: the refusal names the option to pass
     opts = CaptureOptions.parse(["channels=D0:tx,D1:rx"])  # baud and inversion detected
     runs = list(open_capture([str(path)], options=opts))
     tx, rx, errs = flat(runs)

@@ -61,7 +61,9 @@ def test_stats_text_and_json(capsys):
     assert len(lines) == 15 and stats["record"] == "stats"
     assert stats["exchanges"] == 13 and stats["tables_written"] == {"BT07": 1, "ET50": 1,
                                                                       "ET52": 1}
-    assert stats["errors"]["response Invalid sequence number"] == 1
+    # issue 16 item 6: the 0x0C resync and the request after it are notes, not errors
+    assert stats["errors"] == {}
+    assert stats["notes"] == {"0x0C: sequence resync": 1, "sequence after 0x0C": 1}
     assert stats["span"] == pytest.approx(4.407, abs=1e-3)
 
 
@@ -69,7 +71,7 @@ def test_stats_text_and_json(capsys):
     (["--table", "ET13"], ["ET13"]),
     (["--table", "bt23", "-t", "0x001C"], ["BT23", "BT28"]),
     (["--table", "2059"], ["ET11", "ET11", "ET52", "ET53"]),  # queued in ET52, answered in ET53
-    (["--errors"], ["ET11", "ET11"]),
+    (["--errors"], []),  # issue 16 item 6: the 0x0C resync is a note, not an error
     (["--direction", "s2c"], [None]),
     (["--direction", "c2s", "--table", "BT07"], ["BT07"]),
 ])

@@ -79,10 +79,13 @@ def test_protocol_forced(capsys):
     rc, out, _ = run_cli(capsys, str(OPTICAL / "session.hex"), "-O", "json", "-p", "optical")
     recs = json_lines(out)
     assert rc == 0 and recs and {r["protocol"] for r in recs} == {"optical"}
-    rc, out, _ = run_cli(capsys, str(OPTICAL / "session.hex"), "-O", "json", "-p", "mep")
-    assert rc == 0 and all(r["protocol"] == "mep" for r in json_lines(out))
-    assert all(r["record"] in ("malformed", "orphan", "unanswered", "alert")
-               for r in json_lines(out))
+    rc, out, err = run_cli(capsys, str(OPTICAL / "session.hex"), "-O", "json", "-p", "mep")
+    assert all(r["protocol"] == "mep" for r in json_lines(out))
+    kinds = {r["record"] for r in json_lines(out)}
+    assert kinds <= {"malformed", "orphan", "unanswered", "alert"}
+    # issue 16 item 3: no frame at all is a clear message and a non-zero exit
+    assert rc == (1 if kinds == {"malformed"} else 0)
+    assert ("no frame found" in err) == (rc == 1)
 
 
 def test_optical_text_output(capsys):

@@ -45,7 +45,7 @@ def test_backwards_times_warned(capsys, tmp_path):
     path = tmp_path / "back.hex"
     path.write_text("2.0 C->S 00 01\n1.0 S->C 02\n3.0 C->S 05 06\n0.5 C->S 05\n")
     rc, out, err = run_cli(capsys, "-O", "json", str(path))
-    assert rc == 0
+    assert rc == 1 and "no frame found" in err  # its bytes are no MEP frame (issue 16 item 3)
     assert "times go backwards at" in err and "back.hex:2" in err and "2 times in all" in err
     for line in out.splitlines():
         _strict(line)
@@ -53,7 +53,8 @@ def test_backwards_times_warned(capsys, tmp_path):
 
 def test_ordered_times_not_warned(capsys, tmp_path):
     path = tmp_path / "ok.hex"
-    path.write_text("1.0 C->S 00 01\n2.0 S->C 02\n")
+    path.write_text("1.0 C->S 00 14 3F 08 0B 00 00 00 00 0A 5B 4E 42 00 00 00 00 00 00 00 00 00\n"
+                    "2.0 S->C 00 09 00 00 00 00 00 00 00 00 00\n")
     rc, _, err = run_cli(capsys, str(path))
     assert rc == 0 and "backwards" not in err
 

@@ -19,6 +19,7 @@ from osgpdissect.codec import Device
 from .helpers import ALL_PARTS, PROFILES, SPEC, defaults
 from .oracle_corpus import case_json, cases, device, load_golden, result_of, write_golden
 
+
 def _golden() -> list:
     return load_golden()
 
