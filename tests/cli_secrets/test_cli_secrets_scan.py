@@ -109,7 +109,8 @@ def test_every_capture_every_mode_shows_no_secret(capsys, monkeypatch, setup):
     for name, args in captures:
         for mode, extra in MODES.items():
             rc, out = _decode(capsys, monkeypatch, *args, "--keys", str(keys), *extra)
-            assert rc == 0, f"{name} {mode}: exit {rc}: {out[-300:]}"
+            # exit 1: no frame at all (issue 16 item 3), e.g. an optical session read as MEP
+            assert rc == 0 or (rc == 1 and "no frame found" in out), f"{name} {mode}: exit {rc}: {out[-300:]}"
             assert_clean(out, f"{name} {mode}")
             runs += 1
             if "verified with MAK" in out or "(decrypted)" in out:
@@ -117,7 +118,7 @@ def test_every_capture_every_mode_shows_no_secret(capsys, monkeypatch, setup):
         pcap = tmp / "out.pcap"
         rc, out = _decode(capsys, monkeypatch, *args, "--keys", str(keys), "-O", "pcap",
                           str(pcap), "--mask-passwords", "--force")
-        assert rc == 0, f"{name} pcap: {out[-300:]}"
+        assert rc == 0 or (rc == 1 and "no frame found" in out), f"{name} pcap: {out[-300:]}"
         assert_clean(out, f"{name} pcap messages")
         data = pcap.read_bytes()
         for secret in SECRETS:
