@@ -39,4 +39,4 @@ def test_outputs_equal_the_frozen_corpus(tmp_path, clean_env, update_golden):
     for (argv, rc, out, err), (_, grc, gout, gerr) in zip(runs, golden, strict=True):
         assert (rc, err) == (grc, gerr), argv
         assert out == gout, f"{argv}\n{_first_difference(gout, out)}"
-        assert rc == 0 and out, argv  # every capture of the corpus decodes
+        assert out, argv  # every capture of the corpus prints its records
