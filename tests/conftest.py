@@ -41,3 +41,11 @@ def pytest_addoption(parser) -> None:
 @pytest.fixture
 def update_golden(request) -> bool:
     return bool(request.config.getoption("--update-golden", default=False))
+
+
+@pytest.fixture(scope="session")
+def spec():
+    """The shipped spec, parsed once."""
+    from osgpdissect.lang.spec import load_default_spec
+
+    return load_default_spec()

@@ -1,6 +1,6 @@
 """Features F01-F34 of the layout language (seed inventory §b), each decoded from hand-made bytes.
 
-Most features are proven on the small spec ``tests/core/specs/features`` (one table per
+Most features are proven on the small spec ``tests/lang/specs/features`` (one table per
 feature, named after it: ET01 = F01, ...); those whose real tables are simple enough are
 proven on the shipped spec as well or instead (ET11, ET13, BT21/BT23, BT00, BT64, ET36/ET41,
 ET50, ET57, EP17, EP19, ET61/EP61).

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parents[1]
-SPECS = HERE / "specs"
+REPO = HERE.parent
+SPECS = HERE / "lang" / "specs"
 # Copied from the guide (../shared/vectors/guide-frames.json): every example payload it prints.
 VECTORS = REPO / "tests" / "data" / "guide-frames.json"
 

@@ -10,7 +10,7 @@ from osgpdissect.backends.sphinx.pages import decl_page
 from osgpdissect.lang.spec import load_default_spec
 
 GOLDEN = Path(__file__).parent / "golden"
-HEADER = ".. generated from the spec by osgpdissect.backends.sphinx.pages; do not edit (pytest tests/docs --update-golden)"
+HEADER = ".. generated from the spec by osgpdissect.backends.sphinx.pages; do not edit (pytest tests/backends/sphinx --update-golden)"
 
 
 @pytest.mark.parametrize("tid", ["ET13", "BT23", "ET29", "EP19"])
