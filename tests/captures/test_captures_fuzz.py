@@ -8,7 +8,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from conftest import make_session
+from capture_helpers import make_session
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

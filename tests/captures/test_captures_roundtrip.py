@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import make_session
+from capture_helpers import make_session
 
 from osgpdissect.bytestream import ByteRun, Direction
 from osgpdissect.captures import (
