@@ -1,5 +1,5 @@
-"""Benchmark: table reads decoded by the oracle walker, the codec (compiled and interpreted) and a
-hand-written ``struct`` decoder of the same fields into dicts.
+"""Benchmark: table reads decoded by the codec (compiled and interpreted) and by a hand-written
+``struct`` decoder of the same fields into dicts (values only: no node tree).
 
     .venv/bin/python bench/bench_codec.py [--rounds 3] [--reads 2000] [--profile compiled]
 
@@ -145,13 +145,10 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--reads", type=int, default=3000)
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--profile", choices=("compiled", "interpreted", "oracle"))
+    ap.add_argument("--profile", choices=("compiled", "interpreted"))
     args = ap.parse_args(argv)
     reads = corpus(args.reads)
     baseline = StructDecoder(("BT23", "BT28", "BT52", "ET13"))
-
-    def oracle(t, o, d):
-        return decode_table(SPEC, t, d, o, DEV)
 
     def compiled(t, o, d):
         return codec.decode_table(SPEC, t, d, o, DEV, compiled=True)
@@ -160,13 +157,9 @@ def main(argv=None) -> None:
         return codec.decode_table(SPEC, t, d, o, DEV, compiled=False)
 
     for t, o, d in reads[:12]:  # build the per-layout structures before timing; check agreement
-        assert (
-            compiled(t, o, d).to_json()
-            == oracle(t, o, d).to_json()
-            == interpreted(t, o, d).to_json()
-        )
+        assert compiled(t, o, d).to_json() == interpreted(t, o, d).to_json()
     if args.profile:
-        fn = {"compiled": compiled, "interpreted": interpreted, "oracle": oracle}[args.profile]
+        fn = {"compiled": compiled, "interpreted": interpreted}[args.profile]
         prof = cProfile.Profile()
         prof.enable()
         for t, o, d in reads:
@@ -175,16 +168,12 @@ def main(argv=None) -> None:
         pstats.Stats(prof).sort_stats("tottime").print_stats(18)
         return
     print(f"{len(reads)} reads, best of {args.rounds} rounds")
-    a = run("(a) oracle decode_table", oracle, reads, args.rounds)
     b = run("(b) codec compiled", compiled, reads, args.rounds)
     c = run("(c) codec interpreted", interpreted, reads, args.rounds)
     d = run("(d) hand-written struct", baseline.decode, reads, args.rounds)
-    print(f"compiled / oracle      {b / a:6.2f}")
-    print(f"interpreted / oracle   {c / a:6.2f}")
     print(f"compiled / struct      {b / d:6.2f}")
     print(f"interpreted / compiled {c / b:6.2f}")
-    print(f"oracle / struct        {a / d:6.2f}")
-    print("\nper read kind (CPU us per read: oracle / compiled / interpreted / struct):")
+    print("\nper read kind (CPU us per read: compiled / interpreted / struct):")
     kinds: dict[str, list] = {}
     for t, o, d_ in reads:
         kinds.setdefault(f"{t} {'full' if o == 0 and t != 'ET13' else 'partial'}", []).append(
@@ -192,7 +181,7 @@ def main(argv=None) -> None:
         )
     for kind, sub in sorted(kinds.items()):
         us = []
-        for fn in (oracle, compiled, interpreted, baseline.decode):
+        for fn in (compiled, interpreted, baseline.decode):
             t0 = time.process_time()
             for t, o, d_ in sub:
                 fn(t, o, d_)
