@@ -429,23 +429,7 @@ class RecordC(LayoutConstruct):
         end_limit = off + size if c.bound is not None or c.size is not None else limit
         end = self.record(st, off, end_limit, values, node.children)
         if c.bound is not None:
-            values["_pad"] = b""
-            if end < off + size:
-                raw, partial = st.window(end, off + size - end)
-                if raw is not None:
-                    values["_pad"] = None if partial else raw
-                    if raw.strip(b"\x00"):
-                        node.children.append(
-                            Node(
-                                "_pad",
-                                "padding",
-                                end,
-                                off + size - end,
-                                None,
-                                raw.hex(" ").upper(),
-                                partial=partial,
-                            )
-                        )
+            record_pad(st, node, values, off, size, end)
         node.size = size if c.bound is not None else end - off
         node.partial = node.size > 0 and not (off >= st.start and off + node.size <= st.end)
         return node, values
@@ -952,3 +936,24 @@ def pad_to(bs: BuildState, out: dict, values: dict, begin: int, size: int, name:
         raise PadOverflow(name)
     bs.out += pad + bytes(size - used - len(pad))
     out["_pad"] = pad
+
+
+def record_pad(st: CodecState, node: Node, values: dict, off: int, size: int, end: int) -> None:
+    """An element bound's padding: ``_pad`` value, and a node when not all zero."""
+    values["_pad"] = b""
+    if end < off + size:
+        raw, partial = st.window(end, off + size - end)
+        if raw is not None:
+            values["_pad"] = None if partial else raw
+            if raw.strip(b"\x00"):
+                node.children.append(
+                    Node(
+                        "_pad",
+                        "padding",
+                        end,
+                        off + size - end,
+                        None,
+                        raw.hex(" ").upper(),
+                        partial=partial,
+                    )
+                )

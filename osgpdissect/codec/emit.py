@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import struct
+from collections.abc import Iterator
 from typing import Any
 
 from osgpdissect.codec import constructs as k
@@ -65,11 +66,43 @@ def fusable(c: k.LayoutConstruct) -> bool:
     )
 
 
+def runs_and_singles(kids) -> Iterator[list[k.LayoutConstruct] | k.LayoutConstruct]:
+    """``kids`` in order: runs of fusable integers of one byte order (as lists), others alone."""
+    i = 0
+    while i < len(kids):
+        if fusable(kids[i]):
+            j = i
+            while j < len(kids) and fusable(kids[j]) and kids[j].node.big_endian == kids[i].node.big_endian:
+                j += 1
+            yield list(kids[i:j])
+            i = j
+        else:
+            yield kids[i]
+            i += 1
+
+
 def _indent(lines: list[str], by: int = 1) -> list[str]:
     return ["    " * by + s for s in lines]
 
 
-class Emitter:
+class _EmitsOnce:
+    """Emits each construct's functions once per compile; ``names`` returns their id suffix."""
+
+    done: dict[int, str]
+
+    def names(self, c: k.LayoutConstruct) -> str:
+        """Emit ``c``'s functions (once); return its id suffix."""
+        key = id(c)
+        if key not in self.done:
+            self.done[key] = str(next(_serial))
+            self._emit(c, self.done[key])
+        return self.done[key]
+
+    def _emit(self, c: k.LayoutConstruct, suffix: str) -> None:
+        raise NotImplementedError
+
+
+class Emitter(_EmitsOnce):
     """Emits the functions of one compile (one ``CodeGen``)."""
 
     def __init__(self, code):
@@ -87,13 +120,7 @@ class Emitter:
     def define(self, src: str) -> None:
         self.code.append(src)
 
-    def names(self, c: k.LayoutConstruct) -> str:
-        """Emit ``c``'s functions (once); return its id suffix."""
-        key = id(c)
-        if key in self.done:
-            return self.done[key]
-        suffix = str(next(_serial))
-        self.done[key] = suffix
+    def _emit(self, c: k.LayoutConstruct, suffix: str) -> None:
         if isinstance(c, k.RecordC):
             self._record(c, suffix)
         elif isinstance(c, k.ArrayC):
@@ -106,7 +133,6 @@ class Emitter:
             self._derived(c, suffix)
         else:
             self._leaf(c, suffix)
-        return suffix
 
     # ------------------------------------------------------------ leaves
     def _size_src(self, c: k.LayoutConstruct) -> str:
@@ -314,18 +340,26 @@ def walk_{s}(st, pos, limit, values, nodes):
             f"a = off + {rel} - start",
             f"{', '.join(names)}{',' if len(run) == 1 else ''} = {st_c}.unpack_from(data, a)",
         ]
-        r0 = 0
+        return out + self._run_nodes(names, run, f"off + {rel}", "")
+
+    def _run_nodes(self, names: list[str], run: list[k.LayoutConstruct], base: str,
+                   indent: str) -> list[str]:
+        """The node and value of each integer of a fused run, unpacked into ``names`` from
+        table offset ``base`` (``a``: where the run starts in the window's bytes)."""
+        out = []
+        rel = 0
         for name, r in zip(names, run, strict=True):
             n = r.node
             label = (
                 f"enum_label({self.const(n.enum, 'e')}, {name})" if n.enum is not None else "None"
             )
             out.append(
-                f"nodes.append(Node({n.id!r}, {n.meta.orig_name!r}, off + {rel + r0}, {n.size}, {name}, "
-                f"hexed[3 * a + {3 * r0}:3 * a + {3 * (r0 + n.size) - 1}], {label}, {n.meta.unit!r}))"
+                f"{indent}nodes.append(Node({n.id!r}, {n.meta.orig_name!r}, {base} + {rel}, {n.size}, "
+                f"{name}, hexed[3 * a + {3 * rel}:3 * a + {3 * (rel + n.size) - 1}], {label}, "
+                f"{n.meta.unit!r}))"
             )
-            out.append(f"values[{n.id!r}] = {name}")
-            r0 += n.size
+            out.append(f"{indent}values[{n.id!r}] = {name}")
+            rel += n.size
         return out
 
     def _item_lines(self, c: k.LayoutConstruct, name: str, pos: str, d: int) -> list[str]:
@@ -477,24 +511,13 @@ def walk_{s}(st, pos, limit, values, nodes):
     def _record(self, c: k.RecordC, s: str) -> None:
         n = c.node
         body: list[str] = []
-        kids = c.children
-        i = 0
         uses_window = False
-        while i < len(kids):
-            if fusable(kids[i]):
-                j = i
-                while (
-                    j < len(kids)
-                    and fusable(kids[j])
-                    and kids[j].node.big_endian == kids[i].node.big_endian
-                ):
-                    j += 1
-                body += self._fused(kids[i:j])
+        for part in runs_and_singles(c.children):
+            if isinstance(part, list):
+                body += self._fused(part)
                 uses_window = True
-                i = j
-                continue
-            body.append(f"pos = walk_{self.names(kids[i])}(st, pos, limit, values, nodes)")
-            i += 1
+            else:
+                body.append(f"pos = walk_{self.names(part)}(st, pos, limit, values, nodes)")
         head = []
         if self.children_whole(c):
             csum = sum(ch.node.size for ch in c.children)
@@ -545,18 +568,7 @@ def walk_{s}(st, pos, limit, values, nodes):
             "    hexed = st.hexed",
             f"    {', '.join(names)}{',' if len(run) == 1 else ''} = {st_c}.unpack_from(data, a)",
         ]
-        rel = 0
-        for name, r in zip(names, run, strict=True):
-            n = r.node
-            label = (
-                f"enum_label({self.const(n.enum, 'e')}, {name})" if n.enum is not None else "None"
-            )
-            fast.append(
-                f"    nodes.append(Node({n.id!r}, {n.meta.orig_name!r}, pos + {rel}, {n.size}, {name}, "
-                f"hexed[3 * a + {3 * rel}:3 * a + {3 * (rel + n.size) - 1}], {label}, {n.meta.unit!r}))"
-            )
-            fast.append(f"    values[{n.id!r}] = {name}")
-            rel += n.size
+        fast += self._run_nodes(names, run, "pos", "    ")
         fast.append("    pos = e")
         fast.append("else:")
         fast += [f"    pos = walk_{self.names(r)}(st, pos, limit, values, nodes)" for r in run]
@@ -685,7 +697,7 @@ def field_{s}(st, off, size, limit):
         ]
 
 
-class BuildEmitter:
+class BuildEmitter(_EmitsOnce):
     """Emits the build functions of one compile: ``put_N(bs, v)`` writes one node's value and
     returns it completed; ``putc_N(bs, values)`` writes a record's children.  Fixed-size integer
     runs are packed by ONE ``struct.pack``; switch/if groups and leaves other than integers use
@@ -695,12 +707,7 @@ class BuildEmitter:
         self.em = em
         self.done: dict[int, str] = {}
 
-    def names(self, c: k.LayoutConstruct) -> str:
-        key = id(c)
-        if key in self.done:
-            return self.done[key]
-        s = str(next(_serial))
-        self.done[key] = s
+    def _emit(self, c: k.LayoutConstruct, s: str) -> None:
         if isinstance(c, k.RecordC):
             self._record(c, s)
         elif isinstance(c, k.ArrayC):
@@ -708,7 +715,6 @@ class BuildEmitter:
         else:
             inst = self.em.const(c, "c")
             self.em.define(f"def put_{s}(bs, v):\n    return {inst}.put(bs, v)\n")
-        return s
 
     def _child(self, c: k.LayoutConstruct) -> list[str]:
         n = c.node
@@ -720,18 +726,8 @@ class BuildEmitter:
 
     def _record(self, c: k.RecordC, s: str) -> None:
         body: list[str] = []
-        kids = c.children
-        i = 0
-        while i < len(kids):
-            if fusable(kids[i]):
-                j = i
-                while (
-                    j < len(kids)
-                    and fusable(kids[j])
-                    and kids[j].node.big_endian == kids[i].node.big_endian
-                ):
-                    j += 1
-                run = kids[i:j]
+        for run in runs_and_singles(c.children):
+            if isinstance(run, list):
                 order = ">" if run[0].node.big_endian else "<"
                 fmt = order + "".join(STRUCT_CODES[(r.node.size, r.node.signed)] for r in run)
                 pack = self.em.const(struct.Struct(fmt), "s")
@@ -745,10 +741,8 @@ class BuildEmitter:
                         f"out[{r.node.id!r}] = {x}",
                     ]
                 body.append(f"bs.out += {pack}.pack({', '.join(xs)})")
-                i = j
-                continue
-            body += self._child(kids[i])
-            i += 1
+            else:
+                body += self._child(run)
         src = [
             f"def putc_{s}(bs, values):",
             "    out = {}",

@@ -14,6 +14,7 @@ from osgpdissect.codec.constructs import (
     lookup_in,
     overrun,
     pad_to,
+    record_pad,
     undecoded,
 )
 from osgpdissect.codec.display import enum_label
@@ -30,27 +31,6 @@ def partial_leaf(st: CodecState, off: int, size: int, name: str, orig_name: str,
     if raw is None:
         return None, None
     return Node(name, orig_name, off, size, None, raw.hex(" ").upper(), None, unit, True), None
-
-
-def record_pad(st: CodecState, node: Node, values: dict, off: int, size: int, end: int) -> None:
-    """An element bound's padding: ``_pad`` value, and a node when not all zero."""
-    values["_pad"] = b""
-    if end < off + size:
-        raw, partial = st.window(end, off + size - end)
-        if raw is not None:
-            values["_pad"] = None if partial else raw
-            if raw.strip(b"\x00"):
-                node.children.append(
-                    Node(
-                        "_pad",
-                        "padding",
-                        end,
-                        off + size - end,
-                        None,
-                        raw.hex(" ").upper(),
-                        partial=partial,
-                    )
-                )
 
 
 def _raise_unknown(name: str):
