@@ -18,7 +18,7 @@ Split rule, applied to each chunk (one direction, no long pause, no word from th
 
 from __future__ import annotations
 
-import heapq
+import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,7 +31,7 @@ from osgpdissect.optical import codes as C
 from osgpdissect.optical.chunks import Chunk, ChunkOptions, chunks
 from osgpdissect.optical.packet import packet_status
 
-__all__ = ["MixedSplit", "Segment", "decode_mixed", "iter_split", "split_mixed"]
+__all__ = ["MixedSplit", "Segment", "decode_mixed", "iter_mixed", "iter_split", "split_mixed"]
 
 MEP, OPTICAL, UNKNOWN = "mep", "optical", "unknown"
 _MIN_OPAQUE = 1 + M.DIGEST_LEN
@@ -163,6 +163,69 @@ def split_mixed(runs: Iterable[ByteRun], options: ChunkOptions | None = None) ->
     return MixedSplit(list(iter_split(runs, options)))
 
 
+# A pause this long ends a window of segments decoded together (both response timeouts), or a
+# shorter pause (> 0.6 s) once the window holds _WINDOW_SOFT segments, or _WINDOW_HARD segments
+# whatever the pauses: memory stays bounded on long captures.
+_WINDOW_GAP = 3.0
+_WINDOW_SOFT = 2000
+_WINDOW_HARD = 20000
+
+
+def iter_mixed(
+    runs: Iterable[ByteRun],
+    *,
+    tables: Any,
+    security: Any = None,
+    reassembly: Any = None,
+    show_password: bool = False,
+) -> Iterator[tuple[Any, str]]:
+    """``(record, protocol)`` of a mixed MEP/optical stream, in time order, numbered 1..N:
+    MEP records, optical records and one ``malformed`` record per unknown stretch
+    (``protocol`` ``"unknown"``).  The stream is split and decoded window by window (cut at
+    pauses) by one MEP and one optical dissector that keep their state across windows; both
+    decode tables through ``tables`` (one ``Device``)."""
+    from osgpdissect.mep import Dissector
+    from osgpdissect.optical import OpticalDissector
+
+    mep = Dissector(security=security, tables=tables, reassembly=reassembly)
+    opt = OpticalDissector(tables, show_password=show_password)
+    window: list[Segment] = []
+    last: float | None = None
+    counter = itertools.count(1)
+    for seg in iter_split(runs):
+        t = seg.run.time
+        if window and t is not None and last is not None:
+            gap = t - last
+            if gap > _WINDOW_GAP or (len(window) >= _WINDOW_SOFT and gap > 0.6) \
+                    or len(window) >= _WINDOW_HARD:
+                yield from _window(window, mep, opt, counter, show_password)
+                window = []
+        window.append(seg)
+        end = seg.run.byte_times[-1] if seg.run.byte_times else t
+        if end is not None:
+            last = end if last is None else max(last, end)
+    if window:
+        yield from _window(window, mep, opt, counter, show_password)
+
+
+def _window(segments: list[Segment], mep: Any, opt: Any, counter: Iterator[int],
+            show_password: bool) -> Iterator[tuple[Any, str]]:
+    from osgpdissect.c1218.records import Record
+
+    out: list[tuple[Any, str]] = [
+        (r, "mep") for r in mep.dissect([s.run for s in segments if s.protocol == "mep"])]
+    out += [(r, "optical") for r in opt.dissect([s.run for s in segments if s.protocol == "optical"])]
+    out += [(Record("malformed", malformed=unknown_malformed(s, show_password)), "unknown")
+            for s in segments if s.protocol == "unknown"]
+    out.sort(key=lambda item: _time_key(item[0]))
+    records = [rec for rec, _ in out]
+    _attach_ambiguity(records, [s for s in segments if s.note and s.protocol != "unknown"],
+                      show_password)
+    for rec, protocol in out:
+        rec.index = next(counter)
+        yield rec, protocol
+
+
 def decode_mixed(
     runs: Iterable[ByteRun],
     device: Any = None,
@@ -172,30 +235,15 @@ def decode_mixed(
     security: Any = None,
     show_password: bool = False,
 ) -> list[Any]:
-    """Records of a mixed capture: MEP records (``osgpdissect.mep.dissect``), optical records
-    and one ``malformed`` record per unknown stretch, merged by time and numbered 1..N.  Both
-    halves decode tables through one table context (one ``Device``)."""
-    from osgpdissect.c1218.records import Record
+    """The records of :func:`iter_mixed` as a list (a table context is made from ``device``
+    or ``spec`` when none is given)."""
     from osgpdissect.c1218.tables import TableContext
-    from osgpdissect.mep import dissect  # the MEP pipeline loads lazily
-    from osgpdissect.optical.session import decode_optical_runs
 
-    split = split_mixed(runs)
     if tables is None:
         tables = TableContext(spec=spec if spec is not None else getattr(device, "spec", None),
                               device=device)
-    unknown = [Record("malformed", malformed=unknown_malformed(seg, show_password))
-               for seg in split.unknown]
-    streams = [
-        dissect(split.mep_runs, security, tables),
-        decode_optical_runs(split.optical_runs, tables=tables, show_password=show_password),
-        iter(unknown),
-    ]
-    merged = list(heapq.merge(*streams, key=_time_key))
-    for k, rec in enumerate(merged, 1):
-        rec.index = k
-    _attach_ambiguity(merged, split, show_password)
-    return merged
+    return [rec for rec, _ in iter_mixed(runs, tables=tables, security=security,
+                                         show_password=show_password)]
 
 
 def unknown_malformed(seg: Segment, show_password: bool = False) -> Malformed:
@@ -224,9 +272,9 @@ def _time_key(rec: Any) -> float:
     return t if t is not None else float("-inf")
 
 
-def _attach_ambiguity(records: list[Any], split: MixedSplit, show_password: bool = False) -> None:
+def _attach_ambiguity(records: list[Any], ambiguous: list[Segment], show_password: bool = False) -> None:
     """Put each ambiguity note on the first record at or after the ambiguous bytes."""
-    for seg in split.ambiguous:
+    for seg in ambiguous:
         t = seg.run.time
         target = next((r for r in records if t is None or (r.time is not None and r.time >= t)),
                       None)

@@ -21,12 +21,8 @@ from osgpdissect.jsontext import dumps
 __all__ = ["Decoded", "LineErrorHit", "LineErrorTracker", "TimeCheck", "decode_records",
            "detect_protocol"]
 
-PROTOCOLS = ("auto", "mep", "optical")
 _PEEK_RUNS = 512
 _PEEK_BYTES = 256 * 1024
-_WINDOW_GAP = 3.0  # a pause this long ends a mixed-stream window (both response timeouts)
-_WINDOW_SOFT = 2000  # ...or a shorter pause (> 0.6 s) once the window holds this many segments
-_WINDOW_HARD = 20000  # ...or this many segments, whatever the pauses
 _RECENT = 64  # runs per direction remembered to place frame starts
 _HORIZON = 30.0  # seconds after which an unclaimed line error is given up
 
@@ -231,10 +227,8 @@ def _peek(runs: Iterable[ByteRun]) -> tuple[list[ByteRun], Iterator[ByteRun]]:
 def detect_protocol(head: list[ByteRun]) -> str:
     """``"mixed"`` when the runs hold a valid C12.18 packet (``EE`` ... CRC), else ``"mep"``.
     A capture with optical packets only is still split: its MEP half is simply empty."""
-    try:
-        from osgpdissect.mixed import iter_split
-    except ImportError:  # the optical package is not installed
-        return "mep"
+    from osgpdissect.mixed import iter_split
+
     for seg in iter_split(head):
         if seg.protocol == "optical" and seg.run.data[:1] == b"\xee" and not seg.note:
             return "mixed"
@@ -253,69 +247,18 @@ def decode_records(runs: Iterable[ByteRun], protocol: str = "auto", *, security:
 
         dis = Dissector(security=security, tables=tables, reassembly=reassembly)
         return (Decoded(rec) for rec in dis.dissect(runs))
-    optical = _optical()
     if protocol == "optical":
-        return (Decoded(rec, "optical") for rec in optical(tables).dissect(runs))
+        from osgpdissect.optical import OpticalDissector
+
+        return (Decoded(rec, "optical") for rec in OpticalDissector(tables).dissect(runs))
     if protocol == "mixed":
         return _mixed(runs, security, tables, reassembly)
     raise ValueError(f"unknown protocol {protocol!r} (auto, mep, optical)")
 
 
-def _optical() -> Any:
-    try:
-        from osgpdissect.optical import OpticalDissector
-    except ImportError as exc:
-        raise ValueError(f"optical decoding is not available: {exc}") from None
-    return OpticalDissector
-
-
 def _mixed(runs: Iterable[ByteRun], security: Any, tables: Any,
            reassembly: Any) -> Iterator[Decoded]:
-    """Split a mixed stream; decode each window of segments (cut at pauses) with one MEP and
-    one optical dissector that keep their state across windows; merge each window by time."""
-    from osgpdissect.mep import Dissector
-    from osgpdissect.mixed import iter_split
+    from osgpdissect.mixed import iter_mixed
 
-    mep = Dissector(security=security, tables=tables, reassembly=reassembly)
-    opt = _optical()(tables)
-    window: list[Any] = []
-    last: float | None = None
-    counter = itertools.count(1)
-    for seg in iter_split(runs):
-        t = seg.run.time
-        if window and t is not None and last is not None:
-            gap = t - last
-            if gap > _WINDOW_GAP or (len(window) >= _WINDOW_SOFT and gap > 0.6) \
-                    or len(window) >= _WINDOW_HARD:
-                yield from _window(window, mep, opt, counter)
-                window = []
-        window.append(seg)
-        end = seg.run.byte_times[-1] if seg.run.byte_times else t
-        if end is not None:
-            last = end if last is None else max(last, end)
-    if window:
-        yield from _window(window, mep, opt, counter)
-
-
-def _window(segments: list[Any], mep: Any, opt: Any, counter: Iterator[int]) -> Iterator[Decoded]:
-    from osgpdissect.c1218.records import Record
-    from osgpdissect.mixed import shown_hex, unknown_malformed
-
-    out = [Decoded(r) for r in mep.dissect([s.run for s in segments if s.protocol == "mep"])]
-    out += [Decoded(r, "optical")
-            for r in opt.dissect([s.run for s in segments if s.protocol == "optical"])]
-    for s in segments:
-        if s.protocol == "unknown":  # the CLI never shows passwords
-            out.append(Decoded(Record("malformed", malformed=unknown_malformed(s)), "unknown"))
-    out.sort(key=lambda d: float("-inf") if d.record.time is None else d.record.time)
-    for s in segments:
-        if s.note and s.protocol != "unknown":
-            t = s.run.time
-            target = next((d for d in out if t is None or (d.record.time is not None
-                                                          and d.record.time >= t)), None)
-            if target is not None:
-                target.record.warnings.append(
-                    f"ambiguous bytes {shown_hex(s.run.data)} at {t}: {s.note}")
-    for d in out:
-        d.record.index = next(counter)
-        yield d
+    return (Decoded(rec, protocol) for rec, protocol in
+            iter_mixed(runs, tables=tables, security=security, reassembly=reassembly))
