@@ -250,7 +250,8 @@ def _report(results: list[TaskResult]) -> int:
             sys.stderr.write(f"osgpdissect decode: {r.capture}: note: {note}\n")
             empty |= note.startswith("no frame found")
         if r.error:
-            sys.stderr.write(f"osgpdissect decode: {r.capture}: {r.error}\n")
+            where = "" if r.error.startswith(r.capture) else f"{r.capture}: "
+            sys.stderr.write(f"osgpdissect decode: {where}{r.error}\n")
     if failed:
         sys.stderr.write(f"osgpdissect decode: {len(failed)} of {len(results)} capture(s) "
                          "failed; the others are in the archive\n")
