@@ -177,7 +177,7 @@ def run_archive(args: argparse.Namespace, folder: str, files: list[str]) -> int:
     failed, 1 when one gave no frame, else 0).  Each problem is one line on stderr."""
     from osgpdissect.backends.parquet import require
 
-    jobs = getattr(args, "jobs", 1) or 1
+    jobs = getattr(args, "jobs", 1)
     scheduler = getattr(args, "scheduler", None)
     if jobs < 1:
         raise ValueError(f"bad --jobs {jobs}: must be >= 1")
