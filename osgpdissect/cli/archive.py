@@ -217,8 +217,9 @@ def _on_dask(tasks: list[CaptureTask], folder: str, settings: Settings, jobs: in
     if scheduler:
         client = Client(scheduler, timeout="30s")
     else:
-        cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR)
+        cluster = LocalCluster(n_workers=min(jobs, len(tasks)), threads_per_worker=1,
+                               processes=True, dashboard_address=None,
+                               silence_logs=logging.ERROR)
         client = Client(cluster)
     folder = os.path.abspath(folder)
     results: list[TaskResult] = []
@@ -267,7 +268,7 @@ def _progress(args: argparse.Namespace) -> bool:
 class FileProgress:
     """A progress bar over capture files on stderr (rich), advanced as each one finishes."""
 
-    def __init__(self, total: int, enabled: bool) -> None:
+    def __init__(self, total: int, enabled: bool, console: Any = None) -> None:
         self._bar: Any = None
         if not enabled:
             return
@@ -282,7 +283,7 @@ class FileProgress:
 
         self._bar = Progress(TextColumn("captures"), BarColumn(), MofNCompleteColumn(),
                              TextColumn("{task.fields[failed]} failed"), TimeRemainingColumn(),
-                             console=Console(file=sys.stderr), transient=True)
+                             console=console or Console(file=sys.stderr), transient=True)
         self._task = self._bar.add_task("captures", total=total, failed=0)
         self._failed = 0
         self._bar.start()

@@ -145,3 +145,20 @@ def test_folder_of_captures_in_process(tmp_path: Path, capsys: Any) -> None:
     assert {r["kind"] for r in rows} == {"unanswered"} and rows[0]["table"] == "BT23"
     assert rows[0]["errors"][0] == "unanswered" and rows[0]["seq"] in (0, 1)
     assert len(list((tmp_path / "a" / "exchanges").iterdir())) == 3  # c2: a part, no rows
+
+
+def test_progress_bar_counts_captures() -> None:
+    """Issue 20: the bar advances per capture and counts the failed ones."""
+    import io
+
+    from rich.console import Console
+
+    from osgpdissect.cli.archive import FileProgress, TaskResult
+
+    out = io.StringIO()
+    bar = FileProgress(3, True, Console(file=out, force_terminal=True, width=100))
+    bar.done(TaskResult("a"))
+    bar.done(TaskResult("b", error="cannot read"))
+    bar._bar.refresh()
+    bar.close()
+    assert "2/3" in out.getvalue() and "1 failed" in out.getvalue()
