@@ -41,7 +41,8 @@ class Settings:
 
 @dataclass(frozen=True)
 class CaptureTask:
-    """One capture: its name in the archive and the files (``--tx``/``--rx``) it is read from."""
+    """One capture: its name in the archive (as given) and the files (``--tx``/``--rx``) it is
+    read from (absolute paths)."""
 
     name: str
     files: tuple[str, ...] = ()
@@ -158,18 +159,24 @@ def tasks_of(args: argparse.Namespace, files: list[str]) -> list[CaptureTask]:
         if split_path(spec).direction is not None:
             raise ValueError(f"{spec}: with --output parquet each file is one capture; give "
                              "a two-line capture as --tx FILE --rx FILE")
-        out.append(CaptureTask(spec, (spec,)))
+        out.append(CaptureTask(spec, (os.path.abspath(spec),)))
     if args.tx or args.rx:
         name = " + ".join(p for p in (args.tx, args.rx) if p)
-        out.append(CaptureTask(name, (), args.tx, args.rx))
+        out.append(CaptureTask(name, (), _absolute(args.tx), _absolute(args.rx)))
     if not out:
         raise ValueError("no capture files given")
     return out
 
 
+def _absolute(path: str | None) -> str | None:
+    """``path`` for a worker whose folder may not be ours (the name in the archive stays as
+    given)."""
+    return os.path.abspath(path) if path else path
+
+
 def settings_of(args: argparse.Namespace) -> Settings:
     return Settings(args.format, tuple(args.option), args.protocol, args.profile, args.max_gap,
-                    args.keys, tuple(args.table), args.errors, args.direction)
+                    _absolute(args.keys), tuple(args.table), args.errors, args.direction)
 
 
 def run_archive(args: argparse.Namespace, folder: str, files: list[str]) -> int:
@@ -186,10 +193,11 @@ def run_archive(args: argparse.Namespace, folder: str, files: list[str]) -> int:
         raise ValueError(f"--output parquet {folder}: exists and is no folder")
     tasks = tasks_of(args, files)
     settings = settings_of(args)
-    if settings.profile:
-        from osgpdissect.cli.decode import _tables
+    from osgpdissect.cli.decode import _security, _tables
 
-        _tables(settings)  # an unknown profile is a usage error, before any task
+    _security(settings)  # a key file that does not load is a usage error, before any task
+    if settings.profile:
+        _tables(settings)  # so is an unknown profile
     os.makedirs(folder, exist_ok=True)
     bar = FileProgress(len(tasks), _progress(args))
     try:
