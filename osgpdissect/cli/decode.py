@@ -26,14 +26,23 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "hex captures: frames, exchanges, tables, procedures, transactions.",
     )
     p.add_argument("files", nargs="*", metavar="FILE",
-                   help="capture files (FILE:tx / FILE:rx give a file's direction)")
+                   help="capture files (FILE:tx / FILE:rx give a file's direction); with "
+                   "--output parquet, folders and glob patterns of captures")
     p.add_argument("--format", "-f", default=None,
                    help="capture format (saleae1, saleae2, sigrok, sigrok-ann, pcap, hex, raw); "
                    "default: detect from the content")
     p.add_argument("--tx", metavar="FILE", help="capture file of the client's (C->S) line")
     p.add_argument("--rx", metavar="FILE", help="capture file of the meter's (S->C) line")
     p.add_argument("--output", "-O", nargs="+", default=["text"], metavar="FORMAT",
-                   help="text (default), json (JSON lines) or 'pcap FILE' (RTAC serial pcap)")
+                   help="text (default), json (JSON lines), 'pcap FILE' (RTAC serial pcap) or "
+                   "'parquet FOLDER' (an archive: exchanges and fields tables, one capture per "
+                   "file; needs osgpdissect[archive])")
+    p.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
+                   help="with --output parquet: decode N captures at once on a Dask local "
+                   "cluster of N processes (default 1: in this process)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="with --output parquet: run the captures on an existing Dask cluster "
+                   "(tcp://host:8786); the output folder must be shared with its workers")
     p.add_argument("--force", action="store_true",
                    help="with --output pcap: replace an existing file (never a capture input)")
     p.add_argument("--mask-passwords", action="store_true",
@@ -92,17 +101,22 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _plan(args: argparse.Namespace) -> tuple[str, str | None, list[str]]:
-    """(output kind, pcap path, capture files) from ``--output`` and the positionals."""
+    """(output kind, pcap file or parquet folder, capture files) from ``--output`` and the
+    positionals."""
     out = list(args.output)
     kind = out.pop(0).lower()
     files = list(args.files)
     pcap = None
-    if kind == "pcap":
+    if kind in ("pcap", "parquet"):
         if not out:
-            raise UsageError("--output pcap needs a file name: --output pcap FILE")
+            what = "a file name: --output pcap FILE" if kind == "pcap" else \
+                "a folder: --output parquet FOLDER"
+            raise UsageError(f"--output {kind} needs {what}")
         pcap = out.pop(0)
     elif kind not in ("text", "json"):
-        raise UsageError(f"bad --output {kind!r}: text, json or pcap FILE")
+        raise UsageError(f"bad --output {kind!r}: text, json, pcap FILE or parquet FOLDER")
+    if kind != "parquet" and (getattr(args, "jobs", 1) != 1 or getattr(args, "scheduler", None)):
+        raise UsageError("--jobs and --scheduler go with --output parquet FOLDER")
     files = out + files  # `--output json cap.csv`: the rest are capture files
     if not files and not (args.tx or args.rx):
         raise UsageError("no capture files given")
@@ -117,9 +131,10 @@ def _decode(args: argparse.Namespace) -> int:
         LineErrorTracker,
         TimeCheck,
         decode_records,
+        finish_records,
     )
     from osgpdissect.cli.progress import Progress
-    from osgpdissect.cli.redact import SecretMasker, mask_line_errors
+    from osgpdissect.cli.redact import SecretMasker
     from osgpdissect.cli.stats import Stats
 
     kind, pcap_path, files = _plan(args)
@@ -129,6 +144,10 @@ def _decode(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     if not args.max_gap > 0:
         raise UsageError(f"bad --max-gap {args.max_gap}: must be > 0")
+    if kind == "parquet":
+        from osgpdissect.cli.archive import run_archive
+
+        return run_archive(args, pcap_path or "", files)
     options = CaptureOptions.parse(args.option) if args.option else CaptureOptions()
     if args.tx:
         options.tx = args.tx
@@ -181,12 +200,9 @@ def _decode(args: argparse.Namespace) -> int:
         records = decode_records(errors.observe(_tally(runs, seen)), args.protocol, security=security,
                                  tables=_tables(args), reassembly=_reassembly(args))
         counts = {"records": 0, "malformed": 0}
-        for item in records:
+        for item in finish_records(records, errors, masker):
             counts["records"] += 1
             counts["malformed"] += item.record.kind == "malformed"
-            item.line_errors = errors.claim(item.record)
-            item.record = masker.redact(item.record)
-            item.line_errors = mask_line_errors(item.line_errors, masker.secret_directions)
             progress.tick()
             if stats is not None:
                 stats.add(item)

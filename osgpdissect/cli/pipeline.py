@@ -19,7 +19,7 @@ from osgpdissect.bytestream import ByteRun, Direction
 from osgpdissect.jsontext import dumps
 
 __all__ = ["Decoded", "LineErrorHit", "LineErrorTracker", "TimeCheck", "decode_records",
-           "detect_protocol"]
+           "detect_protocol", "finish_records"]
 
 _PEEK_RUNS = 512
 _PEEK_BYTES = 256 * 1024
@@ -210,6 +210,19 @@ class TimeCheck:
         more = f" ({self.backwards} times in all)" if self.backwards > 1 else ""
         return (f"warning: times go backwards at {self.first_backwards}{more}: requests and "
                 "responses may be paired wrongly from there")
+
+
+def finish_records(records: Iterable[Decoded], errors: LineErrorTracker,
+                   masker: Any) -> Iterator[Decoded]:
+    """What every output does to a decoded record: claim its line errors, then mask secrets
+    (a :class:`osgpdissect.cli.redact.SecretMasker`) in it and in those errors."""
+    from osgpdissect.cli.redact import mask_line_errors
+
+    for item in records:
+        item.line_errors = errors.claim(item.record)
+        item.record = masker.redact(item.record)
+        item.line_errors = mask_line_errors(item.line_errors, masker.secret_directions)
+        yield item
 
 
 def _peek(runs: Iterable[ByteRun]) -> tuple[list[ByteRun], Iterator[ByteRun]]:
