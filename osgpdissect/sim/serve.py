@@ -1,0 +1,145 @@
+"""Serving a simulated meter on a pseudo-terminal or a TCP port, in a thread.
+
+The serving loop waits on the line and on a stop pipe only (``select`` without a timeout), so
+:meth:`Simulator.stop` ends it at once and nothing polls.  Responses go out in 117-byte
+segments (guide l.626).  An alert (``00 00``) asked for with :meth:`Simulator.alert` is sent
+before the next response.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import socket
+import threading
+import tty
+from collections.abc import Callable
+
+from osgpdissect.c1218 import codes as C
+from osgpdissect.sim.mep_server import MEPServer
+
+__all__ = ["FrameCutter", "Simulator"]
+
+SEGMENT = 117
+MIN_FRAME = 1 + C.SEQ_LEN + C.DIGEST_LEN  # the shortest request body
+
+
+class FrameCutter:
+    """Cuts length-prefixed request frames from a byte stream; an impossible length loses one
+    byte (resynchronisation on line noise)."""
+
+    def __init__(self) -> None:
+        self.buf = bytearray()
+        self.dropped = 0
+
+    def feed(self, data: bytes) -> list[bytes]:
+        self.buf += data
+        frames = []
+        while len(self.buf) >= 2:
+            length = (self.buf[0] << 8) | self.buf[1]
+            if not MIN_FRAME <= length <= C.MAX_MESSAGE:
+                del self.buf[0]
+                self.dropped += 1
+                continue
+            if len(self.buf) < 2 + length:
+                break
+            frames.append(bytes(self.buf[: 2 + length]))
+            del self.buf[: 2 + length]
+        return frames
+
+
+class Simulator:
+    """A :class:`MEPServer` served on a pty (:meth:`open_pty`) or TCP (:meth:`open_tcp`)."""
+
+    def __init__(self, server: MEPServer, tap: Callable[[str, bytes], None] | None = None) -> None:
+        self.server = server
+        self.tap = tap  # called with ("rx"|"tx", bytes) for every read and write on the line
+        self.path = ""  # the pty's path, or "socket://host:port"
+        self._stop_r, self._stop_w = os.pipe()
+        self._threads: list[threading.Thread] = []
+        self._fds: list[int] = []
+        self._alert = False
+        self._listener: socket.socket | None = None
+
+    # ------------------------------------------------------------------ opening
+    def open_pty(self) -> str:
+        """Serve on a new pseudo-terminal; returns the path a client opens."""
+        master, slave = os.openpty()
+        tty.setraw(slave)
+        self._fds += [master, slave]
+        self.path = os.ttyname(slave)
+        self._start(lambda: self._serve(master, os.read, os.write))
+        return self.path
+
+    def open_tcp(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        """Serve on TCP, one client at a time; returns ``socket://host:port``."""
+        self._listener = socket.create_server((host, port))
+        self.path = f"socket://{host}:{self._listener.getsockname()[1]}"
+        self._start(self._accept_loop)
+        return self.path
+
+    def _start(self, target: Callable[[], None]) -> None:
+        thread = threading.Thread(target=target, name="osgp-sim", daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def alert(self) -> None:
+        """Send ``00 00`` before the next response."""
+        self._alert = True
+
+    # ------------------------------------------------------------------ loops
+    def _accept_loop(self) -> None:
+        assert self._listener is not None
+        while True:
+            ready, _, _ = select.select([self._listener, self._stop_r], [], [])
+            if self._stop_r in ready:
+                return
+            conn, _ = self._listener.accept()
+            with conn:
+                self._serve(conn.fileno(), lambda fd, n: conn.recv(n),
+                            lambda fd, b: conn.sendall(b) or len(b))
+
+    def _serve(self, fd: int, read: Callable, write: Callable) -> None:
+        cutter = FrameCutter()
+        while True:
+            ready, _, _ = select.select([fd, self._stop_r], [], [])
+            if self._stop_r in ready:
+                return
+            try:
+                data = read(fd, 4096)
+            except OSError:
+                return
+            if not data:
+                return
+            self._tapped("rx", data)
+            for frame in cutter.feed(data):
+                out = self.server.handle(frame)
+                if self._alert:
+                    self._alert = False
+                    out = b"\x00\x00" + out
+                for at in range(0, len(out), SEGMENT):
+                    chunk = out[at : at + SEGMENT]
+                    write(fd, chunk)
+                    self._tapped("tx", chunk)
+
+    def _tapped(self, direction: str, data: bytes) -> None:
+        if self.tap is not None:
+            self.tap(direction, data)
+
+    # ------------------------------------------------------------------ closing
+    def stop(self) -> None:
+        """End the serving threads and close what was opened."""
+        os.write(self._stop_w, b"x")
+        for thread in self._threads:
+            thread.join()
+        for fd in (*self._fds, self._stop_r, self._stop_w):
+            os.close(fd)
+        self._fds.clear()
+        if self._listener is not None:
+            self._listener.close()
+
+    def __enter__(self) -> Simulator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
