@@ -48,6 +48,12 @@ class FrameCutter:
         return frames
 
 
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
 class Simulator:
     """A :class:`MEPServer` served on a pty (:meth:`open_pty`) or TCP (:meth:`open_tcp`)."""
 
@@ -68,7 +74,7 @@ class Simulator:
         tty.setraw(slave)
         self._fds += [master, slave]
         self.path = os.ttyname(slave)
-        self._start(lambda: self._serve(master, os.read, os.write))
+        self._start(lambda: self._serve(master, os.read, _write_all))
         return self.path
 
     def open_tcp(self, host: str = "127.0.0.1", port: int = 0) -> str:
@@ -96,8 +102,7 @@ class Simulator:
                 return
             conn, _ = self._listener.accept()
             with conn:
-                self._serve(conn.fileno(), lambda fd, n: conn.recv(n),
-                            lambda fd, b: conn.sendall(b) or len(b))
+                self._serve(conn.fileno(), os.read, _write_all)
 
     def _serve(self, fd: int, read: Callable, write: Callable) -> None:
         cutter = FrameCutter()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from osgpdissect.security.digest import digest
-from osgpdissect.security.keys import KeyRing
 from osgpdissect.sim.image import MeterImage
 from osgpdissect.sim.mep_server import MEPServer
 from osgpdissect.sim.serve import FrameCutter
