@@ -1,7 +1,7 @@
 """A meter image: table bytes built from values through the codec, plus keys and firmware.
 
 The image file (TOML or JSON) holds ``profile``, ``fw``, a ``[keys]`` table (as a key file:
-``mak``, ``mbk``, ``rc4_key``) and ``[tables.<ID>]`` tables, each either field values by field
+``mak``, ``mbk``, ``rc4_key``), an ``[optical]`` table (``password``) and ``[tables.<ID>]`` tables, each either field values by field
 id (unspecified fields take the spec's defaults) or ``hex = "..."`` (the table's bytes, as
 ``osgpdissect twin`` writes them).  Dimension tables (ET11, BT21, BT00) are built first, so the
 other tables are laid out by the dimensions the image holds.  A table of the spec the image
@@ -41,6 +41,7 @@ class MeterImage:
         self.device = Device(self.spec, profile, fw=fw)
         self.keys = keys or KeyRing()
         self.tables: dict[str, bytearray] = {}
+        self.password = b""  # the optical port's security password
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -62,6 +63,9 @@ class MeterImage:
         fw = data.get("fw")
         image = cls(spec, str(data.get("profile", "gen4")), str(fw) if fw is not None else None,
                     keys)
+        optical = data.get("optical", {})
+        if isinstance(optical, dict) and optical.get("password"):
+            image.password = str(optical["password"]).encode("latin-1")
         tables = data.get("tables", {})
         if not isinstance(tables, dict):
             raise ImageError(f"{source}: 'tables' must be a table of tables")

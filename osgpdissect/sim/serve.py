@@ -17,8 +17,9 @@ from collections.abc import Callable
 
 from osgpdissect.c1218 import codes as C
 from osgpdissect.sim.mep_server import MEPServer
+from osgpdissect.sim.optical_server import OpticalServer
 
-__all__ = ["FrameCutter", "Simulator"]
+__all__ = ["FrameCutter", "LineClosed", "Simulator"]
 
 SEGMENT = 117
 MIN_FRAME = 1 + C.SEQ_LEN + C.DIGEST_LEN  # the shortest request body
@@ -54,10 +55,42 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
-class Simulator:
-    """A :class:`MEPServer` served on a pty (:meth:`open_pty`) or TCP (:meth:`open_tcp`)."""
+class LineClosed(Exception):
+    """The line ended or the simulator was stopped."""
 
-    def __init__(self, server: MEPServer, tap: Callable[[str, bytes], None] | None = None) -> None:
+
+class _FdLine:
+    """Blocking reads of exactly ``n`` bytes from ``fd`` that end when the stop pipe fires."""
+
+    def __init__(self, fd: int, stop: int, tap: Callable[[str, bytes], None]) -> None:
+        self.fd, self.stop, self.tap = fd, stop, tap
+
+    def read(self, n: int) -> bytes:
+        out = b""
+        while len(out) < n:
+            ready, _, _ = select.select([self.fd, self.stop], [], [])
+            if self.stop in ready:
+                raise LineClosed
+            try:
+                data = os.read(self.fd, n - len(out))
+            except OSError:
+                raise LineClosed from None
+            if not data:
+                raise LineClosed
+            self.tap("rx", data)
+            out += data
+        return out
+
+    def write(self, data: bytes) -> None:
+        _write_all(self.fd, data)
+        self.tap("tx", data)
+
+
+class Simulator:
+    """A :class:`MEPServer` or :class:`OpticalServer` served on a pty (:meth:`open_pty`) or
+    TCP (:meth:`open_tcp`)."""
+
+    def __init__(self, server: MEPServer | OpticalServer, tap: Callable[[str, bytes], None] | None = None) -> None:
         self.server = server
         self.tap = tap  # called with ("rx"|"tx", bytes) for every read and write on the line
         self.path = ""  # the pty's path, or "socket://host:port"
@@ -74,7 +107,7 @@ class Simulator:
         tty.setraw(slave)
         self._fds += [master, slave]
         self.path = os.ttyname(slave)
-        self._start(lambda: self._serve(master, os.read, _write_all))
+        self._start(lambda: self._serve(master))
         return self.path
 
     def open_tcp(self, host: str = "127.0.0.1", port: int = 0) -> str:
@@ -102,16 +135,22 @@ class Simulator:
                 return
             conn, _ = self._listener.accept()
             with conn:
-                self._serve(conn.fileno(), os.read, _write_all)
+                self._serve(conn.fileno())
 
-    def _serve(self, fd: int, read: Callable, write: Callable) -> None:
+    def _serve(self, fd: int) -> None:
+        if isinstance(self.server, OpticalServer):
+            try:
+                self.server.serve(_FdLine(fd, self._stop_r, self._tapped))
+            except LineClosed:
+                pass
+            return
         cutter = FrameCutter()
         while True:
             ready, _, _ = select.select([fd, self._stop_r], [], [])
             if self._stop_r in ready:
                 return
             try:
-                data = read(fd, 4096)
+                data = os.read(fd, 4096)
             except OSError:
                 return
             if not data:
@@ -124,7 +163,7 @@ class Simulator:
                     out = b"\x00\x00" + out
                 for at in range(0, len(out), SEGMENT):
                     chunk = out[at : at + SEGMENT]
-                    write(fd, chunk)
+                    _write_all(fd, chunk)
                     self._tapped("tx", chunk)
 
     def _tapped(self, direction: str, data: bytes) -> None:

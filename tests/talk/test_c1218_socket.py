@@ -1,0 +1,51 @@
+"""C1218Socket against the simulator's optical port over a pty and TCP (issue 17)."""
+
+from __future__ import annotations
+
+import pytest
+
+from osgpdissect.sim.image import MeterImage
+from osgpdissect.sim.optical_server import OpticalServer
+from osgpdissect.sim.serve import Simulator
+from osgpdissect.talk.c1218_socket import C1218Error, C1218Socket
+from tests.talk.conftest import IMAGE
+
+PASSWORD = "optical-secret"
+
+
+@pytest.fixture(params=["pty", "tcp"])
+def optical(request, spec):
+    image = MeterImage.from_mapping({**IMAGE, "optical": {"password": PASSWORD}}, spec)
+    sim = Simulator(OpticalServer(image))
+    sim.open_pty() if request.param == "pty" else sim.open_tcp()
+    yield sim
+    sim.stop()
+
+
+def test_session_with_multi_packet_reads(optical):
+    """Issue 17: ident, negotiate, logon, security, multi-packet reads, logoff, terminate."""
+    image = optical.server.image
+    with C1218Socket(optical.path, PASSWORD, timeout=2.0) as s:
+        s.start(packet_size=48)
+        assert s.link.packet_size == 48
+        et11 = s.read("ET11")
+        assert et11.data == bytes(image.get("ET11")) and et11.nodes[0].value == 2
+        assert s.read("ET13").data == bytes(image.get("ET13"))  # 132 bytes in 4 packets
+        assert s.read("BT23", 100, 200).data == bytes(image.get("BT23")[100:300])
+        s.write("BT23", b"\x11\x22", offset=2)
+        s.stop()
+    assert image.get("BT23")[:4] == b"\x00\x01\x11\x22"
+    assert optical.server.services[:4] == [0x20, 0x60, 0x50, 0x51]
+    assert optical.server.services[-2:] == [0x52, 0x21]
+
+
+def test_wrong_password_is_refused_and_writes_need_security(optical):
+    """Issue 17: a wrong password is answered err; a write without security isc."""
+    with C1218Socket(optical.path, "wrong", timeout=2.0) as s:
+        with pytest.raises(C1218Error) as err:
+            s.start()
+        assert err.value.code == 0x01
+        assert s.read("BT23", 0, 2).data == b"\x00\x01"
+        with pytest.raises(C1218Error) as err:
+            s.write("BT23", b"\x01", offset=0)
+        assert err.value.code == 0x03
