@@ -42,6 +42,7 @@ class MeterImage:
         self.keys = keys or KeyRing()
         self.tables: dict[str, bytearray] = {}
         self.password = b""  # the optical port's security password
+        self.seq: int | None = None  # the MEP server's last sequence number, when given
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -63,6 +64,9 @@ class MeterImage:
         fw = data.get("fw")
         image = cls(spec, str(data.get("profile", "gen4")), str(fw) if fw is not None else None,
                     keys)
+        mep = data.get("mep", {})
+        if isinstance(mep, dict) and mep.get("seq") is not None:
+            image.seq = int(mep["seq"]) & 0xFFFFFFFF
         optical = data.get("optical", {})
         if isinstance(optical, dict) and optical.get("password"):
             image.password = str(optical["password"]).encode("latin-1")
@@ -142,9 +146,24 @@ class MeterImage:
         return ("MAK", "MBK") if op == "read" else ("MAK",)
 
     def to_mapping(self) -> dict[str, Any]:
-        """The image as a mapping with every table as hex (keys are not written)."""
+        """The image as a mapping with every table as hex (keys and passwords not written)."""
         out: dict[str, Any] = {"profile": self.profile}
         if self.fw:
             out["fw"] = self.fw
+        if self.seq is not None:
+            out["mep"] = {"seq": self.seq}
         out["tables"] = {t: {"hex": bytes(d).hex()} for t, d in sorted(self.tables.items())}
         return out
+
+    def to_toml(self) -> str:
+        """The image as TOML text (what :meth:`load` reads back)."""
+        data = self.to_mapping()
+        lines = ["# osgpdissect meter image: add [keys] (mak/mbk) or pass --keys to simulate",
+                 f'profile = "{data["profile"]}"']
+        if "fw" in data:
+            lines.append(f'fw = "{data["fw"]}"')
+        if "mep" in data:
+            lines += ["", "[mep]", f"seq = {data['mep']['seq']}"]
+        for table, entry in data["tables"].items():
+            lines += ["", f"[tables.{table}]", f'hex = "{entry["hex"]}"']
+        return "\n".join(lines) + "\n"

@@ -27,6 +27,7 @@ NO_PERMISSION = 0x03
 NOT_POSSIBLE = 0x04
 AUTH_FAILURE = 0x0B
 SEQ_WINDOW = 8  # "accepts up to 8 increments ahead"
+DEFAULT_SEQ = 0x77635B90  # the guide's example meter's number
 _HEAD = 2 + 1 + C.SEQ_LEN + C.DIGEST_LEN
 
 
@@ -38,23 +39,36 @@ class ServerLog:
     auth_failures: int = 0
     seq_errors: int = 0
     encrypted: int = 0
+    resends: int = 0
     procedures: list[tuple[int, int]] = field(default_factory=list)  # (number, result code)
 
 
 class MEPServer:
     """The MEP side of a simulated meter over a :class:`MeterImage`."""
 
-    def __init__(self, image: MeterImage, seq: int = 0x77635B90,
+    def __init__(self, image: MeterImage, seq: int | None = None,
                  force: dict[int, int] | None = None) -> None:
         self.image = image
+        if seq is None:
+            seq = image.seq if image.seq is not None else DEFAULT_SEQ
         self.seq = seq  # the last sequence number accepted
         self.force = dict(force or {})  # request index (from 1) -> forced 0x0B / 0x0C
         self.log = ServerLog()
         self._et52 = TableImage()
+        self._last: tuple[bytes, bytes] | None = None  # (request, response): a resend's answer
 
     # ------------------------------------------------------------------ frames
     def handle(self, frame: bytes) -> bytes:
-        """The response frame (length included) to one request frame."""
+        """The response frame (length included) to one request frame.  An identical resend of
+        the last request (same sequence number and digest) gets the same answer again."""
+        if self._last is not None and frame == self._last[0]:
+            self.log.resends += 1
+            return self._last[1]
+        answer = self._handle(frame)
+        self._last = (frame, answer)
+        return answer
+
+    def _handle(self, frame: bytes) -> bytes:
         self.log.requests += 1
         if len(frame) < _HEAD:
             return _frame(bytes([UNRECOGNIZED]), bytes(C.DIGEST_LEN))

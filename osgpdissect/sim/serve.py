@@ -9,20 +9,53 @@ before the next response.
 from __future__ import annotations
 
 import os
+import random
 import select
 import socket
 import threading
+import time
 import tty
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from osgpdissect.c1218 import codes as C
 from osgpdissect.sim.mep_server import MEPServer
 from osgpdissect.sim.optical_server import OpticalServer
 
-__all__ = ["FrameCutter", "LineClosed", "Simulator"]
+__all__ = ["Faults", "FrameCutter", "LineClosed", "Simulator"]
 
 SEGMENT = 117
 MIN_FRAME = 1 + C.SEQ_LEN + C.DIGEST_LEN  # the shortest request body
+
+
+@dataclass
+class Faults:
+    """Line faults for client developers: a response dropped whole (``drop_rate``), a byte of
+    a response changed (``noise_rate``), a pause before each response (``delay`` seconds).
+    ``seed`` makes a run repeatable."""
+
+    drop_rate: float = 0.0
+    noise_rate: float = 0.0
+    delay: float = 0.0
+    seed: int = 0
+    dropped: int = 0
+    damaged: int = 0
+
+    def __post_init__(self) -> None:
+        self._random = random.Random(self.seed)
+
+    def apply(self, out: bytes) -> bytes:
+        """The bytes to send instead of ``out`` (empty when dropped)."""
+        if self.delay:
+            time.sleep(self.delay)  # the meter's own slowness, not a wait for an event
+        if self.drop_rate and self._random.random() < self.drop_rate:
+            self.dropped += 1
+            return b""
+        if self.noise_rate and out and self._random.random() < self.noise_rate:
+            self.damaged += 1
+            at = self._random.randrange(len(out))
+            out = out[:at] + bytes((out[at] ^ (1 << self._random.randrange(8)),)) + out[at + 1 :]
+        return out
 
 
 class FrameCutter:
@@ -90,8 +123,11 @@ class Simulator:
     """A :class:`MEPServer` or :class:`OpticalServer` served on a pty (:meth:`open_pty`) or
     TCP (:meth:`open_tcp`)."""
 
-    def __init__(self, server: MEPServer | OpticalServer, tap: Callable[[str, bytes], None] | None = None) -> None:
+    def __init__(self, server: MEPServer | OpticalServer,
+                 tap: Callable[[str, bytes], None] | None = None,
+                 faults: Faults | None = None) -> None:
         self.server = server
+        self.faults = faults or Faults()
         self.tap = tap  # called with ("rx"|"tx", bytes) for every read and write on the line
         self.path = ""  # the pty's path, or "socket://host:port"
         self._stop_r, self._stop_w = os.pipe()
@@ -158,6 +194,7 @@ class Simulator:
             self._tapped("rx", data)
             for frame in cutter.feed(data):
                 out = self.server.handle(frame)
+                out = self.faults.apply(out)
                 if self._alert:
                     self._alert = False
                     out = b"\x00\x00" + out

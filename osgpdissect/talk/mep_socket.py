@@ -22,6 +22,7 @@ from scapy.packet import Packet
 from scapy.supersocket import SuperSocket
 
 from osgpdissect.backends.scapy.mep import MEPRequest, dissect_exchange
+from osgpdissect.bytestream import ByteRun, Direction
 from osgpdissect.c1218 import codes as C
 from osgpdissect.c1218.procedures import ProcedureResult, decode_procedure_result
 from osgpdissect.c1218.tables import TableContext, TableDecoding
@@ -43,7 +44,7 @@ class MEPError(OsgpError):
         self.code = code
 
 
-class MEPTimeout(MEPError):
+class MEPTimeout(MEPError):  # code None: the request is resent
     """No complete answer within the line timeout."""
 
 
@@ -76,7 +77,8 @@ class MEPSocket(SuperSocket):
 
     def __init__(self, port: str, keys: KeyRing, *, key: str = "MAK", seq: int = 1,
                  encrypt: bool = False, baud: int = 9600, timeout: float = 2.0,
-                 context: TableContext | None = None, line: Any = None) -> None:
+                 retries: int = 2, context: TableContext | None = None,
+                 line: Any = None) -> None:
         auth = dict(keys.auth_keys())
         if key not in auth:
             raise MEPError(f"no {key} in the key ring")
@@ -87,12 +89,15 @@ class MEPSocket(SuperSocket):
             raise MEPError(f"encryption asked for, but no RC4 encryption key for the {key}")
         self.seq = seq  # the next sequence number to send
         self.timeout = timeout
+        self.retries = retries  # identical resends after a lost or damaged answer
         self.ser = line if line is not None else serial.serial_for_url(
             port, baudrate=baud, timeout=timeout)
         self.ins = self.outs = None  # type: ignore[assignment]
         self.context = context or TableContext()
         self.alerts: list[float] = []
         self.exchanges: list[Exchange] = []
+        self.failures: list[str] = []  # answers lost or damaged (each followed by a resend)
+        self.runs: list[ByteRun] = []  # the line as this client saw it, host-timed (for a pcap)
         self.psn = 0
         self._last: Packet | None = None
 
@@ -106,10 +111,35 @@ class MEPSocket(SuperSocket):
         wire = cipher.crypt(plain) if cipher is not None else plain
         frame = (len(wire) + len(tag)).to_bytes(2, "big") + wire + tag
         self.seq = (self.seq + 1) & 0xFFFFFFFF
+        for attempt in range(self.retries + 1):
+            try:
+                ex = self._once(frame, plain, tag)
+                break
+            except MEPError as exc:
+                if exc.code is not None or attempt == self.retries:
+                    raise
+                self.failures.append(str(exc))
+                self.ser.reset_input_buffer()  # what is left of a damaged answer
+        if ex.code == C.INVALID_SEQUENCE and len(ex.response_plain) == 5:
+            self.seq = (int.from_bytes(ex.response_plain[1:5], "big") + 1) & 0xFFFFFFFF
+            if retry:
+                return self.exchange(command, retry=False)
+        if ex.code != C.OK:
+            raise MEPError(f"the meter answered 0x{ex.code:02X} "
+                           f"({C.response_code_name(ex.code)})", ex.code)
+        return ex
+
+    def _once(self, frame: bytes, plain: bytes, tag: bytes) -> Exchange:
+        """Send a frame (again: identical bytes) and read and verify its answer."""
+        cipher = exchange_cipher(self._enc_key, tag) if self._enc_key is not None else None
+        if cipher is not None:
+            cipher.crypt(plain)  # the answer continues the request's keystream
         sent = time.time()
         self.ser.write(frame)
+        self.runs.append(ByteRun(Direction.C2S, frame, sent, source="client"))
         response = self._read_frame()
         received = time.time()
+        self.runs.append(ByteRun(Direction.S2C, response, received, source="client"))
         body, rtag = response[2 : -C.DIGEST_LEN], response[-C.DIGEST_LEN :]
         answer = cipher.crypt(body) if cipher is not None else body
         if digest(self._key, plain + answer) != rtag:
@@ -120,30 +150,31 @@ class MEPSocket(SuperSocket):
                            f"{self.key_label}: answer not trusted", None)
         ex = Exchange(frame, response, plain, answer, sent, received)
         self.exchanges.append(ex)
-        if ex.code == C.INVALID_SEQUENCE and len(answer) == 5:
-            self.seq = (int.from_bytes(answer[1:5], "big") + 1) & 0xFFFFFFFF
-            if retry:
-                return self.exchange(command, retry=False)
-        if ex.code != C.OK:
-            raise MEPError(f"the meter answered 0x{ex.code:02X} "
-                           f"({C.response_code_name(ex.code)})", ex.code)
         return ex
 
     def _read_frame(self) -> bytes:
-        """One response frame; alerts (``00 00``) before it are counted."""
+        """One response frame; alerts (``00 00``) before it are counted.  Bytes of a frame cut
+        short are recorded in :attr:`runs` too."""
         while True:
-            head = self._read_exact(2)
+            head = self._read_exact(2, b"")
             length = (head[0] << 8) | head[1]
             if length == 0:
                 self.alerts.append(time.time())
+                self.runs.append(ByteRun(Direction.S2C, head, self.alerts[-1], source="client"))
                 continue
-            return head + self._read_exact(length)
+            if not 1 + C.DIGEST_LEN <= length <= C.MAX_MESSAGE:
+                self.runs.append(ByteRun(Direction.S2C, head, time.time(), source="client"))
+                raise MEPError(f"a response length of {length} bytes is impossible: damaged")
+            return head + self._read_exact(length, head)
 
-    def _read_exact(self, n: int) -> bytes:
+    def _read_exact(self, n: int, before: bytes) -> bytes:
         data = self.ser.read(n)
         if len(data) < n:
+            if before or data:
+                self.runs.append(ByteRun(Direction.S2C, before + data, time.time(),
+                                         source="client"))
             raise MEPTimeout(f"no complete answer within {self.timeout} s "
-                             f"({len(data)} of {n} bytes)")
+                             f"({len(before + data)} bytes)")
         return data
 
     # ------------------------------------------------------------------ helpers
