@@ -83,6 +83,8 @@ class MEPServer:
         label, key, plain, cipher = found
         seq = int.from_bytes(plain[-C.SEQ_LEN :], "big")
         ahead = (seq - self.seq) & 0xFFFFFFFF
+        if forced == C.INVALID_SEQUENCE and 1 <= ahead <= SEQ_WINDOW:
+            self.seq = seq  # a forced 0x0C: the number is used up, the client moves past it
         if forced == C.INVALID_SEQUENCE or not 1 <= ahead <= SEQ_WINDOW:
             self.log.seq_errors += 1
             body = bytes([C.INVALID_SEQUENCE]) + self.seq.to_bytes(4, "big")

@@ -43,6 +43,7 @@ class Faults:
 
     def __post_init__(self) -> None:
         self._random = random.Random(self.seed)
+        self.damaged_answers: list[bytes] = []  # as sent
 
     def apply(self, out: bytes) -> bytes:
         """The bytes to send instead of ``out`` (empty when dropped)."""
@@ -55,6 +56,7 @@ class Faults:
             self.damaged += 1
             at = self._random.randrange(len(out))
             out = out[:at] + bytes((out[at] ^ (1 << self._random.randrange(8)),)) + out[at + 1 :]
+            self.damaged_answers.append(out)
         return out
 
 
