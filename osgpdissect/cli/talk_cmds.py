@@ -130,7 +130,7 @@ def run_read(args: argparse.Namespace) -> int:
             client.stop()
     finally:
         client.close()
-        if pcap is not None and not args.optical:
+        if pcap is not None:
             from osgpdissect.captures import write_pcap
 
             write_pcap(client.runs, pcap)

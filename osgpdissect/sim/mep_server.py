@@ -6,7 +6,8 @@ none → ``0x0B``, never encrypted); an exchange that verifies only after RC4 de
 answered encrypted; the sequence number must be ahead of the last one by 1..8, else ``0x0C``
 carries the current number; reads and writes go to the image (access per the spec's table
 header); a BT07 write runs the procedure and posts the result in ET59 (``ET50.mep_flags``
-"ET59 Response" set) or BT08; an ET52 image, once complete, is executed and answered in ET53.
+"ET59 Response" set) or BT08; an ET52 image, once complete, is executed and answered in ET53;
+:meth:`MEPServer.alerting` says when ET13's alert flags call for the alert sequence.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 
 from osgpdissect.c1218 import codes as C
 from osgpdissect.c1218.messages import parse_command
+from osgpdissect.codec import DecodeError, decode_table
 from osgpdissect.mep.transactions import TableImage, parse_transaction
 from osgpdissect.security.digest import digest
 from osgpdissect.security.rc4 import exchange_cipher
@@ -113,6 +115,20 @@ class MEPServer:
                 return label, key, plain, cipher
         return None
 
+    def alerting(self) -> bool:
+        """Whether a MEP client entry of ET13 has an alert flag set (the meter then sends the
+        alert sequence, guide l.549-565).  ET13 is read through the codec."""
+        data = self.image.tables.get("ET13")
+        if not data:
+            return False
+        try:
+            values = decode_table(self.image.spec, "ET13", bytes(data), 0,
+                                  self.image.device).values()
+        except DecodeError:
+            return False
+        entries = values.get("device_config") or []
+        return any(isinstance(e, dict) and any(_flags(e.get("alert_flags"))) for e in entries)
+
     # ------------------------------------------------------------------ C12.18 requests
     def execute(self, command: bytes, label: str) -> bytes:
         """The response body (code .. data) to a bare C12.18 request."""
@@ -202,6 +218,12 @@ class MEPServer:
         self.image.tables["ET53"] = bytearray()
         self.image.put("ET53", 0, et53)
         return bytes([C.OK])
+
+
+def _flags(value: object) -> list[bool]:
+    if isinstance(value, dict):
+        return [bool(v) for k, v in value.items() if not k.startswith("_")]
+    return [bool(value)]
 
 
 def _frame(body: bytes, tag: bytes) -> bytes:

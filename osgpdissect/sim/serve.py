@@ -2,8 +2,9 @@
 
 The serving loop waits on the line and on a stop pipe only (``select`` without a timeout), so
 :meth:`Simulator.stop` ends it at once and nothing polls.  Responses go out in 117-byte
-segments (guide l.626).  An alert (``00 00``) asked for with :meth:`Simulator.alert` is sent
-before the next response.
+segments (guide l.626).  The alert sequence (``00 00``) goes out before each response and once
+a second when idle while ET13's alert flags are set (:meth:`MEPServer.alerting`); one asked
+for with :meth:`Simulator.alert` goes out before the next response.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from osgpdissect.sim.optical_server import OpticalServer
 __all__ = ["Faults", "FrameCutter", "LineClosed", "Simulator"]
 
 SEGMENT = 117
+ALERT_INTERVAL = 1.0  # "the MEP server will continue to emit the alert once per second"
 MIN_FRAME = 1 + C.SEQ_LEN + C.DIGEST_LEN  # the shortest request body
 
 
@@ -184,9 +186,14 @@ class Simulator:
             return
         cutter = FrameCutter()
         while True:
-            ready, _, _ = select.select([fd, self._stop_r], [], [])
+            idle = ALERT_INTERVAL if self.server.alerting() else None
+            ready, _, _ = select.select([fd, self._stop_r], [], [], idle)
             if self._stop_r in ready:
                 return
+            if not ready:  # idle while an alert condition lasts: the alert, once a second
+                _write_all(fd, b"\x00\x00")
+                self._tapped("tx", b"\x00\x00")
+                continue
             try:
                 data = os.read(fd, 4096)
             except OSError:
@@ -197,7 +204,7 @@ class Simulator:
             for frame in cutter.feed(data):
                 out = self.server.handle(frame)
                 out = self.faults.apply(out)
-                if self._alert:
+                if self._alert or self.server.alerting():
                     self._alert = False
                     out = b"\x00\x00" + out
                 for at in range(0, len(out), SEGMENT):

@@ -13,11 +13,13 @@ Reads are decoded against the meter through the codec and the device context::
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import serial
 from scapy.supersocket import SuperSocket
 
+from osgpdissect.bytestream import ByteRun, Direction
 from osgpdissect.c1218.tables import TableContext, TableDecoding
 from osgpdissect.errors import OsgpError
 from osgpdissect.optical import builders as B
@@ -53,7 +55,8 @@ class C1218Socket(SuperSocket):
         self.ser = line if line is not None else serial.serial_for_url(
             port, baudrate=baud, timeout=timeout)
         self.ins = self.outs = None  # type: ignore[assignment]
-        self.link = PacketLink(self.ser, packet_size)
+        self.runs: list[ByteRun] = []  # the line as this client saw it, host-timed (for a pcap)
+        self.link = PacketLink(_Recorded(self.ser, self.runs), packet_size)
         self.context = context or TableContext()
         self.messages: list[tuple[bytes, bytes]] = []  # (request, response) data
 
@@ -75,7 +78,7 @@ class C1218Socket(SuperSocket):
     def start(self, negotiate: bool = True, packet_size: int = 64, nbr_packets: int = 8,
               baud: int | None = None) -> None:
         """Wake-up, ident, negotiate, logon and security (when a password is set)."""
-        self.ser.write(bytes((C.WAKE_UP,)))
+        self.link.line.write(bytes((C.WAKE_UP,)))
         self.request(B.service_data(B.ident()))
         if negotiate:
             answer = self.request(B.service_data(B.negotiate(packet_size, nbr_packets, baud)))
@@ -128,3 +131,20 @@ class C1218Socket(SuperSocket):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class _Recorded:
+    """The serial line, with every write and read kept as a host-timed :class:`ByteRun`."""
+
+    def __init__(self, ser: Any, runs: list[ByteRun]) -> None:
+        self.ser, self.runs = ser, runs
+
+    def write(self, data: bytes) -> object:
+        self.runs.append(ByteRun(Direction.C2S, bytes(data), time.time(), source="client"))
+        return self.ser.write(data)
+
+    def read(self, n: int) -> bytes:
+        data = self.ser.read(n)
+        if data:
+            self.runs.append(ByteRun(Direction.S2C, data, time.time(), source="client"))
+        return data

@@ -85,3 +85,23 @@ def test_read_without_a_key_is_a_usage_error(tmp_path, capsys, monkeypatch):
         monkeypatch.delenv(var, raising=False)
     assert main(["read", "ET11", "--port", "socket://127.0.0.1:9"]) == 2
     assert "no key" in capsys.readouterr().err
+
+
+def test_read_optical_writes_a_pcap_that_decode_reads_back(tmp_path, capsys, monkeypatch, spec):
+    """Issue 17: `read --optical` (password from OSGP_PASSWORD) prints ET11 and ET13 and saves
+    the session; `decode` of the pcap gives the same tables."""
+    from osgpdissect.sim.optical_server import OpticalServer
+    from tests.talk.conftest import IMAGE
+
+    image = MeterImage.from_mapping({**IMAGE, "optical": {"password": "pw-123"}}, spec)
+    monkeypatch.setenv("OSGP_PASSWORD", "pw-123")
+    pcap = tmp_path / "optical.pcap"
+    with Simulator(OpticalServer(image)) as sim:
+        rc = main(["read", "ET11", "ET13", "--optical", "--port", sim.open_pty(), "-O", "json",
+                   "pcap", str(pcap)])
+    read_out = json_lines(capsys.readouterr().out)
+    assert rc == 0 and [r["size"] for r in read_out] == [39, 132]
+    assert "pw-123" not in json.dumps(read_out)
+    assert main(["decode", str(pcap), "-O", "json", "--mask-passwords"]) == 0
+    decoded = [r["decoded"] for r in json_lines(capsys.readouterr().out) if r.get("decoded")]
+    assert [d["fields"] for d in decoded] == [r["fields"] for r in read_out]

@@ -96,3 +96,28 @@ def test_alert_before_an_answer_is_counted(meter, mak_keys):
     with _client(meter, mak_keys) as s:
         assert s.read("BT23", 0, 2).data == b"\x00\x01"
         assert len(s.alerts) == 1
+
+
+def test_alert_flags_in_et13_send_alerts_until_cleared(spec):
+    """Issue 17: while a MEP client entry of ET13 has an alert flag set, the simulator sends
+    the alert sequence; the client reads ET13, clears the flag, and the alerts stop."""
+    from osgpdissect.sim.image import MeterImage
+    from osgpdissect.sim.mep_server import MEPServer
+    from osgpdissect.sim.serve import Simulator
+    from tests.talk.conftest import IMAGE
+
+    entries = [{} for _ in range(4)] + [{"alert_flags": {"on_demand_request": 1}}]
+    tables = {**IMAGE["tables"], "ET11": {"num_devices": 5}, "ET13": {"device_config": entries}}
+    image = MeterImage.from_mapping({**IMAGE, "tables": tables}, spec)
+    with Simulator(MEPServer(image, seq=SERVER_SEQ)) as sim, MEPSocket(
+            sim.open_pty(), KeyRing(mak=IMAGE["keys"]["mak"]), seq=SERVER_SEQ + 1) as s:
+        et13 = s.read("ET13")
+        assert len(s.alerts) >= 1
+        flags_at = 4 * 66 + 8
+        assert et13.data[flags_at] == 0x02
+        s.write("ET13", b"\x00", offset=flags_at)
+        before = len(s.alerts)
+        s.read("BT23", 0, 1)
+        s.read("BT23", 1, 1)
+        assert len(s.alerts) <= before + 1  # at most one sent before the write was handled
+    assert not sim.server.alerting()
