@@ -26,7 +26,7 @@ from osgpdissect.bytestream import ByteRun, Direction
 from osgpdissect.c1218 import codes as C
 from osgpdissect.c1218.procedures import ProcedureResult, decode_procedure_result
 from osgpdissect.c1218.tables import TableContext, TableDecoding
-from osgpdissect.codec import encode_table
+from osgpdissect.codec import decode_table, encode_table
 from osgpdissect.errors import OsgpError
 from osgpdissect.mep.transactions import parse_transaction
 from osgpdissect.security.digest import digest
@@ -100,6 +100,7 @@ class MEPSocket(SuperSocket):
         self.runs: list[ByteRun] = []  # the line as this client saw it, host-timed (for a pcap)
         self.psn = 0
         self._last: Packet | None = None
+        self._procedure_table: str | None = None
 
     # ------------------------------------------------------------------ the line
     def exchange(self, command: bytes, retry: bool = True) -> Exchange:
@@ -210,20 +211,33 @@ class MEPSocket(SuperSocket):
         self.context.learn(C.table_id(number), offset or 0, data)
         return ex
 
-    def call(self, procedure: str, params: bytes | dict = b"", result_table: str = "ET59",
+    def call(self, procedure: str, params: bytes | dict = b"", result_table: str | None = None,
              psn: int | None = None) -> ProcedureResult:
-        """Call a procedure (BT07 write), then read its result from ``result_table``."""
+        """Call a procedure (BT07 write), then read its result: from ``result_table``, else by
+        the guide's rule for MEP client 1 (ET59 when ET50's "ET59 Response" flag is set, else
+        BT08; ET50 is read once to know)."""
         spec = self.context.spec
         proc = spec.find(procedure)
         if proc is None:
             raise MEPError(f"unknown procedure {procedure}")
         if isinstance(params, dict):
             params = encode_table(spec, proc.id, params, self.context.device, part="request")
+        table = result_table or self._result_table()
         self.psn = psn if psn is not None else (self.psn % 250) + 1
         header = (proc.header.number & 0xFFF).to_bytes(2, "little") + bytes([self.psn])
         self.write("BT07", header + params)
-        result = self.exchange(bytes([C.FULL_READ]) + _number(result_table).to_bytes(2, "big"))
+        result = self.exchange(bytes([C.FULL_READ]) + _number(table).to_bytes(2, "big"))
         return decode_procedure_result(spec, result.data, header + params, self.context.device)
+
+    def _result_table(self) -> str:
+        if self._procedure_table is None:
+            et50 = self.read("ET50")
+            values = decode_table(self.context.spec, "ET50", et50.data, 0,
+                                  self.context.device).values()
+            entries = values.get("mep_inbound_config") or [{}]
+            flag = (entries[0].get("mep_flags") or {}).get("et59_response")
+            self._procedure_table = "ET59" if flag else "BT08"
+        return self._procedure_table
 
     def transaction(self, commands: list[bytes], number: int = 1) -> list[bytes]:
         """Run bare C12.18 requests as one ET52 transaction; returns ET53's response bodies."""

@@ -74,6 +74,27 @@ def test_ep17_call_and_et59_result(meter, mak_keys):
     assert meter.server.log.procedures == [(2065, 0)]
 
 
+def test_procedure_result_table_follows_et50(meter, mak_keys):
+    """Issue 17: with ET50's "ET59 Response" flag clear, the result is read from BT08."""
+    from osgpdissect.codec import encode_table
+
+    image = meter.server.image
+    image.put("ET50", 0, encode_table(image.spec, "ET50", {}, image.device))
+    with _client(meter, mak_keys) as s:
+        result = s.call("EP17", {"action": 0, "device_handle": 1})
+        assert (result.id, result.matches_call) == ("EP17", True)
+        assert [e.request_plain[:3].hex() for e in s.exchanges][-1] == "300008"  # BT08
+
+
+def test_mbk_write_is_refused_with_0x03(meter):
+    """Issue 17: the MBK reads BT23 but may not write it (spec access): 0x03 is reported."""
+    with _client(meter, KeyRing(mbk="02" * 16), key="MBK") as s:
+        assert s.read("BT23", 0, 1).data == b"\x00"
+        with pytest.raises(MEPError) as err:
+            s.write("BT23", b"\x01", offset=0)
+    assert err.value.code == 0x03
+
+
 def test_et52_et53_transaction(meter, mak_keys):
     """Issue 17: two reads in one ET52 transaction, answered in ET53 with the image's bytes."""
     with _client(meter, mak_keys) as s:
