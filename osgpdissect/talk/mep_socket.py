@@ -144,7 +144,8 @@ class MEPSocket(SuperSocket):
         body, rtag = response[2 : -C.DIGEST_LEN], response[-C.DIGEST_LEN :]
         answer = cipher.crypt(body) if cipher is not None else body
         if digest(self._key, plain + answer) != rtag:
-            if body == b"\x0b":
+            if body == b"\x0b":  # never encrypted, and its digest cannot verify
+                self.exchanges.append(Exchange(frame, response, plain, body, sent, received))
                 raise MEPError(f"authentication failure (0x0B): the meter did not accept the "
                                f"{self.key_label} digest", 0x0B)
             raise MEPError("the response digest does not verify with the "

@@ -142,3 +142,10 @@ def test_alert_flags_in_et13_send_alerts_until_cleared(spec):
         s.read("BT23", 1, 1)
         assert len(s.alerts) <= before + 1  # at most one sent before the write was handled
     assert not sim.server.alerting()
+
+
+def test_sr1_with_a_wrong_key_returns_the_0b_response(meter):
+    """Issue 17: through scapy, a 0x0B answer is the response returned (not an older one)."""
+    with _client(meter, KeyRing(mak="09" * 16)) as s:
+        resp = s.sr1(MEPRequest(code=0x3F, table=0x0017, offset=0, count=6))
+    assert isinstance(resp, MEPResponse) and resp.code == 0x0B
