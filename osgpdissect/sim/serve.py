@@ -174,6 +174,7 @@ class Simulator:
             if self._stop_r in ready:
                 return
             conn, _ = self._listener.accept()
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # answers, not streams
             with conn:
                 self._serve(conn.fileno())
 
