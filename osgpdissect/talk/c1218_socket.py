@@ -17,8 +17,10 @@ import time
 from typing import Any
 
 import serial
+from scapy.packet import Packet
 from scapy.supersocket import SuperSocket
 
+from osgpdissect.backends.scapy.optical import C1218Packet, dissect_service
 from osgpdissect.bytestream import ByteRun, Direction
 from osgpdissect.c1218.tables import TableContext, TableDecoding
 from osgpdissect.errors import OsgpError
@@ -114,6 +116,22 @@ class C1218Socket(SuperSocket):
         self.context.learn(table.upper(), offset or 0, data)
 
     # ------------------------------------------------------------------ scapy
+    def sr1(self, *args: Any, **kwargs: Any) -> Packet:
+        """Send one service layer (``C1218Read(table=23)``, or a ``C1218Packet`` holding one)
+        and return the answer's service layer (read against the request); error codes are
+        answers here, not exceptions."""
+        request = args[0]
+        data = bytes(request.data) if isinstance(request, C1218Packet) else bytes(request)
+        try:
+            self.link.send(data)
+            answer = self.link.receive()
+        except LinkError as exc:
+            raise C1218Error(f"optical link: {exc}") from None
+        self.messages.append((data, answer))
+        if isinstance(request, C1218Packet):
+            request = dissect_service(data, "request")
+        return dissect_service(answer, "response", request)
+
     @staticmethod
     def select(sockets: list[SuperSocket], remain: float | None = None) -> list[SuperSocket]:
         return sockets

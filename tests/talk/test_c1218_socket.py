@@ -49,3 +49,16 @@ def test_wrong_password_is_refused_and_writes_need_security(optical):
         with pytest.raises(C1218Error) as err:
             s.write("BT23", b"\x01", offset=0)
         assert err.value.code == 0x03
+
+
+def test_sr1_with_scapy_service_layers(optical):
+    """Issue 17: ``sr1(C1218Read(...))`` returns the read response layer."""
+    from osgpdissect.backends.scapy.optical import C1218Packet, C1218PartialRead, C1218Read
+
+    with C1218Socket(optical.path, PASSWORD, timeout=2.0) as s:
+        s.start()
+        resp = s.sr1(C1218PartialRead(table=0x17, offset=3, count=4))
+        assert bytes(resp.data) == bytes([3, 4, 5, 6])
+        resp = s.sr1(C1218Packet(data=bytes(C1218Read(table=0x080B))))
+        assert bytes(resp.data) == bytes(optical.server.image.get("ET11"))
+        s.stop()
