@@ -1,6 +1,7 @@
 """A meter image: table bytes built from values through the codec, plus keys and firmware.
 
-The image file (TOML or JSON) holds ``profile``, ``fw``, a ``[keys]`` table (as a key file:
+The image file (TOML or JSON) holds ``profile``, ``fw``, ``kind`` (the server: ``osgp``, a
+meter, the default; ``cpm0600``, ``cpm6000``, ``cpm6010``: the spec's access lists), a ``[keys]`` table (as a key file:
 ``mak``, ``mbk``, ``rc4_key``), an ``[optical]`` table (``password``) and ``[tables.<ID>]`` tables, each either field values by field
 id (unspecified fields take the spec's defaults) or ``hex = "..."`` (the table's bytes, as
 ``osgpdissect twin`` writes them).  Dimension tables (ET11, BT21, BT00) are built first, so the
@@ -43,6 +44,7 @@ class MeterImage:
         self.tables: dict[str, bytearray] = {}
         self.password = b""  # the optical port's security password
         self.seq: int | None = None  # the MEP server's last sequence number, when given
+        self.kind = "osgp"  # the MEP server: osgp (a meter), cpm0600, cpm6000, cpm6010
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -64,6 +66,7 @@ class MeterImage:
         fw = data.get("fw")
         image = cls(spec, str(data.get("profile", "gen4")), str(fw) if fw is not None else None,
                     keys)
+        image.kind = str(data.get("kind", "osgp"))
         mep = data.get("mep", {})
         if isinstance(mep, dict) and mep.get("seq") is not None:
             image.seq = int(mep["seq"]) & 0xFFFFFFFF
@@ -136,13 +139,14 @@ class MeterImage:
         self.device.learn(table, 0, bytes(current))
 
     def access(self, table: str, op: str) -> tuple[str, ...]:
-        """The keys allowed to ``op`` (read/write) ``table`` by the spec (both when unknown)."""
+        """The keys allowed to ``op`` (read/write) ``table`` on this kind of server, by the
+        spec (both keys when the spec does not say)."""
         decl = self.spec.find(table)
         if decl is None:
             return ("MAK", "MBK")
         for entry in decl.header.access:
             if entry.op == op:
-                return entry.keys
+                return entry.keys if not entry.clients or self.kind in entry.clients else ()
         return ("MAK", "MBK") if op == "read" else ("MAK",)
 
     def to_mapping(self) -> dict[str, Any]:

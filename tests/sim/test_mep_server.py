@@ -65,3 +65,15 @@ def test_frame_cutter_drops_noise_before_a_frame():
     assert cutter.feed(b"\xff\xff" + frame[:5]) == []
     assert cutter.feed(frame[5:]) == [frame]
     assert cutter.dropped == 2
+
+
+def test_access_follows_the_server_kind(spec):
+    """Issue 17: per-table access per client type: ET85 is an OSGP meter table only."""
+    def first_byte(kind: str) -> int:
+        image = MeterImage.from_mapping({"kind": kind, "keys": {"mak": GUIDE_KEY},
+                                         "tables": {"ET85": {"hex": "11080100"}}}, spec)
+        server = MEPServer(image, seq=0)
+        return server.handle(_request(b"\x01" * 16, bytes.fromhex("300855"), 1))[2]
+
+    assert first_byte("osgp") == 0x00
+    assert first_byte("cpm6000") == 0x03
