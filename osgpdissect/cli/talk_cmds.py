@@ -47,7 +47,9 @@ def add_parser(sub: Any) -> None:
     where = p.add_mutually_exclusive_group()
     where.add_argument("--pty", action="store_true", help="serve on a new pseudo-terminal")
     where.add_argument("--tcp", metavar="HOST:PORT", help="serve on TCP (socket:// clients)")
-    p.add_argument("--optical", action="store_true", help="serve the optical port")
+    p.add_argument("--optical", action="store_true", help="serve the optical port only")
+    p.add_argument("--protocol", choices=("mep", "optical", "both"), default=None,
+                   help="what the line carries (both: MEP and optical on one UART)")
     p.add_argument("--keys", help="TOML key file merged over the image's [keys]")
     p.add_argument("--seq", type=lambda s: int(s, 0), help="the meter's sequence number")
     p.add_argument("--drop-rate", type=float, default=0.0, help="share of answers lost")
@@ -183,14 +185,18 @@ def run_simulate(args: argparse.Namespace) -> int:
     for name in ("drop_rate", "noise_rate"):
         if not 0.0 <= getattr(args, name) <= 1.0:
             raise UsageError(f"--{name.replace('_', '-')} must be between 0 and 1")
-    if args.optical:
-        server: Any = OpticalServer(image)
+    protocol = args.protocol or ("optical" if args.optical else "mep")
+    if args.optical and protocol != "optical":
+        raise UsageError("--optical and --protocol disagree")
+    optical = OpticalServer(image) if protocol in ("optical", "both") else None
+    if protocol == "optical":
+        server: Any = optical
     else:
         if image.keys.empty:
             raise UsageError("the image has no [keys] and no --keys was given")
         server = MEPServer(image, args.seq, force=_forced(args.force))
     faults = Faults(args.drop_rate, args.noise_rate, args.delay, args.seed)
-    sim = Simulator(server, faults=faults)
+    sim = Simulator(server, faults=faults, optical=optical if protocol == "both" else None)
     if args.tcp:
         host, _, port = args.tcp.rpartition(":")
         try:
@@ -201,7 +207,8 @@ def run_simulate(args: argparse.Namespace) -> int:
         path = sim.open_pty()
     signal.signal(signal.SIGINT, signal.default_int_handler)  # also when started in background
     signal.signal(signal.SIGTERM, _interrupt)
-    print(f"serving {'optical' if args.optical else 'MEP'} on {path}", flush=True)
+    what = {"mep": "MEP", "optical": "optical", "both": "MEP and optical"}[protocol]
+    print(f"serving {what} on {path}", flush=True)
     try:
         threading.Event().wait()
     except KeyboardInterrupt:

@@ -44,7 +44,12 @@ class OpticalServer:
         self.services: list[int] = []  # service codes answered, in order
 
     def serve(self, line: Line) -> None:
-        """Answer messages until the line ends (its ``read`` raises or returns nothing)."""
+        """Answer sessions until the line ends (its ``read`` raises)."""
+        while True:
+            self.session(line)
+
+    def session(self, line: Line) -> None:
+        """Answer messages until a terminate has been answered."""
         self.link = PacketLink(line, DEFAULT_PACKET)
         while True:
             try:
@@ -57,6 +62,8 @@ class OpticalServer:
                 self.link.send(response)
             except LinkError:
                 continue
+            if request[:1] == bytes((C.TERMINATE,)):
+                return
 
     def answer(self, req: bytes) -> bytes:
         """The response data to one request's data."""

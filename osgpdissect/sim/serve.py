@@ -26,6 +26,7 @@ from osgpdissect.sim.optical_server import OpticalServer
 __all__ = ["Faults", "FrameCutter", "LineClosed", "Simulator"]
 
 SEGMENT = 117
+OPTICAL_START = (0x55, 0xEE)  # a wake-up byte, a C12.18 packet start
 ALERT_INTERVAL = 1.0  # "the MEP server will continue to emit the alert once per second"
 MIN_FRAME = 1 + C.SEQ_LEN + C.DIGEST_LEN  # the shortest request body
 
@@ -97,26 +98,45 @@ class LineClosed(Exception):
 
 
 class _FdLine:
-    """Blocking reads of exactly ``n`` bytes from ``fd`` that end when the stop pipe fires."""
+    """Reads from ``fd`` that end when the stop pipe fires (:class:`LineClosed`), with bytes
+    put back by :meth:`unread` served first; every read and write goes to the tap."""
 
     def __init__(self, fd: int, stop: int, tap: Callable[[str, bytes], None]) -> None:
         self.fd, self.stop, self.tap = fd, stop, tap
+        self.pending = b""
+
+    def read_some(self, idle: float | None = None) -> bytes:
+        """What is there (at least one byte); ``b""`` after ``idle`` seconds without any."""
+        if self.pending:
+            data, self.pending = self.pending, b""
+            return data
+        ready, _, _ = select.select([self.fd, self.stop], [], [], idle)
+        if self.stop in ready:
+            raise LineClosed
+        if not ready:
+            return b""
+        try:
+            data = os.read(self.fd, 4096)
+        except OSError:
+            raise LineClosed from None
+        if not data:
+            raise LineClosed
+        self.tap("rx", data)
+        return data
 
     def read(self, n: int) -> bytes:
+        """Exactly ``n`` bytes."""
         out = b""
         while len(out) < n:
-            ready, _, _ = select.select([self.fd, self.stop], [], [])
-            if self.stop in ready:
-                raise LineClosed
-            try:
-                data = os.read(self.fd, n - len(out))
-            except OSError:
-                raise LineClosed from None
-            if not data:
-                raise LineClosed
-            self.tap("rx", data)
-            out += data
+            data = self.read_some()
+            take = n - len(out)
+            out += data[:take]
+            if len(data) > take:
+                self.unread(data[take:])
         return out
+
+    def unread(self, data: bytes) -> None:
+        self.pending = bytes(data) + self.pending
 
     def write(self, data: bytes) -> None:
         _write_all(self.fd, data)
@@ -125,12 +145,14 @@ class _FdLine:
 
 class Simulator:
     """A :class:`MEPServer` or :class:`OpticalServer` served on a pty (:meth:`open_pty`) or
-    TCP (:meth:`open_tcp`)."""
+    TCP (:meth:`open_tcp`); ``optical`` adds an optical server on the MEP server's line, as
+    meters whose MEP and optical ports share one UART do."""
 
     def __init__(self, server: MEPServer | OpticalServer,
                  tap: Callable[[str, bytes], None] | None = None,
-                 faults: Faults | None = None) -> None:
+                 faults: Faults | None = None, optical: OpticalServer | None = None) -> None:
         self.server = server
+        self.optical = optical  # served on the same line as a MEP server (one shared UART)
         self.faults = faults or Faults()
         self.tap = tap  # called with ("rx"|"tx", bytes) for every read and write on the line
         self.path = ""  # the pty's path, or "socket://host:port"
@@ -179,39 +201,36 @@ class Simulator:
                 self._serve(conn.fileno())
 
     def _serve(self, fd: int) -> None:
-        if isinstance(self.server, OpticalServer):
-            try:
-                self.server.serve(_FdLine(fd, self._stop_r, self._tapped))
-            except LineClosed:
-                pass
-            return
+        line = _FdLine(fd, self._stop_r, self._tapped)
+        try:
+            if isinstance(self.server, OpticalServer):
+                self.server.serve(line)
+            else:
+                self._serve_mep(line)
+        except LineClosed:
+            pass
+
+    def _serve_mep(self, line: _FdLine) -> None:
+        """MEP frames in, answers out; with an optical server too, a wake-up or packet start
+        between frames hands the line to the optical session until it terminates."""
+        assert isinstance(self.server, MEPServer)
         cutter = FrameCutter()
         while True:
-            idle = ALERT_INTERVAL if self.server.alerting() else None
-            ready, _, _ = select.select([fd, self._stop_r], [], [], idle)
-            if self._stop_r in ready:
-                return
-            if not ready:  # idle while an alert condition lasts: the alert, once a second
-                _write_all(fd, b"\x00\x00")
-                self._tapped("tx", b"\x00\x00")
+            data = line.read_some(ALERT_INTERVAL if self.server.alerting() else None)
+            if not data:  # idle while an alert condition lasts: the alert, once a second
+                line.write(b"\x00\x00")
                 continue
-            try:
-                data = os.read(fd, 4096)
-            except OSError:
-                return
-            if not data:
-                return
-            self._tapped("rx", data)
+            if self.optical is not None and not cutter.buf and data[0] in OPTICAL_START:
+                line.unread(data)
+                self.optical.session(line)
+                continue
             for frame in cutter.feed(data):
-                out = self.server.handle(frame)
-                out = self.faults.apply(out)
+                out = self.faults.apply(self.server.handle(frame))
                 if self._alert or self.server.alerting():
                     self._alert = False
                     out = b"\x00\x00" + out
                 for at in range(0, len(out), SEGMENT):
-                    chunk = out[at : at + SEGMENT]
-                    _write_all(fd, chunk)
-                    self._tapped("tx", chunk)
+                    line.write(out[at : at + SEGMENT])
 
     def _tapped(self, direction: str, data: bytes) -> None:
         if self.tap is not None:

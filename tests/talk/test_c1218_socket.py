@@ -62,3 +62,26 @@ def test_sr1_with_scapy_service_layers(optical):
         resp = s.sr1(C1218Packet(data=bytes(C1218Read(table=0x080B))))
         assert bytes(resp.data) == bytes(optical.server.image.get("ET11"))
         s.stop()
+
+
+def test_mep_and_optical_on_one_line(spec):
+    """Issue 17: a simulator serving MEP and optical on one line (a shared UART): a MEP
+    client, then an optical session, then MEP again."""
+    from osgpdissect.security.keys import KeyRing
+    from osgpdissect.sim.mep_server import MEPServer
+    from osgpdissect.talk.mep_socket import MEPSocket
+    from tests.talk.conftest import MAK, SERVER_SEQ
+
+    image = MeterImage.from_mapping({**IMAGE, "optical": {"password": PASSWORD}}, spec)
+    keys = KeyRing(mak=MAK)
+    with Simulator(MEPServer(image, seq=SERVER_SEQ), optical=OpticalServer(image)) as sim:
+        port = sim.open_pty()
+        with MEPSocket(port, keys, seq=SERVER_SEQ + 1) as s:
+            assert s.read("BT23", 0, 2).data == b"\x00\x01"
+        with C1218Socket(port, PASSWORD) as s:
+            s.start()
+            s.write("BT23", b"\x42", offset=0)
+            assert s.read("ET13").data == bytes(image.get("ET13"))
+            s.stop()
+        with MEPSocket(port, keys, seq=SERVER_SEQ + 2) as s:
+            assert s.read("BT23", 0, 2).data == b"\x42\x01"
