@@ -16,7 +16,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from osgpdissect.codec import Device, encode_table, table_size
+from osgpdissect.codec import Device, decode_table, encode_table, table_size
 from osgpdissect.errors import DecodeError, OsgpError
 from osgpdissect.lang import model as m
 from osgpdissect.lang.spec import load_default_spec
@@ -100,11 +100,17 @@ class MeterImage:
     def build(self, table: str, values: dict[str, Any]) -> bytes:
         """Table bytes from values, through the codec, against this meter's dimensions."""
         try:
-            return encode_table(self.spec, table, dict(values), self.device)
+            data = encode_table(self.spec, table, dict(values), self.device)
+            known = decode_table(self.spec, table, data, 0, self.device).values()
         except DecodeError as exc:
             raise ImageError(str(exc)) from None
         except (KeyError, TypeError, ValueError) as exc:
             raise ImageError(f"{table}: cannot build the table from its values ({exc})") from None
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            raise ImageError(f"{table}: no field {', '.join(unknown)} at the top of the table "
+                             f"(its fields: {', '.join(known)})")
+        return data
 
     # ------------------------------------------------------------------ access
     def knows(self, table: str) -> bool:

@@ -77,3 +77,13 @@ def test_access_follows_the_server_kind(spec):
 
     assert first_byte("osgp") == 0x00
     assert first_byte("cpm6000") == 0x03
+
+
+def test_image_names_an_unknown_field(spec):
+    """Issue 17: a value for a field the table does not have is an error, not ignored."""
+    import pytest
+
+    from osgpdissect.sim.image import ImageError
+
+    with pytest.raises(ImageError, match="no field nbr_demand_resets"):
+        MeterImage.from_mapping({"tables": {"BT23": {"nbr_demand_resets": 3}}}, spec)
