@@ -18,6 +18,9 @@ COMMANDS = {
     "decode": "osgpdissect.cli.decode",
     "demo": "osgpdissect.cli.demo",
     "docs": "osgpdissect.cli.docs",
+    "read": "osgpdissect.cli.talk_cmds",
+    "simulate": "osgpdissect.cli.talk_cmds",
+    "twin": "osgpdissect.cli.talk_cmds",
 }
 
 

@@ -31,6 +31,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--format", "-f", default=None,
                    help="capture format (saleae1, saleae2, sigrok, sigrok-ann, pcap, hex, raw); "
                    "default: detect from the content")
+    p.add_argument("--live", nargs="+", metavar="PORT:DIR",
+                   help="decode as bytes arrive from serial taps: PORT:tx (the client's line) "
+                   "and PORT:rx (the meter's); Ctrl-C ends it")
+    p.add_argument("--baud", type=int, default=9600, help="baud rate of the --live taps")
     p.add_argument("--tx", metavar="FILE", help="capture file of the client's (C->S) line")
     p.add_argument("--rx", metavar="FILE", help="capture file of the meter's (S->C) line")
     p.add_argument("--output", "-O", nargs="+", default=["text"], metavar="FORMAT",
@@ -118,6 +122,10 @@ def _plan(args: argparse.Namespace) -> tuple[str, str | None, list[str]]:
     if kind != "parquet" and (getattr(args, "jobs", 1) != 1 or getattr(args, "scheduler", None)):
         raise UsageError("--jobs and --scheduler go with --output parquet FOLDER")
     files = out + files  # `--output json cap.csv`: the rest are capture files
+    if getattr(args, "live", None):
+        if files or args.tx or args.rx:
+            raise UsageError("--live reads serial taps: give no capture files with it")
+        return kind, pcap, files
     if not files and not (args.tx or args.rx):
         raise UsageError("no capture files given")
     return kind, pcap, files
@@ -155,7 +163,16 @@ def _decode(args: argparse.Namespace) -> int:
         options.rx = args.rx
     security = _security(args)
     times = TimeCheck()
-    capture = open_capture(files, format=args.format, options=options)
+    if args.live:
+        from osgpdissect.talk.live import LiveCapture
+
+        capture = LiveCapture(args.live, args.baud)
+        capture.start()
+        sys.stderr.write(f"osgpdissect decode: listening on {', '.join(args.live)} "
+                         "(Ctrl-C ends)\n")
+        sys.stderr.flush()
+    else:
+        capture = open_capture(files, format=args.format, options=options)
     runs: Any = times.observe(capture)
     for note in capture.notes:
         sys.stderr.write(f"osgpdissect decode: note: {note}\n")
@@ -164,7 +181,7 @@ def _decode(args: argparse.Namespace) -> int:
     out = sys.stdout
     progress = Progress([f.rsplit(":", 1)[0] if _has_dir(f) else f
                          for f in [*files, *(p for p in (args.tx, args.rx) if p)]],
-                        _progress_enabled(args, kind))
+                        _progress_enabled(args, kind) and not args.live)
     if pcap_path:
         _check_pcap_target(pcap_path, [*files, *(p for p in (args.tx, args.rx) if p)],
                            args.force)
