@@ -65,7 +65,7 @@ def _bind(device: RecordingDevice, table_id: str) -> tuple[Any, dict[str, int]] 
 
 
 def _table_ids(spec: m.Spec, only: list[str] | None) -> list[str]:
-    ids = [t for t, decl in spec.tables.items() if decl.body]
+    ids = [t for t, decl in spec.tables.items() if decl.body or decl.header.layout_of]
     if only:
         wanted = {t.upper() for t in only}
         ids = [t for t in ids if t in wanted]
@@ -77,8 +77,25 @@ def _number(table_id: str) -> int:
     return n + 2048 if table_id.startswith("E") else n
 
 
-def generate(spec: m.Spec, tables: list[str] | None = None) -> str:
-    """The plugin's Lua source: every laid-out table (or only ``tables``), every profile."""
+def _learned_device(spec: m.Spec, profile: str | None, capture: str) -> RecordingDevice:
+    """A device that has read the dimension tables of a MEP capture, as the CLI reads them."""
+    from osgpdissect.c1218.tables import TableContext
+    from osgpdissect.captures import open_capture
+    from osgpdissect.mep import dissect
+
+    device = RecordingDevice(spec, profile)
+    for _ in dissect(open_capture(capture), tables=TableContext(spec, device=device)):
+        pass
+    return device
+
+
+def generate(spec: m.Spec, tables: list[str] | None = None,
+             contexts: list[str] | None = None) -> str:
+    """The plugin's Lua source: every laid-out table (or only ``tables``), every profile.
+
+    ``contexts``: MEP captures whose dimension tables add layouts beside the spec defaults'
+    (the plugin picks, per frame, the layout whose dimension values the capture agrees with).
+    """
     registry = FieldRegistry()
     profiles = [p.name for p in spec.profiles] or ["none"]
     layouts: dict[str, dict[str, list[Variant]]] = {}
@@ -95,6 +112,18 @@ def generate(spec: m.Spec, tables: list[str] | None = None) -> str:
             dim_tables.update(k.split(".", 1)[0] for k in asked)
             writer = LayoutWriter(registry, f"osgp.{table_id.lower()}")
             per[table_id] = [Variant(writer.root(bound.root), asked, bound.defaults_used)]
+        for capture in contexts or ():
+            learned = _learned_device(spec, profile if spec.profiles else None, capture)
+            for table_id in ids:
+                got = _bind(learned, table_id)
+                if got is None or table_id not in per:
+                    continue
+                bound, asked = got
+                if any(v.deps == asked for v in per[table_id]):
+                    continue
+                dim_tables.update(k.split(".", 1)[0] for k in asked)
+                writer = LayoutWriter(registry, f"osgp.{table_id.lower()}")
+                per[table_id].append(Variant(writer.root(bound.root), asked, bound.defaults_used))
         layouts[profile] = per
     return _source(spec, registry, profiles, layouts, dim_tables, ids)
 

@@ -275,8 +275,7 @@ local function leaf(st, node, pos, size, values, tree, path)
     return
   end
   if pos < st.start or pos + size > st.stop then
-    local item = tree:add(F[node.f], window_range(st, pos, size))
-    item:append_text(" [cut by the read window]")
+    tree:add(window_range(st, pos, size), (node.name or node.id) .. ": [cut by the read window]")
     return
   end
   local range = st.tvb(pos - st.start, size)
@@ -345,20 +344,24 @@ local function record(st, node, pos, limit, tree, path, label)
   if size and size > 0 and (pos + size <= st.start or pos >= st.stop) then
     return pos + size, nil
   end
-  local item
-  if label then item = tree:add(window_range(st, pos, size or 0), label)
-  else item = tree:add(F[node.f], window_range(st, pos, size or 0)) end
+  local item = tree  -- a record after the window shows nothing of its own
+  if pos < st.stop or st.stop == st.start then
+    if label then item = tree:add(window_range(st, pos, size or 0), label)
+    else item = tree:add(F[node.f], window_range(st, pos, size or 0)) end
+  end
   local values = {}
   local lim = limit
   if node.bound ~= nil or node.size ~= nil then lim = pos + size end
   local stop = record_body(st, node, pos, lim, values, item, path)
   if node.bound ~= nil then stop = pos + size end
-  if size == nil then item:set_len(math.max(0, math.min(stop, st.stop) - math.max(pos, st.start))) end
+  if size == nil and item ~= tree then item:set_len(math.max(0, math.min(stop, st.stop) - math.max(pos, st.start))) end
   return stop, values
 end
 
 local function array(st, node, pos, limit, values, tree, path)
-  local item = tree:add(F[node.f], window_range(st, pos, node.size or 0))
+  local item = tree
+  local own = pos < st.stop or st.stop == st.start
+  if own then item = tree:add(F[node.f], window_range(st, pos, node.size or 0)) end
   if node.chain then
     error("F33 chained array", 0)
   end
@@ -410,7 +413,7 @@ local function array(st, node, pos, limit, values, tree, path)
     end
   end
   if node.greedy and st.learned and start_pos == 0 then st.learned[path .. ".#count"] = idx end
-  if not node.size then item:set_len(math.max(0, math.min(pos, st.stop) - math.max(start_pos, st.start))) end
+  if not node.size and own then item:set_len(math.max(0, math.min(pos, st.stop) - math.max(start_pos, st.start))) end
   values[node.id] = items
   return pos
 end
@@ -442,7 +445,7 @@ walk = function(st, node, pos, limit, values, tree, path)
     local ok, v = pcall(ev, st, node.e)
     if ok then
       values[node.id] = v
-      if node.f and v ~= nil and pos >= st.start and pos <= st.stop then
+      if node.f and v ~= nil then
         tree:add(F[node.f], window_range(st, pos, 0), Int64.new(num(v)))
       end
     else
