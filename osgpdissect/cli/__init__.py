@@ -18,6 +18,7 @@ COMMANDS = {
     "decode": "osgpdissect.cli.decode",
     "demo": "osgpdissect.cli.demo",
     "docs": "osgpdissect.cli.docs",
+    "wireshark": "osgpdissect.cli.wireshark_cmd",
 }
 
 
