@@ -467,7 +467,8 @@ local state  -- first-pass state: reassembly buffers, outstanding requests, dime
 local per_frame = {}  -- pinfo.number -> what the first pass found
 
 local function reset()
-  state = { buf = {[0] = "", [1] = ""}, buf_from = {}, outstanding = nil, dims = {} }
+  state = { buf = {[0] = "", [1] = ""}, buf_from = {}, outstanding = nil, dims = {},
+            obuf = {[0] = "", [1] = ""}, omsg = {} }
   per_frame = {}
 end
 reset()
@@ -719,15 +720,32 @@ local function bytes_of(tvb, offset)
   return tvb:raw(offset, tvb:len() - offset)
 end
 
+-- OPTICAL --
+
+-- Which protocol a packet's bytes continue or start: an unfinished frame or packet of that
+-- direction goes on; otherwise an optical start byte (wake-up, STP, ACK, NAK) starts C12.18.
+local function is_optical(bytes, dir)
+  if #state.buf[dir] > 0 then return false end
+  if #state.obuf[dir] > 0 or state.omsg[dir] then return true end
+  local b = bytes:byte(1)
+  return b == 0xEE or b == 0x55 or b == 0x06 or b == 0x15
+end
+
 local function dissect_line(tvb, pinfo, tree, dir)
   pinfo.cols.protocol = "OSGP"
   pinfo.cols.info = ""
   local rec = per_frame[pinfo.number]
   local first = rec == nil
   if first then
-    rec = first_pass(pinfo, bytes_of(tvb, 0), dir)
+    local bytes = bytes_of(tvb, 0)
+    if is_optical(bytes, dir) then
+      rec = optical_first_pass(pinfo, bytes, dir)
+    else
+      rec = first_pass(pinfo, bytes, dir)
+    end
     per_frame[pinfo.number] = rec
   end
+  if rec.optical then return dissect_optical(tvb, pinfo, tree, dir, rec, first) end
   local root = tree:add(osgp, tvb())
   root:add(hf.direction, tvb(0, 0), dir == 0 and "C->S" or "S->C")
   if #rec.frames == 0 then

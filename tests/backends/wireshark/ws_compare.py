@@ -50,35 +50,42 @@ def _pairs(text: str) -> Any:
     return json.loads(text, object_pairs_hook=lambda pairs: pairs)
 
 
-def tshark_reads(json_text: str) -> list[tuple[str, list[tuple[str, str]]]]:
-    """``(table id, leaves)`` of every ``osgp.tables`` subtree in ``tshark -T json`` output."""
+def subtree_fields(plugin_source: str) -> set[str]:
+    """Filter names of the plugin's record and array fields (they hold no value)."""
+    return set(re.findall(r'abbrev="([^"]+)",name="(?:[^"\\]|\\.)*",ftype="none"',
+                          plugin_source))
+
+
+def tshark_reads(json_text: str, subtrees: set[str]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """``(table id, leaves)`` of every ``osgp.tables`` subtree in ``tshark -T json`` output;
+    ``subtrees``: the record/array field names (:func:`subtree_fields`), which are no leaves."""
     reads: list[tuple[str, list[tuple[str, str]]]] = []
     for packet in _pairs(json_text):
-        _find_tables(packet, reads)
+        _find_tables(packet, reads, subtrees)
     return reads
 
 
-def _find_tables(obj: Any, reads: list) -> None:
+def _find_tables(obj: Any, reads: list, subtrees: set[str]) -> None:
     if not isinstance(obj, list):
         return
     for item in obj:
         if not (isinstance(item, tuple) and len(item) == 2):
-            _find_tables(item, reads)
+            _find_tables(item, reads, subtrees)
             continue
         key, value = item
         if key == "osgp.tables" and isinstance(value, list):
             leaves: list[tuple[str, str]] = []
-            _walk_tshark(value, leaves)
+            _walk_tshark(value, leaves, subtrees)
             table = leaves[0][0].split(".")[1].upper() if leaves else ""
             reads.append((table, leaves))
         else:
-            _find_tables(value, reads)
+            _find_tables(value, reads, subtrees)
 
 
-def _walk_tshark(obj: list, out: list[tuple[str, str]]) -> None:
+def _walk_tshark(obj: list, out: list[tuple[str, str]], subtrees: set[str]) -> None:
     for key, value in obj:
         if isinstance(value, list):
-            _walk_tshark(value, out)
-        elif key.startswith("osgp.") and not key.endswith("_tree"):
+            _walk_tshark(value, out, subtrees)
+        elif key.startswith("osgp.") and not key.endswith("_tree") and key not in subtrees:
             if key.count(".") >= 2 and key.split(".")[1][:2] in ("bt", "et"):
                 out.append((_SUFFIX.sub("", key), value))
