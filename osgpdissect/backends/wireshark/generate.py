@@ -17,9 +17,9 @@ from osgpdissect.backends.wireshark.layouts import FieldRegistry, LayoutWriter
 from osgpdissect.backends.wireshark.lua import literal, string
 from osgpdissect.c1218 import codes as C
 from osgpdissect.lang import model as m
-from osgpdissect.optical import codes as O
 from osgpdissect.layout.binder import BindError
 from osgpdissect.layout.device import Device
+from osgpdissect.optical import codes as O
 
 __all__ = ["PLUGIN_NAME", "generate"]
 
@@ -58,6 +58,7 @@ class Variant:
 
 def _bind(device: RecordingDevice, table_id: str) -> tuple[Any, dict[str, int]] | None:
     asked: dict[str, int] = {}
+    device.forget_layouts()  # a cached layout would ask nothing: bind afresh, noting each value
     device.asked.append(asked)
     try:
         bound = device.bound(table_id)

@@ -22,10 +22,10 @@ from osgpdissect.layout.binder import (
     LBlob,
     LDerived,
     LNode,
+    Local,
     LOptional,
     LRecord,
     LScalar,
-    Local,
     LSwitch,
 )
 
