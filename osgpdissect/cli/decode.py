@@ -33,7 +33,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--tx", metavar="FILE", help="capture file of the client's (C->S) line")
     p.add_argument("--rx", metavar="FILE", help="capture file of the meter's (S->C) line")
     p.add_argument("--output", "-O", nargs="+", default=["text"], metavar="FORMAT",
-                   help="text (default), json (JSON lines) or 'pcap FILE' (RTAC serial pcap)")
+                   help="text (default), json (JSON lines) or 'pcap FILE' (RTAC serial pcap; "
+                        "pcapng with direction flags when FILE ends in .pcapng); "
+                        "'text pcap FILE' / 'json pcap FILE' write both")
     p.add_argument("--force", action="store_true",
                    help="with --output pcap: replace an existing file (never a capture input)")
     p.add_argument("--mask-passwords", action="store_true",
@@ -97,7 +99,12 @@ def _plan(args: argparse.Namespace) -> tuple[str, str | None, list[str]]:
     kind = out.pop(0).lower()
     files = list(args.files)
     pcap = None
-    if kind == "pcap":
+    if kind in ("text", "json") and out and out[0].lower() == "pcap":
+        out.pop(0)  # `--output json pcap FILE`: JSON lines on stdout and the pcap (tee)
+        if not out:
+            raise UsageError("--output pcap needs a file name: --output pcap FILE")
+        pcap = out.pop(0)
+    elif kind == "pcap":
         if not out:
             raise UsageError("--output pcap needs a file name: --output pcap FILE")
         pcap = out.pop(0)
@@ -154,7 +161,7 @@ def _decode(args: argparse.Namespace) -> int:
     try:
         if tee is not None:
             runs = tee.tee(runs)
-        if tee is not None and not args.stats:  # a conversion: nothing to decode
+        if tee is not None and kind == "pcap" and not args.stats:  # a conversion: no decoding
             for _ in runs:
                 progress.tick()
             tee.close()
