@@ -254,6 +254,11 @@ local function add_value(tree, node, range, shown, plain)
   local item
   local ft = GEN.FIELDS[node.f].ftype
   if ft == "str" then item = tree:add(f, range, tostring(shown))
+  elseif ft == "u64" and node.t == "S" and range:len() == node.w then
+    -- wide integers exactly as the bytes say (a Lua number holds 53 bits)
+    item = tree:add(f, range, node.be and range:uint64() or range:le_uint64())
+  elseif ft == "i64" and node.t == "S" and node.w == 8 and range:len() == 8 then
+    item = tree:add(f, range, node.be and range:int64() or range:le_int64())
   elseif ft == "u64" then item = tree:add(f, range, UInt64.new(plain % 4294967296, math.floor(plain / 4294967296)))
   elseif ft == "i64" then item = tree:add(f, range, Int64.new(num(plain)))
   elseif ft == "bool" then item = tree:add(f, range, plain ~= 0 and plain ~= false)
