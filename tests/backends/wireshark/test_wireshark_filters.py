@@ -68,3 +68,20 @@ def test_optical_crc_error_expert(runs, tmp_path):
                           "-Y", "c1218.crc_bad", "-T", "fields", "-e", "frame.number"],
                          capture_output=True, text=True, check=True)
     assert res.stdout.split() == ["2"]
+
+
+def test_defaults_used_expert(runs, tmp_path):
+    """Issue 18: a BT23 read with no BT21/BT00 read before it is laid out with the spec's
+    defaults, and says so (``osgp.defaults_used``)."""
+    from conftest import SESSION
+
+    from osgpdissect.captures import CaptureOptions, open_capture
+    from osgpdissect.captures.pcap import write_pcap
+
+    session = list(open_capture(str(SESSION), options=CaptureOptions()))
+    alone = tmp_path / "bt23-alone.pcap"
+    write_pcap(session[13:16], str(alone))  # the BT23 request and its two-packet response
+    res = subprocess.run([tshark(), "-n", "-X", f"lua_script:{runs.plugin}", "-r", str(alone),
+                          "-2", "-Y", "osgp.defaults_used", "-T", "fields", "-e", "frame.number"],
+                         capture_output=True, text=True, check=True)
+    assert res.stdout.split() == ["3"]
