@@ -6,7 +6,7 @@ import shlex
 import shutil
 import subprocess
 
-from conftest import ROOT, tshark
+from ws_helpers import ROOT, tshark
 
 PAGE = ROOT / "docs" / "guide" / "wireshark.rst"
 

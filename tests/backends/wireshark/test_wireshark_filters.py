@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 
-from conftest import ROOT, cli, tshark
+from ws_helpers import ROOT, cli, tshark
 
 
 def test_filter_on_table_field(runs):
@@ -73,7 +73,7 @@ def test_optical_crc_error_expert(runs, tmp_path):
 def test_defaults_used_expert(runs, tmp_path):
     """Issue 18: a BT23 read with no BT21/BT00 read before it is laid out with the spec's
     defaults, and says so (``osgp.defaults_used``)."""
-    from conftest import SESSION
+    from ws_helpers import SESSION
 
     from osgpdissect.captures import CaptureOptions, open_capture
     from osgpdissect.captures.pcap import write_pcap

@@ -6,7 +6,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from conftest import SESSION, cli, tshark
+from ws_helpers import SESSION, cli, tshark
 
 from osgpdissect.backends.wireshark import generate
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import CAPTURE_NAMES
 from ws_compare import osgp_reads, subtree_fields, tshark_reads
+from ws_helpers import CAPTURE_NAMES
 
 
 @pytest.mark.parametrize("name", CAPTURE_NAMES)
@@ -52,8 +52,8 @@ def test_user0_pcap_decodes_like_rtac(runs, tmp_path):
     table fields (the plugin is registered for USER0 in "wtap_encap")."""
     import subprocess
 
-    from conftest import SESSION, tshark
     from ws_compare import subtree_fields
+    from ws_helpers import SESSION, tshark
 
     from osgpdissect.captures import CaptureOptions, open_capture
     from osgpdissect.captures.pcap import LINKTYPE_USER0, write_pcap
@@ -73,7 +73,7 @@ def test_without_context_a_mismatched_layout_shows_bytes(pcaps, tmp_path):
     never values, and the tables the defaults fit still decode."""
     import subprocess
 
-    from conftest import cli, tshark
+    from ws_helpers import cli, tshark
 
     rc, _ = cli("wireshark", "--out", str(tmp_path))
     assert rc == 0
