@@ -19,6 +19,7 @@ from osgpdissect.c1218 import codes as C
 from osgpdissect.lang import model as m
 from osgpdissect.layout.binder import BindError
 from osgpdissect.layout.device import Device
+from osgpdissect.mep.reassembly import ReassemblyOptions
 from osgpdissect.optical import codes as O
 
 __all__ = ["PLUGIN_NAME", "generate"]
@@ -138,6 +139,8 @@ def _source(spec: m.Spec, registry: FieldRegistry, profiles: list[str],
             ids: list[str]) -> str:
     out = [HEADER, "local GEN = {}\n"]
     out.append(f"GEN.MAX_MESSAGE = {C.MAX_MESSAGE}\n")
+    gap = ReassemblyOptions()
+    out.append(f"GEN.MAX_GAP = {gap.max_gap!r}\nGEN.BYTE_TIME = {gap.byte_time!r}\n")
     out.append(f"GEN.PROFILES = {literal(profiles)}\n")
     out.append("GEN.PROFILE_PREF = {" + ",".join(
         "{" + f"{i},{string(p)},{i}" + "}" for i, p in enumerate(profiles, 1)) + "}\n")

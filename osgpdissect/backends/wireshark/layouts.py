@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from osgpdissect.backends.wireshark.lua import string
 from osgpdissect.lang import model as m
 from osgpdissect.layout.binder import (
     BExpr,
@@ -47,15 +48,9 @@ class FieldSpec:
     def to_lua(self) -> dict[str, Any]:
         vals = None
         if self.values:
-            vals = "{" + ",".join(f"[{k}]={_q(v)}" for k, v in sorted(self.values.items())) + "}"
+            vals = "{" + ",".join(f"[{k}]={string(v)}" for k, v in sorted(self.values.items())) + "}"
         return {"abbrev": self.abbrev, "name": self.name, "ftype": self.ftype, "vals": vals,
                 "unit": self.unit}
-
-
-def _q(text: str) -> str:
-    from osgpdissect.backends.wireshark.lua import string
-
-    return string(text)
 
 
 @dataclass

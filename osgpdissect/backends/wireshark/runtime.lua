@@ -9,11 +9,10 @@ osgp.prefs.profile = Pref.enum("profile", 1, "Layout profile of the meter",
 
 -- ------------------------------------------------------------------ fields
 local F = {}
-local function vs_table(s) return s end
 for i, spec in ipairs(GEN.FIELDS) do
   local ab, nm, ft = spec.abbrev, spec.name, spec.ftype
-  if ft == "u32" then F[i] = ProtoField.uint32(ab, nm, base.DEC, vs_table(spec.vals))
-  elseif ft == "i32" then F[i] = ProtoField.int32(ab, nm, base.DEC, vs_table(spec.vals))
+  if ft == "u32" then F[i] = ProtoField.uint32(ab, nm, base.DEC, spec.vals)
+  elseif ft == "i32" then F[i] = ProtoField.int32(ab, nm, base.DEC, spec.vals)
   elseif ft == "u64" then F[i] = ProtoField.uint64(ab, nm, base.DEC)
   elseif ft == "i64" then F[i] = ProtoField.int64(ab, nm, base.DEC)
   elseif ft == "bool" then F[i] = ProtoField.bool(ab, nm)
@@ -57,7 +56,6 @@ local ef = {
   layout = ProtoExpert.new("osgp.layout_unknown", "Table bytes shown undecoded", expert.group.UNDECODED, expert.severity.NOTE),
   unpaired = ProtoExpert.new("osgp.unpaired", "Response without a request", expert.group.SEQUENCE, expert.severity.NOTE),
 }
-osgp.experts = { ef.malformed, ef.auth, ef.seq, ef.error_code, ef.defaults, ef.layout, ef.unpaired }
 
 local rtac_event = Field.new("rtacser.eventtype")
 
@@ -470,15 +468,19 @@ end
 -- ------------------------------------------------------------------ capture state
 local state  -- first-pass state: reassembly buffers, outstanding requests, dimension values
 local per_frame = {}  -- pinfo.number -> what the first pass found
+local event_dir = {}  -- pinfo.number -> direction of an RTAC error event's bytes (first pass)
 
 local function reset()
-  state = { buf = {[0] = "", [1] = ""}, buf_from = {}, outstanding = nil, dims = {},
+  state = { buf = {[0] = "", [1] = ""}, buf_from = {}, buf_end = {}, outstanding = nil, dims = {},
             obuf = {[0] = "", [1] = ""}, omsg = {} }
   per_frame = {}
 end
 reset()
 
-function osgp.init() reset() end
+function osgp.init()
+  reset()
+  event_dir = {}
+end
 
 local function profile_name()
   return GEN.PROFILES[osgp.prefs.profile] or GEN.PROFILES[1]
@@ -663,8 +665,25 @@ local function show_response(ftvb, tree, pinfo, info, r, dims, learned)
 end
 
 -- First pass: cut frames from each direction's stream; remember what each packet carries.
+local function truncated(out, dir, why)
+  -- a pending frame that the line's state says will not be completed: malformed, dropped
+  local raw = state.buf[dir]
+  out.frames[#out.frames + 1] = { kind = "garbage", raw = raw, from = state.buf_from[dir],
+    why = string.format("truncated frame: length says %d, %d bytes came (%s)",
+      #raw >= 2 and raw:byte(1) * 256 + raw:byte(2) or 0, #raw - 2, why) }
+  state.buf[dir] = ""
+  state.buf_from[dir] = nil
+end
+
 local function first_pass(pinfo, bytes, dir)
   local out = { frames = {}, tail = nil }
+  local now = pinfo.abs_ts
+  local other = 1 - dir
+  if #state.buf[other] > 0 then truncated(out, other, "the other side started to talk") end
+  if #state.buf[dir] > 0 and state.buf_end[dir] and now - state.buf_end[dir] > GEN.MAX_GAP then
+    truncated(out, dir, string.format("%.3f s pause", now - state.buf_end[dir]))
+  end
+  state.buf_end[dir] = now + #bytes * GEN.BYTE_TIME
   local buf = state.buf[dir] .. bytes
   local from = state.buf_from[dir]
   local pos = 1
@@ -766,7 +785,8 @@ local function dissect_line(tvb, pinfo, tree, dir)
       pinfo.cols.info:append("Alert")
     elseif fr.kind == "garbage" then
       local item = root:add(hf.opaque, ftvb())
-      item:add_proto_expert_info(ef.malformed, "not a frame: resynchronising")
+      if fr.from then item:append_text(string.format(" (begins in frame %d)", fr.from)) end
+      item:add_proto_expert_info(ef.malformed, fr.why or "not a frame: resynchronising")
       pinfo.cols.info:append("Malformed")
     else
       local ftree = root:add(hf.frame, ftvb())
@@ -795,14 +815,30 @@ end
 local rtacser = Dissector.get("rtacser")
 local osgp_rtac = Proto("osgp.rtac", "OSGP over RTAC serial")
 
+local LINE_ERRORS = { [0x07] = "framing error", [0x08] = "parity error", [0x09] = "break",
+  [0x0A] = "overrun" }
+local line_error = ProtoExpert.new("osgp.line_error", "Bytes received with a line error",
+  expert.group.MALFORMED, expert.severity.WARN)
+osgp.experts = { ef.malformed, ef.auth, ef.seq, ef.error_code, ef.defaults, ef.layout,
+  ef.unpaired, line_error }
+
 function osgp_rtac.dissector(tvb, pinfo, tree)
   if tvb:len() < 12 then return 0 end
   rtacser:call(tvb(0, 12):tvb(), pinfo, tree)
   local event = tvb(8, 1):uint()
   local dir
   if event == 0x01 or event == 0x03 then dir = 0 elseif event == 0x02 or event == 0x04 then dir = 1 end
+  if dir ~= nil then state.last_dir = dir end
+  if dir == nil and LINE_ERRORS[event] then
+    -- error bytes belong to the direction of the data before them
+    if event_dir[pinfo.number] == nil then event_dir[pinfo.number] = state.last_dir or 0 end
+    dir = event_dir[pinfo.number]
+  end
   if dir == nil or tvb:len() == 12 then return tvb:len() end
   dissect_line(tvb(12):tvb(), pinfo, tree, dir)
+  if LINE_ERRORS[event] then
+    tree:add_proto_expert_info(line_error, LINE_ERRORS[event])
+  end
   return tvb:len()
 end
 
