@@ -85,3 +85,24 @@ def test_defaults_used_expert(runs, tmp_path):
                           "-2", "-Y", "osgp.defaults_used", "-T", "fields", "-e", "frame.number"],
                          capture_output=True, text=True, check=True)
     assert res.stdout.split() == ["3"]
+
+
+def test_cut_frame_is_malformed_and_the_stream_resyncs(runs, tmp_path):
+    """Issue 18: the BT23 response without its second packet is reported malformed
+    (truncated) when the client talks next, and the following exchanges still decode."""
+    from ws_helpers import SESSION
+
+    from osgpdissect.captures import CaptureOptions, open_capture
+    from osgpdissect.captures.pcap import write_pcap
+
+    session = list(open_capture(str(SESSION), options=CaptureOptions()))
+    cut = tmp_path / "cut.pcap"
+    write_pcap(session[:15] + session[16:], str(cut))  # drop the response's second packet
+    cmd = [tshark(), "-n", "-X", f"lua_script:{runs.plugin}", "-r", str(cut), "-2",
+           "-T", "fields", "-e", "frame.number", "-Y"]
+    malformed = subprocess.run([*cmd, "osgp.malformed"], capture_output=True, text=True,
+                               check=True).stdout.split()
+    bt28 = subprocess.run([*cmd, "osgp.bt28.fwd_active_w"], capture_output=True, text=True,
+                          check=True).stdout.split()
+    assert malformed == ["16"]  # the BT28 request's packet, which ends the cut response
+    assert bt28 == ["18"]
