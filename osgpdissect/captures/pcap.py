@@ -245,8 +245,10 @@ def _pcap_time(run: ByteRun) -> float:
     return max(t, 0.0)
 
 
-def write_pcap(runs: Iterable[ByteRun], path: str, linktype: int = LINKTYPE_RTAC_SERIAL) -> None:
-    """Write runs as a classic little-endian microsecond pcap (RTAC serial or USER0).
+def write_pcap(runs: Iterable[ByteRun], path: str, linktype: int = LINKTYPE_RTAC_SERIAL,
+               pcapng: bool = False) -> None:
+    """Write runs as a classic little-endian microsecond pcap (RTAC serial or USER0), or as
+    pcapng (``pcapng=True``) whose packets carry direction flags (C->S outbound, S->C inbound).
 
     Each run becomes DATA_TX_START (C->S) / DATA_RX_START (S->C) packets stamped with the run's
     time; bytes with a :class:`LineError` go into FRAMING/PARITY/BREAK/OVERFLOW event packets
@@ -258,18 +260,26 @@ def write_pcap(runs: Iterable[ByteRun], path: str, linktype: int = LINKTYPE_RTAC
     codes = {v: k for k, v in _ERROR_EVENTS.items()}
     rec = struct.Struct("<IIII")
     with open(path, "wb") as f:
-        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, linktype))
+        if pcapng:
+            f.write(_pcapng_headers(linktype))
+        else:
+            f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, linktype))
+        direction = Direction.C2S
 
         def put(t: float, payload: bytes) -> None:
             sec = int(t)
             usec = int(round((t - sec) * 1e6))
             if usec >= 1_000_000:
                 sec, usec = sec + 1, usec - 1_000_000
+            if pcapng:
+                f.write(_epb(sec * 1_000_000 + usec, payload, direction))
+                return
             f.write(rec.pack(sec, usec, len(payload), len(payload)))
             f.write(payload)
 
         for run in runs:
             t = _pcap_time(run)
+            direction = run.direction
             if linktype == LINKTYPE_USER0:
                 for i in range(0, max(len(run.data), 1), 65000):
                     put(t, bytes([run.direction is Direction.S2C]) + run.data[i:i + 65000])
@@ -290,3 +300,26 @@ def write_pcap(runs: Iterable[ByteRun], path: str, linktype: int = LINKTYPE_RTAC
             for ev, chunk in pieces:
                 for j in range(0, max(len(chunk), 1), 65000):
                     put(t, _rtac(t, ev, chunk[j:j + 65000]))
+
+
+def _block(btype: int, body: bytes) -> bytes:
+    body += bytes(-len(body) % 4)
+    total = len(body) + 12
+    return struct.pack("<II", btype, total) + body + struct.pack("<I", total)
+
+
+def _pcapng_headers(linktype: int) -> bytes:
+    """Section header (little-endian, version 1.0) and one interface (microsecond stamps)."""
+    shb = _block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+    idb = _block(1, struct.pack("<HHI", linktype, 0, 65535))
+    return shb + idb
+
+
+def _epb(stamp_us: int, payload: bytes, direction: Direction) -> bytes:
+    """An enhanced packet block with the epb_flags option: inbound (1) S->C, outbound (2) C->S."""
+    flags = 1 if direction is Direction.S2C else 2
+    options = struct.pack("<HHI", 2, 4, flags) + struct.pack("<HH", 0, 0)
+    data = payload + bytes(-len(payload) % 4)
+    body = struct.pack("<IIIII", 0, stamp_us >> 32, stamp_us & 0xFFFFFFFF, len(payload),
+                       len(payload)) + data + options
+    return _block(6, body)

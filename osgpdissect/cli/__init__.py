@@ -21,6 +21,7 @@ COMMANDS = {
     "read": "osgpdissect.cli.talk_cmds",
     "simulate": "osgpdissect.cli.talk_cmds",
     "twin": "osgpdissect.cli.talk_cmds",
+    "wireshark": "osgpdissect.cli.wireshark_cmd",
 }
 
 

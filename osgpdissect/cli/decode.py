@@ -38,9 +38,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--tx", metavar="FILE", help="capture file of the client's (C->S) line")
     p.add_argument("--rx", metavar="FILE", help="capture file of the meter's (S->C) line")
     p.add_argument("--output", "-O", nargs="+", default=["text"], metavar="FORMAT",
-                   help="text (default), json (JSON lines), 'pcap FILE' (RTAC serial pcap) or "
-                   "'parquet FOLDER' (an archive: exchanges and fields tables, one capture per "
-                   "file; needs osgpdissect[archive])")
+                   help="text (default), json (JSON lines), 'pcap FILE' (RTAC serial pcap; "
+                   "pcapng with direction flags when FILE ends in .pcapng; 'text pcap FILE' / "
+                   "'json pcap FILE' write both) or 'parquet FOLDER' (an archive: exchanges and "
+                   "fields tables, one capture per file; needs osgpdissect[archive])")
     p.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
                    help="with --output parquet: decode N captures at once on a Dask local "
                    "cluster of N processes (default 1: in this process)")
@@ -111,7 +112,12 @@ def _plan(args: argparse.Namespace) -> tuple[str, str | None, list[str]]:
     kind = out.pop(0).lower()
     files = list(args.files)
     pcap = None
-    if kind in ("pcap", "parquet"):
+    if kind in ("text", "json") and out and out[0].lower() == "pcap":
+        out.pop(0)  # `--output json pcap FILE`: JSON lines on stdout and the pcap (tee)
+        if not out:
+            raise UsageError("--output pcap needs a file name: --output pcap FILE")
+        pcap = out.pop(0)
+    elif kind in ("pcap", "parquet"):
         if not out:
             what = "a file name: --output pcap FILE" if kind == "pcap" else \
                 "a folder: --output parquet FOLDER"
@@ -190,7 +196,7 @@ def _decode(args: argparse.Namespace) -> int:
     try:
         if tee is not None:
             runs = tee.tee(runs)
-        if tee is not None and not args.stats:  # a conversion: nothing to decode
+        if tee is not None and kind == "pcap" and not args.stats:  # a conversion: no decoding
             for _ in runs:
                 progress.tick()
             tee.close()

@@ -224,7 +224,7 @@ class PcapTee:
                 yield run
 
         try:
-            write_pcap(feed(), self._tmp)
+            write_pcap(feed(), self._tmp, pcapng=self.path.lower().endswith(".pcapng"))
         except BaseException as exc:  # reported by close()
             self._error = exc
             while self._queue.get() is not self._END:  # drain so the producer never blocks
