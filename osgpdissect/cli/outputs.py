@@ -87,7 +87,7 @@ def hex_dump(item: Any) -> Iterator[str]:
     data = item.to_json()
     for key, label in _HEX_PARTS:
         part = data.get(key)
-        text = part.get("hex") if isinstance(part, dict) else None
+        text = (part.get("hex") or part.get("masked_hex")) if isinstance(part, dict) else None
         if not text:
             continue
         pairs = [text[i:i + 2] for i in range(0, len(text), 2)]
