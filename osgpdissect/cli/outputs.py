@@ -78,13 +78,16 @@ class FieldsOutput:
 
 
 _HEX_PARTS = (("request", "Request"), ("response", "Response"), ("malformed", "Malformed"),
-              ("link", "Link"))
+              ("alert", "Alert"), ("link", "Link"))
 
 
 def hex_dump(item: Any) -> Iterator[str]:
     """``-x``: each frame of a record as offset, 16 bytes of hex and their ASCII (masked
     password bytes stay ``**``, shown as ``*``)."""
     data = item.to_json()
+    alert = getattr(item.record, "alert", None)
+    if alert is not None and isinstance(data.get("alert"), dict):
+        data["alert"]["hex"] = bytes(alert.raw).hex()  # (00 00: never a secret)
     for key, label in _HEX_PARTS:
         part = data.get(key)
         text = (part.get("hex") or part.get("masked_hex")) if isinstance(part, dict) else None
