@@ -32,6 +32,7 @@ from scapy.fields import (
 )
 from scapy.packet import Packet, Raw
 
+from osgpdissect.backends.scapy.tables import MEPTableData
 from osgpdissect.backends.scapy.truncated import StrictPacket, TruncatedLayerError
 from osgpdissect.optical import codes as C
 from osgpdissect.optical.crc import crc16
@@ -128,6 +129,8 @@ class C1218Packet(StrictPacket):
         return s[:n], s[n:]
 
     def guess_payload_class(self, payload: bytes) -> type[Packet]:
+        if self.multi_packet and not self.first_packet:
+            return Raw  # a continuation: the service started in an earlier packet
         return type(dissect_service(payload, _role(payload)))
 
     def do_build(self) -> bytes:
@@ -307,6 +310,11 @@ class C1218ReadResponse(_ChecksumMixin, _Request):
         StrLenField("data", b"", length_from=lambda p: p.count),
         XByteField("checksum", None),
     ]
+
+    def do_build_payload(self) -> bytes:
+        if isinstance(self.payload, MEPTableData):
+            return b""  # the table layer is a view of ``data``, already built
+        return super().do_build_payload()
 
 
 class C1218IdentResponse(_Request):
