@@ -32,3 +32,39 @@ def test_screenshot(built_site: Path, tmp_path: Path, page: str) -> None:
     png = tmp_path / (page.replace("/", "_") + ".png")
     _chromium("--window-size=1400,1800", f"--screenshot={png}", (built_site / page).as_uri())
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
+
+
+_MEASURE = """<script>
+window.addEventListener("load", () => {
+  const width = document.documentElement.clientWidth;
+  const wide = [];
+  for (const el of document.querySelectorAll("body *")) {
+    const box = el.getBoundingClientRect();
+    if (box.width && box.right > width + 1) wide.push(el.tagName + "." + el.className);
+  }
+  document.body.setAttribute("data-width", String(width));
+  document.body.setAttribute("data-scroll", String(document.documentElement.scrollWidth));
+  document.body.setAttribute("data-wide", wide.slice(0, 5).join(" "));
+});
+</script>"""
+
+
+@pytest.mark.parametrize("page", ["et13", "bt23", "ep19"])
+def test_no_horizontal_overflow_at_1280(built_site: Path, page: str) -> None:
+    """issue 19: ET13, BT23 and a procedure page (EP19) fit a 1280 px window: nothing reaches
+    past the right edge (the Values column of enum meanings used to)."""
+    import re
+
+    from osgpdissect.backends.sphinx.pages import page_name
+
+    src = built_site / "tables" / f"{page_name(page.upper())}.html"
+    probe = src.with_name(f"_probe_{src.name}")  # beside the page: its CSS loads the same
+    probe.write_text(src.read_text(encoding="utf-8").replace("</body>", _MEASURE + "</body>"),
+                     encoding="utf-8")
+    dom = _chromium("--window-size=1280,900", "--virtual-time-budget=10000", "--dump-dom",
+                    probe.as_uri()).stdout
+    found = dict(re.findall(r'data-(width|scroll)="(\d+)"', dom))
+    assert found, "the measuring script did not run"
+    wide = re.search(r'data-wide="([^"]*)"', dom)
+    assert int(found["scroll"]) <= int(found["width"]), (found, wide and wide.group(1))
+    assert wide is not None and wide.group(1) == ""
