@@ -225,7 +225,8 @@ def _json_walk(value: Any, steps: tuple[str | int, ...]) -> Iterator[Any]:
         elif isinstance(value.get("fields"), dict | list):  # optical fields, procedure fields
             yield from _json_walk(value["fields"], steps)
     if isinstance(value, dict) and isinstance(step, str) and value.get("name") == step:
-        yield from _json_walk(value.get("value"), rest)
+        # a decoded node in JSON (decoded.fields...): its value, or on into its children
+        yield from _json_walk(value.get("children") if rest else value.get("value"), rest)
 
 
 def _node_walk(nodes: list[Any], steps: tuple[str | int, ...]) -> Iterator[Any]:

@@ -154,6 +154,8 @@ class RTACSerialLink(RTACSerial):
     """:class:`~osgpdissect.captures.scapy_rtac.RTACSerial` whose payload is a MEP or C12.18
     layer; ``event`` left unset follows the payload's direction on build."""
 
+    match_subclass = True  # ``RTACSerial in pkt`` and ``pkt[RTACSerial]`` find it
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._event_set = "event" in kwargs or bool(args and args[0])
