@@ -32,7 +32,25 @@ from osgpdissect.c1218.messages import Alert, Frame, Malformed, Request, Respons
 from osgpdissect.c1218.tables import TableDecoding
 from osgpdissect.jsontext import dumps, jsonable
 
-__all__ = ["Record", "Retry"]
+__all__ = ["Record", "Retry", "split_masked_hex"]
+
+
+def split_masked_hex(data: Any) -> Any:
+    """Keep every ``hex`` key pure hex: where bytes are masked (``**``, a password), ``hex``
+    becomes null and the masked text moves to ``masked_hex``.  Rewrites ``data`` in place."""
+    if isinstance(data, dict):
+        text = data.get("hex")
+        if isinstance(text, str) and "*" in text:
+            data["hex"] = None
+            data["masked_hex"] = text
+        for value in data.values():
+            if isinstance(value, dict | list):
+                split_masked_hex(value)
+    elif isinstance(data, list):
+        for value in data:
+            if isinstance(value, dict | list):
+                split_masked_hex(value)
+    return data
 
 
 @dataclass(slots=True)
@@ -100,11 +118,18 @@ class Record:
                 "source": self.alert.source,
             }
         out["warnings"] = list(self.warnings)
-        return out
+        return split_masked_hex(out)
 
     def to_json_line(self) -> str:
         """The record as one JSON line (bytes as hex)."""
         return dumps(self.to_json())
+
+    def _json_mode(self, mode: str) -> str:
+        """The frame's mode as JSON says it: an RC4-mode frame is ``"rc4"`` only when the
+        exchange was encrypted, else ``"plain"`` (digest-authenticated, readable as sent)."""
+        if mode != "rc4":
+            return mode
+        return "rc4" if (self.security or {}).get("encrypted") else "plain"
 
     def _request_json(self) -> dict[str, Any]:
         frame, req = self.request_frame, self.request
@@ -113,7 +138,7 @@ class Record:
         if req is None:
             return out
         out.update(
-            mode=req.mode,
+            mode=self._json_mode(req.mode),
             code=req.code,
             code_name=C.request_code_name(req.code) if req.code is not None else None,
             table=C.table_id(req.table) if req.table is not None else None,
@@ -138,7 +163,7 @@ class Record:
             return out
         tls = resp.mode == "tls"
         out.update(
-            mode=resp.mode,
+            mode=self._json_mode(resp.mode),
             code=resp.code,
             code_name=C.response_code_name(resp.code, tls) if resp.code is not None else None,
             count=resp.count,

@@ -36,8 +36,10 @@ class RTACSerial(Packet):
 
 
 def register() -> type[RTACSerial]:
-    """Register :class:`RTACSerial` for link type 250 (idempotent) and return it."""
-    if conf.l2types.get(LINKTYPE_RTAC_SERIAL) is not RTACSerial:
+    """Register :class:`RTACSerial` for link type 250 unless a subclass of it is registered
+    (``osgpdissect.backends.scapy`` registers one that reads MEP/C12.18 layers); idempotent."""
+    known = conf.l2types.get(LINKTYPE_RTAC_SERIAL)
+    if not (isinstance(known, type) and issubclass(known, RTACSerial)):  # keep a subclass
         conf.l2types.register(LINKTYPE_RTAC_SERIAL, RTACSerial)
     return RTACSerial
 

@@ -58,9 +58,22 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--quiet", "-q", action="store_true", help="no records (with --stats)")
     p.add_argument("--table", "-t", action="append", default=[], metavar="TABLE",
                    help="only records touching this table (ET13, BT23, 2061; repeatable)")
-    p.add_argument("--errors", "-e", action="store_true",
+    p.add_argument("--errors", action="store_true",
                    help="only records with errors (marked !; notes, marked ~, are "
                    "expected recoveries and are not selected)")
+    p.add_argument("--display-filter", "-Y", metavar="EXPR",
+                   help="only records the expression selects, e.g. "
+                   "'et13.device_config.baud_rate == 4', 'digest == mismatch', "
+                   "'table == BT23 and not error' (and/or/not, == != < <= > >=, contains)")
+    p.add_argument("-T", dest="style", choices=("text", "json", "fields"),
+                   help="output style, as tshark's -T: text, json, or fields (with -e)")
+    p.add_argument("-e", dest="fields", action="append", default=[], metavar="FIELD",
+                   help="with -T fields: a field to print (repeatable; tab-separated, one line "
+                   "per record), e.g. -e index -e table -e bt23.register_data.nbr_demand_resets")
+    p.add_argument("-c", dest="count", type=int, metavar="N",
+                   help="stop after N records shown")
+    p.add_argument("-x", dest="hexdump", action="store_true",
+                   help="text output: a hex dump of each frame after its tree")
     p.add_argument("--direction", "-d", choices=sorted(_DIRECTIONS),
                    help="only records whose first frame goes this way")
     p.add_argument("--protocol", "-p", choices=("auto", "mep", "optical"), default="auto",
@@ -112,6 +125,17 @@ def _plan(args: argparse.Namespace) -> tuple[str, str | None, list[str]]:
     kind = out.pop(0).lower()
     files = list(args.files)
     pcap = None
+    style = getattr(args, "style", None)
+    if style is not None:
+        if kind != "text" or out:
+            raise UsageError("-T and --output cannot be combined")
+        kind = style
+    if kind == "fields" and not args.fields:
+        raise UsageError("-T fields needs at least one -e FIELD")
+    if args.fields and kind != "fields":
+        raise UsageError("-e FIELD needs -T fields (--errors selects records with errors)")
+    if args.count is not None and args.count < 1:
+        raise UsageError(f"bad -c {args.count}: must be 1 or more")
     if kind in ("text", "json") and out and out[0].lower() == "pcap":
         out.pop(0)  # `--output json pcap FILE`: JSON lines on stdout and the pcap (tee)
         if not out:
@@ -123,7 +147,7 @@ def _plan(args: argparse.Namespace) -> tuple[str, str | None, list[str]]:
                 "a folder: --output parquet FOLDER"
             raise UsageError(f"--output {kind} needs {what}")
         pcap = out.pop(0)
-    elif kind not in ("text", "json"):
+    elif kind not in ("text", "json", "fields"):
         raise UsageError(f"bad --output {kind!r}: text, json, pcap FILE or parquet FOLDER")
     if kind != "parquet" and (getattr(args, "jobs", 1) != 1 or getattr(args, "scheduler", None)):
         raise UsageError("--jobs and --scheduler go with --output parquet FOLDER")
@@ -139,7 +163,7 @@ def _plan(args: argparse.Namespace) -> tuple[str, str | None, list[str]]:
 
 def _decode(args: argparse.Namespace) -> int:
     from osgpdissect.captures import CaptureOptions, open_capture
-    from osgpdissect.cli.filters import RecordFilter, parse_table
+    from osgpdissect.cli.filters import RecordFilter, resolve_table
     from osgpdissect.cli.outputs import JsonOutput, PcapTee, TextOutput
     from osgpdissect.cli.pipeline import (
         LineErrorTracker,
@@ -153,9 +177,10 @@ def _decode(args: argparse.Namespace) -> int:
 
     kind, pcap_path, files = _plan(args)
     try:
-        tables = [parse_table(t) for t in args.table]
+        tables = [resolve_table(t) for t in args.table]
     except ValueError as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError(f"-t: {exc}") from None
+    display, fields = _display(args)
     if not args.max_gap > 0:
         raise UsageError(f"bad --max-gap {args.max_gap}: must be > 0")
     if kind == "parquet":
@@ -210,32 +235,41 @@ def _decode(args: argparse.Namespace) -> int:
             from osgpdissect.cli.outputs import Clock, use_colour
 
             writer = TextOutput(out, args.summary, use_colour(out, args.color),
-                                Clock(getattr(args, "time", "absolute")))
+                                Clock(getattr(args, "time", "absolute")), args.hexdump)
+        elif kind == "fields":
+            from osgpdissect.cli.outputs import FieldsOutput
+
+            writer = FieldsOutput(out, fields)
         if args.quiet or kind == "pcap":
             show = None
         else:
             show = writer
         stats = Stats() if args.stats else None
-        keep = RecordFilter(tables, args.errors, _DIRECTIONS.get(args.direction or ""))
+        keep = RecordFilter(tables, args.errors, _DIRECTIONS.get(args.direction or ""), display)
         errors = LineErrorTracker()
         masker = SecretMasker()
         seen: dict[Any, int] = {}
         records = decode_records(errors.observe(_tally(runs, seen)), args.protocol, security=security,
                                  tables=_tables(args), reassembly=_reassembly(args))
         counts = {"records": 0, "malformed": 0}
+        shown = 0
         for item in finish_records(records, errors, masker):
             counts["records"] += 1
             counts["malformed"] += item.record.kind == "malformed"
             progress.tick()
             if stats is not None:
                 stats.add(item)
-            if keep.active and not keep(item.record, item.line_errors):
+            if keep.active and not keep(item.record, item.line_errors, item):
                 continue
             if stats is not None:
                 stats.shown += 1
             if show is not None:
                 show.write(item)
-        left = errors.finish()
+            shown += 1
+            if args.count is not None and shown >= args.count:
+                break
+        stopped = args.count is not None and shown >= args.count
+        left = [] if stopped else errors.finish()
         if left:
             sys.stderr.write(f"osgpdissect decode: {len(left)} line error(s) outside any "
                              "frame\n")
@@ -254,6 +288,23 @@ def _decode(args: argparse.Namespace) -> int:
         progress.close()
         if tee is not None and not tee.closed:
             tee.close(check=False)
+
+
+def _display(args: argparse.Namespace) -> tuple[Any, list[Any]]:
+    """The ``-Y`` filter and the ``-e`` fields, parsed (a syntax error names its column)."""
+    from osgpdissect.cli.display_filter import FilterError, parse_field, parse_filter
+
+    try:
+        display = parse_filter(args.display_filter) if args.display_filter else None
+    except FilterError as exc:
+        raise UsageError(f"-Y: {exc}") from None
+    fields = []
+    for name in args.fields:
+        try:
+            fields.append(parse_field(name))
+        except FilterError as exc:
+            raise UsageError(f"-e {name}: {exc}") from None
+    return display, fields
 
 
 def _time_warning(times: Any) -> None:

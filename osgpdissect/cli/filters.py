@@ -8,7 +8,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-__all__ = ["RecordFilter", "error_kinds", "parse_table", "record_direction", "record_tables"]
+__all__ = ["RecordFilter", "TableRef", "error_kinds", "parse_table", "record_direction",
+           "record_tables", "resolve_table"]
+
+_ID_HELP = "expected e.g. ET13, BT23, EP17, 2061 or 0x080D"
+
 
 def parse_table(text: str) -> int:
     """``ET13``, ``BT23``, ``2061`` or ``0x080D`` -> table number.  Raises ValueError."""
@@ -20,7 +24,41 @@ def parse_table(text: str) -> int:
             return int(t[2:])
         return int(t, 0)
     except ValueError:
-        raise ValueError(f"bad table {text!r}: expected e.g. ET13, BT23, 2061 or 0x080D") from None
+        raise ValueError(f"bad table {text!r}: {_ID_HELP}") from None
+
+
+class TableRef(str):
+    """A spec'd table or procedure id (``ET13``, ``EP17``) resolved by :func:`resolve_table`."""
+
+    @property
+    def is_procedure(self) -> bool:
+        return self[1] == "P"
+
+
+def resolve_table(text: str, spec: Any = None) -> TableRef:
+    """One rule for table ids everywhere (``table``, ``show``, ``decode -t``, ``-Y``):
+    ``ETnn``/``BTnn``/``EPnn``/``BPnn`` (``MTnn``/``STnn`` aliases), decimal or ``0x`` hex table
+    numbers.  Raises ValueError for a malformed id and for one the spec does not define."""
+    t = text.strip().upper()
+    if spec is None:
+        from osgpdissect.lang.spec import load_default_spec
+
+        spec = load_default_spec()
+    decl = None
+    if t[:2] in ("EP", "BP", "MP") and t[2:].isdigit():
+        decl = spec.find(("BP" if t[0] == "B" else "EP") + f"{int(t[2:]):02d}")
+    elif t[:2] in ("ET", "BT", "MT", "ST") and t[2:].isdigit():
+        decl = spec.find(("BT" if t[0] in "BS" else "ET") + f"{int(t[2:]):02d}")
+    else:
+        try:
+            number = int(t, 0)
+        except ValueError:
+            raise ValueError(f"bad table {text!r}: {_ID_HELP}") from None
+        if 0 <= number < 4096:
+            decl = spec.find(number)
+    if decl is None:
+        raise ValueError(f"unknown table or procedure {text!r} (see `osgpdissect tables`)")
+    return TableRef(decl.id)
 
 
 def record_tables(rec: Any) -> set[int]:
@@ -64,26 +102,46 @@ def error_kinds(rec: Any, line_errors: Iterable[Any] = ()) -> list[str]:
 
 
 class RecordFilter:
-    """All given conditions must hold.  ``tables``: any of these table numbers;
-    ``errors``: only records with :func:`error_kinds`; ``direction``: ``C->S``/``S->C``."""
+    """All given conditions must hold.  ``tables``: any of these table numbers or resolved
+    ids (a procedure id selects its calls and results); ``errors``: only records with
+    :func:`error_kinds`; ``direction``: ``C->S``/``S->C``; ``display``: a ``-Y`` filter."""
 
-    def __init__(self, tables: Iterable[int] = (), errors: bool = False,
-                 direction: str | None = None) -> None:
-        self.tables = frozenset(tables)
+    def __init__(self, tables: Iterable[int | str] = (), errors: bool = False,
+                 direction: str | None = None, display: Any = None) -> None:
+        numbers = {t for t in tables if isinstance(t, int)}
+        procs = set()
+        for t in tables:
+            if isinstance(t, str):
+                if t[1] == "P":
+                    procs.add(t)
+                else:
+                    numbers.add(parse_table(t))
+        self.tables = frozenset(numbers)
+        self.procedures = frozenset(procs)
         self.errors = errors
         self.direction = direction
         tests: list[Callable[[Any, Any], bool]] = []
-        if self.tables:
-            tests.append(lambda r, e: bool(record_tables(r) & self.tables))
+        if self.tables or self.procedures:
+            tests.append(lambda r, e: bool(record_tables(r) & self.tables)
+                         or record_procedure(r) in self.procedures)
         if errors:
             tests.append(lambda r, e: bool(error_kinds(r, e)))
         if direction:
             tests.append(lambda r, e: record_direction(r) == direction)
         self._tests = tests
+        self.display = display
 
     @property
     def active(self) -> bool:
-        return bool(self._tests)
+        return bool(self._tests) or self.display is not None
 
-    def __call__(self, rec: Any, line_errors: Iterable[Any] = ()) -> bool:
-        return all(t(rec, line_errors) for t in self._tests)
+    def __call__(self, rec: Any, line_errors: Iterable[Any] = (), item: Any = None) -> bool:
+        if not all(t(rec, line_errors) for t in self._tests):
+            return False
+        return self.display is None or self.display(item)
+
+
+def record_procedure(rec: Any) -> str | None:
+    """The procedure a record calls or answers (``EP17``), else None."""
+    proc = rec.procedure
+    return proc.get("procedure") if isinstance(proc, dict) else None

@@ -21,7 +21,8 @@ from osgpdissect.mep import render as mep_render
 from osgpdissect.optical import render as optical_render
 from osgpdissect.optical.records import OpticalRecord
 
-__all__ = ["Clock", "JsonOutput", "PcapTee", "TextOutput", "use_colour"]
+__all__ = ["Clock", "FieldsOutput", "JsonOutput", "PcapTee", "TextOutput", "hex_dump",
+           "use_colour"]
 
 _RESET = "\x1b[0m"
 _BOLD = "\x1b[1m"
@@ -56,6 +57,49 @@ class JsonOutput:
 
     def write_stats(self, stats: Any) -> None:
         self.out.write(dumps(stats.to_json()) + "\n")
+
+
+class FieldsOutput:
+    """``-T fields -e FIELD ...``: one tab-separated line per record, a field's several values
+    joined by commas, an absent field empty (as tshark)."""
+
+    def __init__(self, out: IO[str], fields: list[Any]) -> None:
+        self.out = out
+        self.fields = fields
+
+    def write(self, item: Any) -> None:
+        from osgpdissect.cli.display_filter import field_values, format_value
+
+        cells = [",".join(format_value(v) for v in field_values(f, item)) for f in self.fields]
+        self.out.write("\t".join(c.replace("\t", " ").replace("\n", " ") for c in cells) + "\n")
+
+    def write_stats(self, stats: Any) -> None:
+        self.out.write("\n".join(stats.lines()) + "\n")
+
+
+_HEX_PARTS = (("request", "Request"), ("response", "Response"), ("malformed", "Malformed"),
+              ("alert", "Alert"), ("link", "Link"))
+
+
+def hex_dump(item: Any) -> Iterator[str]:
+    """``-x``: each frame of a record as offset, 16 bytes of hex and their ASCII (masked
+    password bytes stay ``**``, shown as ``*``)."""
+    data = item.to_json()
+    alert = getattr(item.record, "alert", None)
+    if alert is not None and isinstance(data.get("alert"), dict):
+        data["alert"]["hex"] = bytes(alert.raw).hex()  # (00 00: never a secret)
+    for key, label in _HEX_PARTS:
+        part = data.get(key)
+        text = (part.get("hex") or part.get("masked_hex")) if isinstance(part, dict) else None
+        if not text:
+            continue
+        pairs = [text[i:i + 2] for i in range(0, len(text), 2)]
+        yield f"    {label} {part.get('direction', '')} ({len(pairs)} bytes)".rstrip()
+        for at in range(0, len(pairs), 16):
+            row = pairs[at:at + 16]
+            chars = "".join("*" if p == "**" else (chr(int(p, 16)) if 32 <= int(p, 16) < 127
+                                                   else ".") for p in row)
+            yield f"    {at:04x}  {' '.join(row):<47}  {chars}"
 
 
 WALL_CLOCK = 1e9  # seconds: times from here on (2001+) are wall-clock epoch times
@@ -101,8 +145,9 @@ class TextOutput:
     """tshark -V-like tree (summary line, then the decoded tree) or ``summary`` lines."""
 
     def __init__(self, out: IO[str], summary: bool = False, colour: bool = False,
-                 clock: Clock | None = None) -> None:
+                 clock: Clock | None = None, hexdump: bool = False) -> None:
         self.out = out
+        self.hexdump = hexdump
         self.summary = summary
         self.colour = colour
         self.clock = clock
@@ -122,12 +167,16 @@ class TextOutput:
             head += " (optical)"
         yield self._paint(head, _BOLD + _KIND_COLOUR.get(rec.kind, "")) if self.colour else head
         if self.summary:
+            if self.hexdump:
+                yield from hex_dump(item)
             return
         for line in tree:
             yield self._tree_line(line)
         for err in item.line_errors:
             line = f"    Line error: {err.text()}"
             yield self._paint(line, _RED) if self.colour else line
+        if self.hexdump:
+            yield from hex_dump(item)
 
     def _tree_line(self, line: str) -> str:
         if not self.colour:

@@ -13,7 +13,7 @@ def add_parser(sub) -> None:
     p.set_defaults(run=run_tables)
 
     p = sub.add_parser("show", help="show one layout: offsets, sizes, types, enums")
-    p.add_argument("table", help="ET13, BT23, EP17, ...")
+    p.add_argument("table", help="ET13, BT23, EP17, 2061, 0x080D, ...")
     p.add_argument("--profile", help="layout profile (gen3, gen4)")
     p.add_argument("--dims", help="JSON file with known dimensions / firmware")
     p.set_defaults(run=run_show)
@@ -51,15 +51,17 @@ def run_tables(args) -> int:
 
 
 def run_show(args) -> int:
+    from osgpdissect.cli.filters import resolve_table
     from osgpdissect.errors import OsgpError
     from osgpdissect.lang.spec import load_default_spec
     from osgpdissect.layout.device import Device
     from osgpdissect.layout.show import layout_lines
 
     spec = load_default_spec()
-    decl = spec.find(args.table)
-    if decl is None:
-        raise OsgpError(f"unknown table or procedure {args.table!r} (see `osgpdissect tables`)")
+    try:
+        args.table = str(resolve_table(args.table, spec))
+    except ValueError as exc:
+        raise OsgpError(str(exc)) from None
     from osgpdissect.layout.binder import BindError
 
     dev = Device.from_file(spec, args.dims, args.profile) if args.dims else Device(spec, args.profile)

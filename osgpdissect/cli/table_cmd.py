@@ -8,7 +8,8 @@ import re
 
 def add_parser(sub) -> None:
     p = sub.add_parser("table", help="decode table bytes (a full or partial read)")
-    p.add_argument("table", help="ET11, BT23, ... (EPnn with --request/--response)")
+    p.add_argument("table", help="ET11, BT23, 2061, 0x080D; EP17 decodes a procedure's request "
+                   "(its response with --response)")
     p.add_argument("--hex", required=True, help="the bytes, e.g. '05 42 24' or 054224")
     p.add_argument("--offset", type=lambda s: int(s, 0), default=0, help="offset of the first byte (partial read)")
     p.add_argument("--dims", help="JSON file with known dimensions / firmware")
@@ -29,6 +30,7 @@ def parse_hex(text: str) -> bytes:
 
 def run(args) -> int:
     from osgpdissect.c1218.render import table_lines
+    from osgpdissect.cli.filters import resolve_table
     from osgpdissect.codec import decode_table
     from osgpdissect.errors import OsgpError
     from osgpdissect.lang import model as m
@@ -37,9 +39,11 @@ def run(args) -> int:
 
     spec = load_default_spec()
     data = parse_hex(args.hex)
+    try:
+        args.table = str(resolve_table(args.table, spec))
+    except ValueError as exc:
+        raise OsgpError(str(exc)) from None
     decl = spec.find(args.table)
-    if decl is None:
-        raise OsgpError(f"unknown table or procedure {args.table!r} (see `osgpdissect tables`)")
     dev = Device.from_file(spec, args.dims, args.profile) if args.dims else Device(spec, args.profile)
     part = "table"
     if isinstance(decl, m.Procedure):

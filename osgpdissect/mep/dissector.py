@@ -169,7 +169,8 @@ class Dissector:
                 sec["events"].append(f"TLS tracker failed: {type(exc).__name__}: {exc}")
                 continue
             for event in events:
-                sec["events"].append(f"{event.direction} {type(event).__name__}: {event.text}")
+                sec["events"].append(_event_text(event))
+                _note_session_facts(sec, event)
                 plaintext = getattr(event, "plaintext", None)
                 if plaintext is None:
                     continue
@@ -269,3 +270,30 @@ def dissect(
 ) -> Iterator[Record]:
     """Records of a capture: exchanges, unanswered requests, orphans, alerts, malformed."""
     return Dissector(security, tables, reassembly).dissect(runs)
+
+
+def _event_text(event: Any) -> str:
+    """One TLS event as a line: direction, then what happened (errors say so)."""
+    prefix = "error: " if type(event).__name__ == "TlsError" else ""
+    fields = dict(getattr(event, "fields", ()) or ())
+    extra = ""
+    if getattr(event, "what", "") == "ServerHello" and "cipher_suite" in fields:
+        extra = f": cipher suite {fields['cipher_suite']}"
+    elif getattr(event, "what", "") == "ClientKeyExchange" and "psk_identity" in fields:
+        extra = f": PSK identity {bytes.fromhex(fields['psk_identity']).hex(' ').upper()}"
+    return f"{event.direction} {prefix}{event.text}{extra}"
+
+
+def _note_session_facts(sec: dict[str, Any], event: Any) -> None:
+    """The negotiated cipher suite (ServerHello) and the PSK identity as the client sent it
+    (ClientKeyExchange, hex bytes) as keys of the record's security view."""
+    fields = dict(getattr(event, "fields", ()) or ())
+    what = getattr(event, "what", "")
+    if what == "ServerHello" and "cipher_suite" in fields:
+        sec["cipher_suite"] = fields["cipher_suite"]
+    elif what == "ClientKeyExchange" and "psk_identity" in fields:
+        ident = bytes.fromhex(fields["psk_identity"])
+        sec["psk_identity"] = ident.hex(" ").upper()
+        if "mep_client_id" in fields:
+            sec["psk_identity"] += (f" (client {fields['mep_client_id']}, key id "
+                                    f"{fields.get('mep_key_id', '?')})")

@@ -86,7 +86,9 @@ def tree_lines(rec: Record) -> Iterator[str]:
         for key, value in rec.security.items():
             if value in (None, [], ""):
                 continue
-            if isinstance(value, list):
+            if key == "inner":
+                yield from _inner_lines(value)
+            elif isinstance(value, list):
                 for v in value:
                     yield f"        {key}: {v}"
             else:
@@ -161,6 +163,22 @@ def _frame_lines(title: str, rec: Record, frame: Any, fields: list[str]) -> Iter
         yield f"        bytes: {' '.join(shown[i : i + 2] for i in range(0, len(shown), 2))}"
     for line in fields:
         yield f"        {line}"
+
+
+def _inner_lines(inner: list[dict[str, Any]]) -> Iterator[str]:
+    """The C12.18 messages carried inside TLS application data, one line each."""
+    for item in inner:
+        for side, msg in item.items():
+            parts = [f"{msg.get('code_name')} (0x{msg.get('code', 0):02X})"]
+            if msg.get("table"):
+                parts.append(str(msg["table"]))
+            for key in ("offset", "count"):
+                if msg.get(key) is not None:
+                    parts.append(f"{key} {msg[key]}")
+            if msg.get("data"):
+                parts.append(f"data {msg['data']}")
+            parts += [f"problem: {p}" for p in msg.get("problems") or []]
+            yield f"        Inner {side}: {', '.join(parts)}"
 
 
 def _mapping(title: str, data: dict[str, Any], depth: int) -> Iterator[str]:

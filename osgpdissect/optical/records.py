@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from osgpdissect.c1218 import codes as M
-from osgpdissect.c1218.records import Record
+from osgpdissect.c1218.records import Record, split_masked_hex
 from osgpdissect.optical import codes as C
 from osgpdissect.optical.messages import Message
 from osgpdissect.optical.packet import LinkByte
@@ -139,7 +139,7 @@ class OpticalRecord(Record):
              "source": self.token.source}
             if self.token is not None else None
         )
-        return out
+        return split_masked_hex(out)
 
     def _request_json(self) -> dict[str, Any]:
         msg, req = self.request_frame, self.request

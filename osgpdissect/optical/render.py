@@ -53,7 +53,7 @@ def tree_lines(rec: Any) -> Iterator[str]:
     if blob["malformed"] is not None:
         bad = blob["malformed"]
         yield f"    Malformed ({bad['reason']}), source {bad['source'] or '-'}"
-        yield f"        bytes: {bad['hex']}"
+        yield f"        bytes: {bad['hex'] or bad.get('masked_hex')}"
     for title, part in (("Request", blob["request"]), ("Response", blob["response"])):
         if part is not None:
             yield from _message_lines(title, part)

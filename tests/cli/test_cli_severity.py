@@ -33,7 +33,7 @@ def test_marks_and_errors_filter_agree(tmp_path, session_runs, capsys):
     tilde = [ln for ln in lines if ln.endswith(" ~")]
     assert len(bang) == 1 and len(tilde) == 2 and "BT00" in bang[0]
     assert "Invalid sequence number" in tilde[0]
-    rc, out, _ = run_cli(capsys, str(path), "-e", "-O", "json")
+    rc, out, _ = run_cli(capsys, str(path), "--errors", "-O", "json")
     selected = json_lines(out)
     assert len(selected) == 1
     assert "mismatch" in selected[0]["security"]["response_digest"]
@@ -54,5 +54,5 @@ def test_count_disagreement_is_an_error(tmp_path, capsys):
     write_hex_text(runs, str(path))
     rc, out, _ = run_cli(capsys, str(path), "-s")
     assert rc == 0 and out.splitlines()[0].endswith(" !")
-    rc, out, _ = run_cli(capsys, str(path), "-e", "-O", "json")
+    rc, out, _ = run_cli(capsys, str(path), "--errors", "-O", "json")
     assert len(json_lines(out)) == 1

@@ -190,7 +190,8 @@ def test_table_text_output():
 @pytest.mark.parametrize(("args", "message"), [
     (("table", "ET11", "--hex", "zz"), "osgpdissect: --hex: not hex bytes: 'zz'"),
     (("table", "ET11", "--hex", "123"), "osgpdissect: --hex: not hex bytes: '123'"),
-    (("table", "XT11", "--hex", "00"), "osgpdissect: unknown table or procedure 'XT11' (see `osgpdissect tables`)"),
+    (("table", "XT11", "--hex", "00"),
+     "osgpdissect: bad table 'XT11': expected e.g. ET13, BT23, EP17, 2061 or 0x080D"),
     (("table", "ET11", "--hex", "00", "--dims", "/nonexistent/dims.json"), None),
 ])
 def test_table_bad_input(args, message):

@@ -169,7 +169,7 @@ def test_password_due_after_logon_until_security_accepted(before):
     records = _decode(_with_stray(before, STRAY, [ACCEPTED, (B.read(1), B.ok())]))
     bad = _malformed(records)
     assert len(bad) == 1 and bad[0].mask_all
-    assert bad[0].to_json()["malformed"]["hex"] == "**" * len(STRAY)
+    assert bad[0].to_json()["malformed"]["masked_hex"] == "**" * len(STRAY)
     _assert_hidden(_outputs(records), "stray after logon")
 
 
@@ -188,7 +188,9 @@ def test_header_kept_when_all_masked():
     records = _decode(_replace_security(_short_session(), damaged))
     bad = next(r for r in records if r.kind == "malformed")
     assert bad.mask_all
-    assert bad.to_json()["malformed"]["hex"] == damaged[:6].hex() + "**" * (len(damaged) - 6)
+    shown = bad.to_json()["malformed"]
+    assert shown["hex"] is None  # "hex" is always hex: masked text is "masked_hex" (issue 19)
+    assert shown["masked_hex"] == damaged[:6].hex() + "**" * (len(damaged) - 6)
 
 
 @pytest.mark.parametrize("before", [

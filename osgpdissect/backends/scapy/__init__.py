@@ -1,5 +1,16 @@
-"""scapy layers (imports ``scapy.packet``/``scapy.fields`` only, never ``scapy.all``)."""
+"""scapy layers (imports ``scapy.packet``/``scapy.fields``/``scapy.config`` only, never
+``scapy.all``): MEP frames, C12.18 optical packets and services, table payloads, and the serial
+link types.  Importing this package registers link types 250 (RTAC serial) and 147 (USER0) for
+``rdpcap``/``wrpcap`` (:mod:`osgpdissect.backends.scapy.link`)."""
 
+from osgpdissect.backends.scapy.link import (
+    MEPSegment,
+    RTACSerialLink,
+    User0Link,
+    register_link_types,
+    reset_link_state,
+    rtac,
+)
 from osgpdissect.backends.scapy.mep import (
     MEPAlert,
     MEPRequest,
@@ -12,16 +23,66 @@ from osgpdissect.backends.scapy.mep import (
     set_table_context,
     table_layer,
 )
+from osgpdissect.backends.scapy.optical import (
+    C1218Ident,
+    C1218IdentResponse,
+    C1218Link,
+    C1218Logoff,
+    C1218Logon,
+    C1218Negotiate,
+    C1218NegotiateResponse,
+    C1218Packet,
+    C1218PartialRead,
+    C1218PartialWrite,
+    C1218Read,
+    C1218ReadResponse,
+    C1218Response,
+    C1218Security,
+    C1218Terminate,
+    C1218Wait,
+    C1218Write,
+    dissect_packet,
+    dissect_service,
+    set_show_password,
+)
+
+register_link_types()
 
 __all__ = [
+    "C1218Ident",
+    "C1218IdentResponse",
+    "C1218Link",
+    "C1218Logoff",
+    "C1218Logon",
+    "C1218Negotiate",
+    "C1218NegotiateResponse",
+    "C1218Packet",
+    "C1218PartialRead",
+    "C1218PartialWrite",
+    "C1218Read",
+    "C1218ReadResponse",
+    "C1218Response",
+    "C1218Security",
+    "C1218Terminate",
+    "C1218Wait",
+    "C1218Write",
     "MEPAlert",
     "MEPRequest",
     "MEPResponse",
+    "MEPSegment",
     "MEPTableData",
     "MEPTLSRequest",
     "MEPTLSResponse",
+    "RTACSerialLink",
+    "User0Link",
     "dissect_exchange",
     "dissect_frame",
+    "dissect_packet",
+    "dissect_service",
+    "register_link_types",
+    "reset_link_state",
+    "rtac",
+    "set_show_password",
     "set_table_context",
     "table_layer",
 ]

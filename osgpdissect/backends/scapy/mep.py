@@ -103,7 +103,9 @@ class MEPRequest(StrictPacket):
         return pkt + pay
 
     def do_build_payload(self) -> bytes:
-        return b""  # the table payload is a view of ``data``, already built
+        if isinstance(self.payload, MEPTableData):
+            return b""  # the table payload is a view of ``data``, already built
+        return super().do_build_payload()  # bytes after the frame, kept
 
     def post_dissection(self, pkt: Packet) -> None:
         if self.code in C.WRITE_CODES and self.data:
@@ -111,6 +113,9 @@ class MEPRequest(StrictPacket):
 
     def mysummary(self) -> str:
         return f"MEP {C.request_code_name(self.code)} {C.table_id(self.table)} seq=0x{self.seq:08X}"
+
+    def answers(self, other: Packet) -> int:
+        return 0  # a request answers nothing
 
 
 def _has_read_data(p: Packet) -> bool:
@@ -144,10 +149,16 @@ class MEPResponse(StrictPacket):
         return pkt + pay
 
     def do_build_payload(self) -> bytes:
-        return b""
+        if isinstance(self.payload, MEPTableData):
+            return b""  # the table payload is a view of ``data``, already built
+        return super().do_build_payload()  # bytes after the frame, kept
 
     def mysummary(self) -> str:
         return f"MEP Response {C.response_code_name(self.code)}"
+
+    def answers(self, other: Packet) -> int:
+        """A response answers an RC4-mode request (MEP frames carry no id to match)."""
+        return int(type(other) is MEPRequest)
 
 
 class MEPTLSRequest(StrictPacket):
@@ -165,9 +176,15 @@ class MEPTLSRequest(StrictPacket):
             pkt = (len(pkt) - 2).to_bytes(2, "big") + pkt[2:]
         return pkt + pay
 
+    def answers(self, other: Packet) -> int:
+        return 0  # a request answers nothing
+
 
 class MEPTLSResponse(MEPTLSRequest):
     """TLS-mode response: length, response code, TLS records (opaque here)."""
+
+    def answers(self, other: Packet) -> int:
+        return int(type(other) is MEPTLSRequest)
 
     name = "MEP TLS Response"
     fields_desc = [
@@ -182,6 +199,9 @@ class MEPAlert(StrictPacket):
 
     name = "MEP Alert"
     fields_desc = [ShortField("length", 0)]
+
+    def answers(self, other: Packet) -> int:
+        return 0  # unsolicited
 
 
 def dissect_frame(raw: bytes, direction: str = "C->S", tls: bool = False) -> Packet:

@@ -32,9 +32,10 @@ from scapy.fields import (
 )
 from scapy.packet import Packet, Raw
 
-from osgpdissect.backends.scapy.truncated import StrictPacket
+from osgpdissect.backends.scapy.tables import MEPTableData
+from osgpdissect.backends.scapy.truncated import StrictPacket, TruncatedLayerError
 from osgpdissect.optical import codes as C
-from osgpdissect.optical.crc import crc16, crc_bytes
+from osgpdissect.optical.crc import crc16
 
 __all__ = [
     "C1218Ident", "C1218IdentResponse", "C1218Link", "C1218Logoff", "C1218Logon",
@@ -74,8 +75,24 @@ class _ChecksumMixin:
         return C.table_checksum(self.data) == self.checksum  # type: ignore[attr-defined]
 
 
+class _CrcField(XLEShortField):
+    """The packet's CRC; ``show()`` says whether it matches the header and data."""
+
+    def i2repr(self, pkt: Packet | None, x: Any) -> str:
+        text = super().i2repr(pkt, x)
+        if x is None or not isinstance(pkt, C1218Packet):
+            return text
+        want = pkt.expected_crc()
+        return f"{text} (ok)" if want == x else f"{text} (BAD: expected 0x{want:04x})"
+
+
 class C1218Packet(StrictPacket):
-    """``EE | identity | control | sequence | length | data | CRC16 (X-25, LSB first)``."""
+    """``EE | identity | control | sequence | length | data | CRC16 (X-25, LSB first)``.
+
+    The data is the payload: ``C1218Packet(seq_nbr=1) / C1218Read(table=1)``; ``length`` and
+    ``crc`` left unset are computed on build; on dissect the payload is the service layer its
+    code names and ``crc_ok()`` checks the CRC (``show()`` and ``summary()`` say it).  The
+    CRC trails the data on the wire; while dissecting it is read before the payload."""
 
     name = "C12.18 packet"
     fields_desc = [
@@ -87,26 +104,90 @@ class C1218Packet(StrictPacket):
         BitField("reserved", 0, 3),
         BitField("data_format", 0, 2),
         ByteField("seq_nbr", 0),
-        FieldLenField("length", None, length_of="data", fmt="!H"),
-        StrLenField("data", b"", length_from=lambda p: p.length),
-        XLEShortField("crc", None),
+        ShortField("length", None),
+        _CrcField("crc", None),
     ]
 
-    def post_build(self, pkt: bytes, pay: bytes) -> bytes:
-        if self.crc is None:
-            pkt = pkt[:-2] + crc_bytes(pkt[:-2])
-        return pkt + pay
+    def __init__(self, _pkt: bytes = b"", *args: Any, data: bytes | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(_pkt, *args, **kwargs)
+        if data is not None:  # the data as bytes: read as the service layer it holds
+            self.add_payload(dissect_service(bytes(data), _role(bytes(data))))
+
+    def pre_dissect(self, s: bytes) -> bytes:
+        if len(s) < _HEADER:
+            return s  # too short: the fields raise TruncatedLayerError
+        n = int.from_bytes(s[_HEADER - 2:_HEADER], "big")
+        if len(s) < _HEADER + n + 2:
+            raise TruncatedLayerError(f"{self.name}: {len(s)} bytes are too short for a "
+                                      f"{n}-byte packet and its CRC")
+        return s[:_HEADER] + s[_HEADER + n:_HEADER + n + 2] + s[_HEADER:_HEADER + n] + \
+            s[_HEADER + n + 2:]
 
     def extract_padding(self, s: bytes) -> tuple[bytes, bytes]:
-        return b"", s
+        n = self.length or 0
+        return s[:n], s[n:]
+
+    def guess_payload_class(self, payload: bytes) -> type[Packet]:
+        if self.multi_packet and not self.first_packet:
+            return Raw  # a continuation: the service started in an earlier packet
+        return type(dissect_service(payload, _role(payload)))
+
+    def do_build(self) -> bytes:
+        if not self.explicit:
+            self = next(iter(self))
+        head = self.self_build()[:_HEADER]
+        data, after = self._data_and_after()
+        if self.length is None:
+            head = head[:_HEADER - 2] + len(data).to_bytes(2, "big")
+        crc = crc16(head + data) if self.crc is None else self.crc
+        return head + data + crc.to_bytes(2, "little") + after
+
+    def build_padding(self) -> bytes:
+        return b""  # do_build placed it: after the CRC
+
+    def _data_and_after(self) -> tuple[bytes, bytes]:
+        """The data (the payload with what its layers left as padding) and the bytes that
+        followed the packet when it was dissected."""
+        full = self.payload.build() if self.payload else b""
+        n = len(full) if self.length is None else self.length
+        return full[:n], full[n:]
+
+    @property
+    def data(self) -> bytes:
+        """The packet's data bytes."""
+        return self._data_and_after()[0]
+
+    def expected_crc(self) -> int:
+        """The CRC the header and data call for."""
+        head = self.self_build()[:_HEADER]
+        if self.length is None:
+            head = head[:_HEADER - 2] + len(self.data).to_bytes(2, "big")
+        return crc16(head + self.data)
 
     def crc_ok(self) -> bool:
-        raw = bytes(self)
-        return crc16(raw[:-2]) == (raw[-2] | raw[-1] << 8)
+        return self.crc is None or self.crc == self.expected_crc()
+
+    def mysummary(self) -> str:
+        crc = "" if self.crc is None else (" crc ok" if self.crc_ok() else " BAD CRC")
+        return f"C12.18 packet seq {self.seq_nbr} length {len(self.data)}{crc}"
 
     def service(self, role: str = "request", request: Packet | None = None) -> Packet:
         """The data as a service layer (``role`` ``"request"`` or ``"response"``)."""
-        return dissect_service(bytes(self.data), role, request)
+        return dissect_service(self.data, role, request)
+
+    def answers(self, other: Packet) -> int:
+        if not isinstance(other, C1218Packet):
+            return 0
+        return int(_role(self.data) == "response" and _role(other.data) == "request")
+
+
+_HEADER = 6  # EE, identity, control, sequence, length (2)
+
+
+def _role(data: bytes) -> str:
+    """Requests have service codes from 0x20 up, responses below (C12.18)."""
+    return "response" if data and data[0] < 0x20 else "request"
 
 
 class C1218Link(StrictPacket):
@@ -229,6 +310,11 @@ class C1218ReadResponse(_ChecksumMixin, _Request):
         StrLenField("data", b"", length_from=lambda p: p.count),
         XByteField("checksum", None),
     ]
+
+    def do_build_payload(self) -> bytes:
+        if isinstance(self.payload, MEPTableData):
+            return b""  # the table layer is a view of ``data``, already built
+        return super().do_build_payload()
 
 
 class C1218IdentResponse(_Request):

@@ -10,7 +10,8 @@ spec files as dependencies::
 Roles: ``:osgp:table:`ET11```, ``:osgp:field:`ET11.num_devices```, ``:osgp:record:``,
 ``:osgp:enum:`` link; ``:osgp:def:``, ``:osgp:defrecord:``, ``:osgp:defenum:`` mark anchors.
 With ``osgp_pages = "tables"`` in ``conf.py`` a page per table and procedure is written into
-that folder (an ``index`` with a toctree and one stub per id) when the builder starts.
+that folder (an ``index`` with a toctree and one stub per id) when the builder starts;
+``osgp_pages_only = ["ET13", ...]`` limits them to those ids (a small site for tests).
 """
 
 from __future__ import annotations
@@ -229,6 +230,9 @@ def generate_pages(app: Sphinx) -> None:
     folder = Path(app.srcdir) / app.config.osgp_pages
     folder.mkdir(parents=True, exist_ok=True)
     ids = db.all_ids(spec)
+    if app.config.osgp_pages_only:  # a small site (the docs tests): these pages only
+        only = {t.upper() for t in app.config.osgp_pages_only}
+        ids = [t for t in ids if t in only]
     wanted = {"index.rst"} | {db.page_name(t) + ".rst" for t in ids}
     for old in folder.glob("*.rst"):
         if old.name not in wanted and old.read_text(encoding="utf-8").startswith(STUB_HEADER):
@@ -255,6 +259,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("osgp_spec_dir", None, "env", types=frozenset({str, type(None)}))
     app.add_config_value("osgp_pages", "", "env", types=frozenset({str}))
     app.add_config_value("osgp_pages_title", "Tables and procedures", "env", types=frozenset({str}))
+    app.add_config_value("osgp_pages_only", [], "env", types=frozenset({list}))
     app.add_domain(OsgpDomain)
     app.connect("builder-inited", generate_pages)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True,

@@ -657,17 +657,131 @@ def _key_text(v: int, flags: bool) -> str:
     return f"0x{v:02X}" if flags else str(v)
 
 
+_LONG_FORMULA = 80  # characters: a longer offset/size formula is summarised in the note
+
+
 def field_table(w: Walk) -> list[str]:
+    """The fields: offset and size as numbers (per profile when dimensions vary, with the
+    formula as a note), then enumeration meanings in their own tables below."""
+    concrete = _profile_offsets(w)
+    varies = bool(concrete) and any(not (_is_number(r.offset) and _is_number(r.size))
+                                    for r in w.rows if r.type != "derived")
     rows = []
     for r in w.rows:
         title = r.title.rsplit(".", 1)[-1]
         depth = r.title.count(".")
         name = "↳ " * depth + f":osgp:def:`{title} <{r.key}>`"
-        rows.append([[r.offset], [r.size], [r.type], [name], [lit(r.meta.vci or "")], _value_paras(w, r),
+        notes = _meta_paras(w, r)
+        if r.enum is not None:
+            notes.append("Values: in the tables below the fields.")
+        if varies:
+            where = [_concrete_cell(concrete[p].get(_path_of(w, r))) for p in concrete]
+            formula = _formula_note(r)
+            cells = [[c] for c in where]
+            notes = notes + ([formula] if formula else [])
+        else:
+            cells = [[r.offset], [r.size]]
+        rows.append([*cells, [r.type], [name], [lit(r.meta.vci or "")], _value_paras(w, r),
                      [esc(r.meta.unit or "")] + ([f"scale {r.meta.scale:g}"] if r.meta.scale else []),
-                     _meta_paras(w, r), enum_paras(w.spec, r.enum, r.meta.enum)])
-    return _list_table(["Offset", "Size", "Type", "Name", "VCI", "Value / default", "Unit", "Description",
-                        "Values"], rows, "osgp-fields", "auto")
+                     notes])
+    head = ([f"{p} offset / size" for p in concrete] if varies else ["Offset", "Size"])
+    out = [VCI_LEGEND, ""] if any(r.meta.vci for r in w.rows) else []
+    if varies:
+        out += ["Offsets and sizes are bytes under each profile's default dimensions (inside an "
+                "array: those of its first element); where they depend on dimensions the "
+                "formula is noted.  ``osgpdissect show TABLE --dims FILE`` gives them for "
+                "other dimensions.", ""]
+    out += _list_table([*head, "Type", "Name", "VCI", "Value / default", "Unit", "Description"],
+                       rows, "osgp-fields", "auto")
+    return out + _values_tables(w)
+
+
+VCI_LEGEND = ("VCI (the guide's value control identifier: who controls the value): ``F`` fixed; "
+              "``M`` the meter (MEP server) controls it, also dimensions that vary by device; "
+              "``H`` the host or the configuration software; ``P`` program-ID dependent (fixed "
+              "for a firmware build: read again when ET04's program ID changes); ``HD`` host "
+              "direct (written directly); ``HI`` host indirect (written through a pending table).")
+
+
+def _values_tables(w: Walk) -> list[str]:
+    """One small table of meanings per enumerated field (they wrap, off the field table)."""
+    seen: set[str] = set()
+    with_enum = [r for r in w.rows
+                 if r.enum is not None and not (r.key in seen or seen.add(r.key))]
+    if not with_enum:
+        return []
+    out = ["**Values**", ""]
+    for r in with_enum:
+        e = r.enum
+        assert e is not None
+        title = r.title.rsplit(".", 1)[-1]
+        ref = r.meta.enum if isinstance(r.meta.enum, str) else None
+        out += [f":osgp:field:`{title} <{r.key}>`" + (f" (:osgp:enum:`{ref}`)" if ref else "")
+                + (" — flags" if e.flags else "") + ":", ""]
+        rows = []
+        for x in e.entries[:MAX_ENUM]:
+            key = (_key_text(x.lo, e.flags) if x.lo == x.hi
+                   else f"{_key_text(x.lo, e.flags)}..{_key_text(x.hi, e.flags)}")
+            rows.append([[lit(key)], ["*reserved*" if x.reserved and not x.label else esc(x.label)]])
+        if len(e.entries) > MAX_ENUM:
+            rows.append([["…"], [f"{len(e.entries) - MAX_ENUM} more"]])
+        out += _list_table(["Value", "Meaning"], rows, "osgp-values")
+    return out
+
+
+def _is_number(text: str) -> bool:
+    return text.isdigit()
+
+
+def _path_of(w: Walk, r: Row) -> tuple[str, ...]:
+    return tuple(r.key.split(".")[len(w.prefix.split(".")):])
+
+
+def _concrete_cell(at: tuple[int | None, int | None] | None) -> str:
+    if at is None:
+        return "—"
+    off, size = at
+    return f"{'?' if off is None else off} / {'?' if size is None else size}"
+
+
+def _formula_note(r: Row) -> str:
+    parts = []
+    for what, text in (("offset", r.offset), ("size", r.size)):
+        if not text or _is_number(text):
+            continue
+        if len(text) > _LONG_FORMULA:
+            import re
+
+            names = sorted(set(re.findall(r"\b[A-Z]{2}\d+(?:\.\w+)+", text)))
+            text = "depends on " + ", ".join(names) if names else "varies"
+            parts.append(f"{what} {esc(text)}")
+        else:
+            parts.append(f"{what} = {lit(text)}")
+    return ("Formula: " + "; ".join(parts) + ".") if parts else ""
+
+
+def _profile_offsets(w: Walk) -> dict[str, dict[tuple[str, ...], tuple[int | None, int | None]]]:
+    """Per profile: field path -> (offset, size) in bytes, bound with its default dimensions
+    (procedures count from BT07's start or the response header, as the guide does)."""
+    from osgpdissect.layout.binder import walk_static
+    from osgpdissect.layout.device import Device
+
+    tid, _, part = w.prefix.partition(".")
+    part = part or "table"
+    base = {"request": 3, "response": 4}.get(part, 0)
+    out: dict[str, dict[tuple[str, ...], tuple[int | None, int | None]]] = {}
+    for prof in w.spec.profiles:
+        try:
+            bound = Device(w.spec, prof.name).bound(tid, part)
+        except Exception:  # a layout that cannot be bound statically stays symbolic
+            return {}
+        found: dict[tuple[str, ...], tuple[int | None, int | None]] = {}
+        for node, off, path in walk_static(bound.root, base):
+            key = tuple(p for p in path if isinstance(p, str))
+            if key and key not in found:
+                found[key] = (off, node.size)
+        out[prof.name] = found
+    return out
 
 
 def bits_lines(w: Walk) -> list[str]:
@@ -735,7 +849,16 @@ def dimensioning_lines(w: Walk, decl: Decl, tid: str, part: str, sizes: dict[str
     if total is None:
         out.append("size varies with the data (see the variants below).")
     else:
-        out.append(f"size = {w.rst(total.expr())} bytes")
+        plain = expr_plain(total.expr())
+        if len(plain) > 4 * _LONG_FORMULA:
+            import re
+
+            names = sorted(set(re.findall(r"\b[A-Z]{2}\d+(?:\.\w+)+", plain)))
+            out.append("size depends on " + ", ".join(f":osgp:field:`{n}`" if w.spec.find(
+                n.split(".")[0]) else lit(n) for n in names) + " (the formula the guide states "
+                "is below; the sizes under each profile's defaults follow it).")
+        else:
+            out.append(f"size = {w.rst(total.expr())} bytes")
     out.append("")
     if w.lets:
         out += ["where", ""]
@@ -806,13 +929,23 @@ def _dims_lines(h: m.Header, tid: str, w: Walk) -> list[str]:
             + _list_table(["Field", "Guide", "Default"], rows, "osgp-dims"))
 
 
+_PROCEDURE_OFFSETS = {
+    "request": "Offsets are the guide's: they count from the start of the data written to BT07, "
+               "whose bytes 0-2 are the procedure header (procedure number and sequence number), "
+               "so the first parameter is at offset 3.",
+    "response": "Offsets are the guide's: they count from the start of the procedure response "
+                "(ET59 or BT08), whose bytes 0-3 are its header (procedure number, sequence "
+                "number and result code), so the first response field is at offset 4.",
+}
+
+
 def _layout_parts(w: Walk, decl: Decl, tid: str, part: str, level: str) -> list[str]:
     out: list[str] = []
     out += _section("Dimensioning", level) + dimensioning_lines(w, decl, tid, part, profile_sizes(w.spec, tid, part))
     if w.rows:
         out += _section("Fields", level)
         if isinstance(decl, m.Procedure):
-            out += [f"Offsets count from the start of the {part} (after the procedure header).", ""]
+            out += [_PROCEDURE_OFFSETS.get(part, _PROCEDURE_OFFSETS["request"]), ""]
         out += field_table(w)
     if w.bits:
         out += _section("Bit fields", level) + bits_lines(w)
