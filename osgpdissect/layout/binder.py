@@ -217,8 +217,8 @@ _BINOPS = {
     "+": lambda a, b: a + b,
     "-": lambda a, b: a - b,
     "*": lambda a, b: a * b,
-    "/": lambda a, b: a // b if b else 0,
-    "%": lambda a, b: a % b if b else 0,
+    "/": lambda a, b: a // b,  # by zero: ZeroDivisionError (never a silent 0)
+    "%": lambda a, b: a % b,
     "==": lambda a, b: a == b,
     "!=": lambda a, b: a != b,
     "<": lambda a, b: a < b,
@@ -231,6 +231,9 @@ _BINOPS = {
 
 
 def apply_op(op: str, a, b):
+    """``a op b`` as the spec language defines it: ``/`` is floor division; ``/`` or ``%`` by
+    zero raises ZeroDivisionError (the binder makes it a spec error for constants; the codec
+    makes the value unknown at decode time)."""
     if isinstance(a, m.Version) or isinstance(b, m.Version):
         a, b = version_key(a), version_key(b)
     return _BINOPS[op](a, b)
@@ -296,7 +299,10 @@ class Binder:
         if isinstance(e, m.BinOp):
             a, b = self.peval(e.left), self.peval(e.right)
             if _const(a) and _const(b):
-                return apply_op(e.op, a, b)
+                try:
+                    return apply_op(e.op, a, b)
+                except ZeroDivisionError:
+                    raise BindError(e.pos, f"division by zero: {a} {e.op} {b}") from None
             if e.op == "and" and _const(a):
                 return b if a else False
             if e.op == "or" and _const(a):
