@@ -295,7 +295,7 @@ def table_target() -> Target:
 
 _DIMS_SEEDS = (b'{"fw": "4.30"}', b'{"fw": 4.3, "BT21": {"nbr_tiers": 4}}',
                b'{"profile": "gen4", "ET11": {"num_devices": 6}}', b"{}", b"[]",
-               b'{"BT21": {"nbr_summations": 99999999999}}')
+               b'{"BT21": {"nbr_summations": 99999999999}}', b"[" * 5000)
 
 
 def _dims_run(case: tuple[bytes, str, bool]) -> None:
@@ -321,7 +321,7 @@ def dims_target() -> Target:
 
 _KEY_SEEDS = (f'mak = "{GUIDE_KEY}"\n'.encode(), f'mbk = "{GUIDE_KEY}"\nrc4_key = "{GUIDE_KEY}"\n'
               .encode(), f'[[psk]]\nidentity = "640001"\nkey = "{GUIDE_KEY}"\n'.encode(),
-              b'mak = "abcdefghijklmnopqrst"\n')
+              b'mak = "abcdefghijklmnopqrst"\n', b"a = " + b"[" * 5000)
 
 
 def _keys_run(data: bytes) -> None:
@@ -353,6 +353,9 @@ _SPEC_SEED = (
 )
 
 
+_DEEP_SPEC = b'table ET01 "T" {\n    UINT8 n "N" @0\n    UINT8[' + b"n+" * 700 + b'1] b "B"\n}\n'
+
+
 def _spec_run(data: bytes) -> None:
     root = workdir() / "spec"
     root.mkdir(exist_ok=True)
@@ -361,8 +364,8 @@ def _spec_run(data: bytes) -> None:
 
 
 def spec_target() -> Target:
-    return Target("spec-check", "cli", st.one_of(st.binary(max_size=300), mutated((_SPEC_SEED,))),
-                  _spec_run)
+    texts = st.one_of(st.binary(max_size=300), mutated((_SPEC_SEED, _DEEP_SPEC)))
+    return Target("spec-check", "cli", texts, _spec_run)
 
 
 # --------------------------------------------------------------------------- library decoders
@@ -466,3 +469,25 @@ def all_targets() -> list[Target]:
     fmts = ["hex", "raw", "pcap", "pcapng", "saleae1", "saleae2", "sigrok", "sigrok-ann"]
     return [*(decode_target(f) for f in fmts), table_target(), dims_target(), keys_target(),
             spec_target(), *library_targets()]
+
+
+# --------------------------------------------------------------------------- in the suite
+
+SUITE_EXAMPLES = int(os.environ.get("OSGP_FUZZ_EXAMPLES", "40"))
+
+
+def targets_of(stage: str) -> list[Target]:
+    return [t for t in all_targets() if t.stage == stage]
+
+
+def check(target: Target, examples: int = SUITE_EXAMPLES) -> None:
+    """Run ``examples`` deterministic cases of ``target``; the first internal error fails."""
+    from hypothesis import HealthCheck, given, settings
+
+    @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    @given(target.strategy)
+    def case(value: Any) -> None:
+        target.run(value)
+
+    case()
