@@ -90,5 +90,6 @@ def _check_depth(tree: Tree, text: str, filename: str) -> None:
             line = getattr(node.meta, "line", 0) if not node.meta.empty else 0
             col = getattr(node.meta, "column", 0) if line else 0
             msg = f"nested more than {MAX_DEPTH} levels deep (split the expression)"
-            raise SpecError([Diagnostic(filename, line, col, msg, _line(text, line) if line else "")])
+            snippet = _line(text, line) if line else ""
+            raise SpecError([Diagnostic(filename, line, col, msg, snippet)])
         stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
