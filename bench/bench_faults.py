@@ -5,7 +5,8 @@ For MEP (a keyed polling session: every digest verifies under the bench key) and
 damages one frame (MEP) or packet (optical) with one fault:
 
 * drop: one byte removed;  insert: one random byte added;  flip: one bit flipped;
-* cut: the frame ends early (the rest never sent);  duplicate: a span of it sent twice.
+* cut: the frame ends early (the rest never sent);  duplicate: a span of it sent twice (never
+  the whole frame: that is a resend).
 
 Timed trials decode the runs with per-byte times at 9600 baud (as the Saleae, sigrok and pcap
 readers give them); untimed trials decode each direction as one byte stream (as raw dumps give
@@ -16,7 +17,9 @@ them, put in protocol order by ``captures.order``).  Printed per protocol, mode 
   is rightly flagged), over all trials;
 * damaged reported: the share of trials whose damaged frame is reported (a record with an error,
   ``!``, holds its bytes or some of them, e.g. a stray byte shown malformed before the frame it
-  was inserted in) and no record shows it as a clean frame.
+  was inserted in) and no record shows it as a clean frame;
+* losses reported: of the intact frames not recovered, how many are shown (some of their
+  bytes) in a record marked ``!``.
 
 The optical security packet (a password: masked in output) is never damaged nor counted.
 
@@ -109,6 +112,8 @@ def damage(data: bytes, fault: str, rng: random.Random) -> bytes:
     if fault == "cut":
         return data[:max(k, 1)]
     n = rng.randrange(1, len(data) - k + 1)
+    if n == len(data) > 1:  # the whole frame twice is a resend, not damage
+        n -= 1
     return data[:k + n] + data[k:k + n]
 
 
@@ -156,8 +161,9 @@ def frames_of(rec) -> tuple[list[str], list[str]]:
 
 
 def trial(protocol: str, mode: str, fault: str, base: list[ByteRun], rng: random.Random,
-          security) -> tuple[int, int, bool]:
-    """(intact frames, intact frames recovered, damaged frame reported) of one trial."""
+          security) -> tuple[int, int, bool, int]:
+    """(intact frames, intact frames recovered, damaged frame reported, lost intact frames
+    shown in a flagged record) of one trial."""
     candidates = [i for i, r in enumerate(base) if is_unit(protocol, r)]
     hit = rng.choice(candidates)
     runs = list(base)
@@ -173,28 +179,38 @@ def trial(protocol: str, mode: str, fault: str, base: list[ByteRun], rng: random
         else:
             clean.update(frames)
     intact = [base[i].data.hex() for i in candidates if i != hit]
-    recovered = sum(h in decoded_frames for h in intact)
+    lost = [h for h in intact if h not in decoded_frames]
+    lost_reported = sum(any(_overlap(h, f) for f in flagged) for h in lost)
     bad_hex = bad.hex()
-    reported = bad_hex not in clean and any(bad_hex in f or (f and f in bad_hex) for f in flagged)
-    return len(intact), recovered, reported
+    reported = bad_hex not in clean and any(_overlap(bad_hex, f) for f in flagged)
+    return len(intact), len(intact) - len(lost), reported, lost_reported
+
+
+def _overlap(frame: str, shown: str) -> bool:
+    """Whether a flagged record's hex holds the frame, or some of its bytes."""
+    return bool(shown) and (frame in shown or shown in frame or frame[:16] in shown)
 
 
 def bench(trials: int, seed: int, out: Callable[[str], None] = print) -> dict:
     sessions = {"mep": mep_session(), "optical": optical_session()}
     security = Security(KeyRing(mak=KEY))
     results: dict = {}
-    out(f"{'protocol':9}{'mode':9}{'fault':11}{'intact recovered':>18}{'damaged reported':>18}")
+    out(f"{'protocol':9}{'mode':9}{'fault':11}{'intact recovered':>18}{'damaged reported':>18}"
+        f"{'losses reported':>17}")
     for protocol, base in sessions.items():
         for mode in ("timed", "untimed"):
             for fault in FAULTS:
                 rng = random.Random(f"{seed}-{protocol}-{mode}-{fault}")
-                total = got = reported = 0
+                total = got = reported = lost_shown = 0
                 for _ in range(trials):
-                    n, r, rep = trial(protocol, mode, fault, base, rng, security)
+                    n, r, rep, shown = trial(protocol, mode, fault, base, rng, security)
                     total, got, reported = total + n, got + r, reported + rep
+                    lost_shown += shown
+                lost = total - got
                 results[(protocol, mode, fault)] = (got / total, reported / trials)
+                losses = f"{lost_shown}/{lost}" if lost else "-"
                 out(f"{protocol:9}{mode:9}{fault:11}{100 * got / total:>17.1f}%"
-                    f"{100 * reported / trials:>17.1f}%")
+                    f"{100 * reported / trials:>17.1f}%{losses:>17}")
     return results
 
 

@@ -26,7 +26,7 @@ def test_timed_fault_loses_no_intact_frame_and_is_reported(protocol, fault):
     rng = random.Random(f"suite-{protocol}-{fault}")
     security = Security(KeyRing(mak=faults.KEY))
     for _ in range(2):
-        intact, recovered, reported = faults.trial(protocol, "timed", fault, SESSIONS[protocol],
+        intact, recovered, reported, _ = faults.trial(protocol, "timed", fault, SESSIONS[protocol],
                                                    rng, security)
         assert recovered == intact
         assert reported
