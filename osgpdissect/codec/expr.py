@@ -4,9 +4,9 @@ source (:func:`emit`) for compiled code, with the same results.
 Semantics (as ``layout.apply_op``): arithmetic on ints; ``/`` is floor division; ``/`` or ``%`` by
 zero raises :class:`DivisionByZero` (the value is unknown: the codec shows the layout after it
 raw with a warning, never a silent 0); comparisons give bools; ``and``/``or`` evaluate BOTH
-operands and give ``bool(a) and bool(b)`` / ``bool(a) or bool(b)``; ``not`` is logical; ``if`` evaluates only
-the chosen branch; ``min``/``max`` over all arguments; ``neg`` negates.  A ``Local`` is looked up
-by the caller's ``lookup`` (which raises when the value is not known).
+operands and give ``bool(a) and bool(b)`` / ``bool(a) or bool(b)``; ``not`` is logical; ``if``
+evaluates only the chosen branch; ``min``/``max`` over all arguments; ``neg`` negates.  A
+``Local`` is looked up by the caller's ``lookup`` (which raises when the value is not known).
 """
 
 from __future__ import annotations
