@@ -37,24 +37,9 @@ def evaluate(e: BoundExpr, lookup: Callable[[Local], Any]) -> Any:
         return eval_bound(e, lookup)
     except DivisionByZero:
         raise
-    except ZeroDivisionError:
-        raise DivisionByZero(*_zero_division(e, lookup)) from None
-
-
-def _zero_division(e: BoundExpr, lookup: Callable[[Local], Any]) -> tuple[str, Any]:
-    """The operator and left operand of the first division by zero in ``e`` (as evaluated)."""
-    if isinstance(e, BExpr):
-        if e.op == "if":
-            branch = e.args[1] if eval_bound(e.args[0], lookup) else e.args[2]
-            return _zero_division(branch, lookup)
-        for arg in e.args:
-            try:
-                eval_bound(arg, lookup)
-            except ZeroDivisionError:
-                return _zero_division(arg, lookup)
-        if e.op in ("/", "%"):
-            return e.op, eval_bound(e.args[0], lookup)
-    return "/", "?"
+    except ZeroDivisionError as exc:  # layout.apply_op: args are (operator, left operand)
+        op, a = exc.args if len(exc.args) == 2 else ("/", "?")
+        raise DivisionByZero(op, a) from None
 
 
 def op_div(a: int, b: int) -> int:

@@ -217,8 +217,8 @@ _BINOPS = {
     "+": lambda a, b: a + b,
     "-": lambda a, b: a - b,
     "*": lambda a, b: a * b,
-    "/": lambda a, b: a // b,  # by zero: ZeroDivisionError (never a silent 0)
-    "%": lambda a, b: a % b,
+    "/": lambda a, b: a // b if b else _by_zero("/", a),
+    "%": lambda a, b: a % b if b else _by_zero("%", a),
     "==": lambda a, b: a == b,
     "!=": lambda a, b: a != b,
     "<": lambda a, b: a < b,
@@ -228,6 +228,11 @@ _BINOPS = {
     "and": lambda a, b: bool(a) and bool(b),
     "or": lambda a, b: bool(a) or bool(b),
 }
+
+
+def _by_zero(op: str, a):
+    """``a op 0`` is never a silent 0: ZeroDivisionError with the operator and left operand."""
+    raise ZeroDivisionError(op, a)
 
 
 def apply_op(op: str, a, b):
