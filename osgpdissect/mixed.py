@@ -87,7 +87,9 @@ class _Splitter:
                 yield Segment(UNKNOWN, ch.run(junk, pos), "neither a MEP frame nor an optical packet")
                 junk = -1
             self.ack_due[d] = False
-            self.ack_due[d.flipped()] = proto == OPTICAL and buf[pos] == C.STP
+            # only an intact packet is ACKed (a damaged one is NAKed or not answered at all)
+            self.ack_due[d.flipped()] = (proto == OPTICAL and buf[pos] == C.STP
+                                         and packet_status(buf, pos)[0] == "ok")
             yield Segment(proto, ch.run(pos, end), note)
             pos = end
         if junk >= 0:

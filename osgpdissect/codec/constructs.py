@@ -28,7 +28,7 @@ from osgpdissect.codec.display import (
     scalar_bytes,
     scalar_reader,
 )
-from osgpdissect.codec.expr import evaluate
+from osgpdissect.codec.expr import DivisionByZero, Unknown, evaluate
 from osgpdissect.codec.tree import Node
 from osgpdissect.errors import DecodeError
 from osgpdissect.layout.binder import (
@@ -44,10 +44,6 @@ from osgpdissect.layout.binder import (
     LScalar,
     LSwitch,
 )
-
-
-class Unknown(Exception):
-    """A value needed to continue lies outside the bytes we have."""
 
 
 class CodecState:
@@ -369,7 +365,10 @@ class DerivedC(LayoutConstruct):
         c = self.node
         try:
             v = st.ev(c.expr)
-        except (Unknown, ZeroDivisionError):
+        except DivisionByZero as exc:
+            st.warnings.append(f"{c.id}: {exc}; its value is unknown")
+            v = None
+        except Unknown:
             v = None
         values[c.id] = v
         if not c.hidden and v is not None:
@@ -805,10 +804,14 @@ class TableCodec(cs.Construct):
 
 
 def undecoded(st: CodecState, nodes: list[Node], exc: Unknown) -> None:
-    """The layout needs a value outside the read: warn and show the rest raw."""
-    st.warnings.append(
-        f"layout after {exc.args[0]!r} depends on bytes outside this read; the rest is shown raw"
-    )
+    """The layout needs a value outside the read (or one divided by zero): warn, show the rest
+    raw."""
+    if isinstance(exc, DivisionByZero):
+        st.warnings.append(f"{exc} in a layout expression; the rest is shown raw")
+    else:
+        st.warnings.append(
+            f"layout after {exc.args[0]!r} depends on bytes outside this read; the rest is shown raw"
+        )
     covered = max((n.offset + n.size for n in nodes), default=st.start)
     rest = st.window(covered, st.end - covered)[0]
     if rest:

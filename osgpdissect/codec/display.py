@@ -47,7 +47,10 @@ def _template_value(e: m.Expr, value: int) -> Any:
     if isinstance(e, m.Ref):
         return value
     if isinstance(e, m.BinOp):
-        return apply_op(e.op, _template_value(e.left, value), _template_value(e.right, value))
+        try:
+            return apply_op(e.op, _template_value(e.left, value), _template_value(e.right, value))
+        except (ZeroDivisionError, TypeError):  # x / 0 (or of "?"): the label part is unknown
+            return "?"
     if isinstance(e, m.UnOp):
         return -_template_value(e.operand, value)
     return "?"

@@ -466,7 +466,10 @@ def walk_{s}(st, pos, limit, values, nodes):
     scopes = st.scopes
     try:
         v = {_ev(n.expr)}
-    except (Unknown, ZeroDivisionError):
+    except DivisionByZero as exc:
+        st.warnings.append(f"{n.id}: {{exc}}; its value is unknown")
+        v = None
+    except Unknown:
         v = None
     values[{n.id!r}] = v
 {show}    return pos

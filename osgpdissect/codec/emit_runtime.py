@@ -5,6 +5,7 @@ from __future__ import annotations
 from osgpdissect.codec.constructs import (
     BuildState,
     CodecState,
+    DivisionByZero,
     Items,
     Unknown,
     build_with,
@@ -45,6 +46,7 @@ __all__ = [
     "CodecState",
     "Items",
     "Node",
+    "DivisionByZero",
     "Unknown",
     "_op_and",
     "_op_div",

@@ -1,11 +1,12 @@
 """Bound-expression semantics, defined once: interpreted (:func:`evaluate`) and emitted as Python
 source (:func:`emit`) for compiled code, with the same results.
 
-Semantics (as the walker and ``layout.apply_op``): arithmetic on ints; ``/`` is floor division and
-``/`` or ``%`` by zero gives 0; comparisons give bools; ``and``/``or`` evaluate BOTH operands and
-give ``bool(a) and bool(b)`` / ``bool(a) or bool(b)``; ``not`` is logical; ``if`` evaluates only
-the chosen branch; ``min``/``max`` over all arguments; ``neg`` negates.  A ``Local`` is looked up
-by the caller's ``lookup`` (which raises when the value is not known).
+Semantics (as ``layout.apply_op``): arithmetic on ints; ``/`` is floor division; ``/`` or ``%`` by
+zero raises :class:`DivisionByZero` (the value is unknown: the codec shows the layout after it
+raw with a warning, never a silent 0); comparisons give bools; ``and``/``or`` evaluate BOTH
+operands and give ``bool(a) and bool(b)`` / ``bool(a) or bool(b)``; ``not`` is logical; ``if``
+evaluates only the chosen branch; ``min``/``max`` over all arguments; ``neg`` negates.  A
+``Local`` is looked up by the caller's ``lookup`` (which raises when the value is not known).
 """
 
 from __future__ import annotations
@@ -16,17 +17,41 @@ from typing import Any
 from osgpdissect.layout.binder import BExpr, BoundExpr, Local, eval_bound
 
 
+class Unknown(Exception):
+    """A value needed to continue lies outside the bytes we have."""
+
+
+class DivisionByZero(Unknown, ZeroDivisionError):
+    """An expression divided by zero at decode time: its value is unknown."""
+
+    def __init__(self, op: str, a: Any):
+        super().__init__(f"{a} {op} 0")
+
+    def __str__(self) -> str:
+        return f"division by zero ({self.args[0]})"
+
+
 def evaluate(e: BoundExpr, lookup: Callable[[Local], Any]) -> Any:
     """Interpret ``e``; ``lookup(local)`` gives a decoded field's value."""
-    return eval_bound(e, lookup)
+    try:
+        return eval_bound(e, lookup)
+    except DivisionByZero:
+        raise
+    except ZeroDivisionError as exc:  # layout.apply_op: args are (operator, left operand)
+        op, a = exc.args if len(exc.args) == 2 else ("/", "?")
+        raise DivisionByZero(op, a) from None
 
 
 def op_div(a: int, b: int) -> int:
-    return a // b if b else 0
+    if not b:
+        raise DivisionByZero("/", a)
+    return a // b
 
 
 def op_mod(a: int, b: int) -> int:
-    return a % b if b else 0
+    if not b:
+        raise DivisionByZero("%", a)
+    return a % b
 
 
 def op_and(a: Any, b: Any) -> bool:

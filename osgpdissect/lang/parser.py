@@ -60,7 +60,7 @@ def _expected(exc: UnexpectedInput) -> str:
 def parse_tree(text: str, filename: str, start: str = "start") -> Tree:
     """Parse spec text; raise :class:`SpecError` with ``file:line:col`` on a syntax error."""
     try:
-        return _parser().parse(text, start=start)
+        tree = _parser().parse(text, start=start)
     except UnexpectedCharacters as exc:
         msg = f"unexpected character {text[exc.pos_in_stream]!r}{_expected(exc)}"
         raise SpecError([Diagnostic(filename, exc.line, exc.column, msg, _line(text, exc.line))]) from None
@@ -73,3 +73,23 @@ def parse_tree(text: str, filename: str, start: str = "start") -> Tree:
     except UnexpectedEOF as exc:
         last = text.rstrip().count("\n") + 1
         raise SpecError([Diagnostic(filename, last, 1, f"unexpected end of file{_expected(exc)}")]) from None
+    _check_depth(tree, text, filename)
+    return tree
+
+
+MAX_DEPTH = 100  # nesting of the parse tree: deeper expressions would overflow the recursion of
+# the later stages (transform, binder, the codec's emitted Python source)
+
+
+def _check_depth(tree: Tree, text: str, filename: str) -> None:
+    """Refuse a tree nested deeper than ``MAX_DEPTH`` (walked without recursion)."""
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            line = getattr(node.meta, "line", 0) if not node.meta.empty else 0
+            col = getattr(node.meta, "column", 0) if line else 0
+            msg = f"nested more than {MAX_DEPTH} levels deep (split the expression)"
+            snippet = _line(text, line) if line else ""
+            raise SpecError([Diagnostic(filename, line, col, msg, snippet)])
+        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))

@@ -217,8 +217,8 @@ _BINOPS = {
     "+": lambda a, b: a + b,
     "-": lambda a, b: a - b,
     "*": lambda a, b: a * b,
-    "/": lambda a, b: a // b if b else 0,
-    "%": lambda a, b: a % b if b else 0,
+    "/": lambda a, b: a // b if b else _by_zero("/", a),
+    "%": lambda a, b: a % b if b else _by_zero("%", a),
     "==": lambda a, b: a == b,
     "!=": lambda a, b: a != b,
     "<": lambda a, b: a < b,
@@ -230,7 +230,15 @@ _BINOPS = {
 }
 
 
+def _by_zero(op: str, a):
+    """``a op 0`` is never a silent 0: ZeroDivisionError with the operator and left operand."""
+    raise ZeroDivisionError(op, a)
+
+
 def apply_op(op: str, a, b):
+    """``a op b`` as the spec language defines it: ``/`` is floor division; ``/`` or ``%`` by
+    zero raises ZeroDivisionError (the binder makes it a spec error for constants; the codec
+    makes the value unknown at decode time)."""
     if isinstance(a, m.Version) or isinstance(b, m.Version):
         a, b = version_key(a), version_key(b)
     return _BINOPS[op](a, b)
@@ -296,7 +304,10 @@ class Binder:
         if isinstance(e, m.BinOp):
             a, b = self.peval(e.left), self.peval(e.right)
             if _const(a) and _const(b):
-                return apply_op(e.op, a, b)
+                try:
+                    return apply_op(e.op, a, b)
+                except ZeroDivisionError:
+                    raise BindError(e.pos, f"division by zero: {a} {e.op} {b}") from None
             if e.op == "and" and _const(a):
                 return b if a else False
             if e.op == "or" and _const(a):

@@ -126,6 +126,7 @@ class Device:
 
     # ------------------------------------------------------------------ learning
     MAX_LEARN = 1 << 20  # no table of the guide comes near this; a bogus 24-bit offset must not allocate
+    MAX_DIMS_FILE = 1 << 20  # bytes of a --dims file
 
     def learn(self, table_id: str, offset: int, data: bytes) -> None:
         """Remember bytes of a table (a read response or write request at ``offset``)."""
@@ -153,9 +154,17 @@ class Device:
     def from_file(cls, spec: m.Spec, path: str | Path, profile: str | None = None) -> Device:
         """Load ``--dims FILE``: JSON ``{"profile": "gen4", "fw": "4.30", "cpm": 0, "ET11.num_devices": 6}``."""
         try:
-            raw = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
+            with open(path, "rb") as fh:
+                data = fh.read(cls.MAX_DIMS_FILE + 1)
+        except OSError as exc:
             raise OsgpError(f"{path}: cannot read dimensions file ({exc})") from None
+        if len(data) > cls.MAX_DIMS_FILE:  # a few entries; more is the wrong file (/dev/zero)
+            raise OsgpError(f"{path}: larger than {cls.MAX_DIMS_FILE} bytes: not a dimensions file")
+        try:
+            raw = json.loads(data.decode("utf-8"))
+        except (ValueError, RecursionError) as exc:
+            why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+            raise OsgpError(f"{path}: cannot read dimensions file ({why})") from None
         if not isinstance(raw, dict):
             raise OsgpError(f"{path}: dimensions file must hold a JSON object")
         prof = raw.pop("profile", profile)

@@ -303,6 +303,8 @@ class KeyRing:
             where = re.search(r"\(at (line \d+, column \d+|end of document)\)", str(exc))
             pos = f" at {where.group(1)}" if where else ""
             raise KeyMaterialError(f"key file: invalid TOML{pos}") from None
+        except RecursionError:  # tomllib recurses into nested arrays and inline tables
+            raise KeyMaterialError("key file: invalid TOML (nested too deeply)") from None
         return cls.from_mapping(data, "key file")
 
     @classmethod

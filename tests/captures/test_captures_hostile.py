@@ -95,3 +95,35 @@ def test_pcapng_block_length_checked_before_reading(tmp_path):
     proc = _decode_capped(str(path))
     assert proc.returncode == 2, proc.stderr[-500:]
     assert "bad pcapng block length 4294967280" in proc.stderr
+
+
+_CHILD_ANY = _CHILD.replace('main(["decode", *sys.argv[1:]])', "main(sys.argv[1:])")
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["show", "BT23", "--dims", "/dev/zero"], "/dev/zero: larger than 1048576 bytes: not a "
+                                              "dimensions file"),
+    (["table", "BT21", "--hex", "00", "--dims", "/dev/zero"], "not a dimensions file"),
+    (["decode", str(ROOT / "examples" / "session.pcap"), "--keys", "/dev/zero"],
+     "key file: larger than 1048576 bytes: not a key file"),
+])
+def test_dev_zero_as_keys_or_dims_is_refused(argv, message):
+    """issue 21 item 4: ``--dims /dev/zero`` ended in MemoryError (exit 70) under a memory cap;
+    ``--keys /dev/zero`` is refused at its size limit."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, "-c", _CHILD_ANY.format(cap=CAP), *argv],
+                          capture_output=True, text=True, env=env, check=False)
+    assert proc.returncode == 2, proc.stderr[-500:]
+    assert message in proc.stderr
+    assert "MemoryError" not in proc.stderr and "internal error" not in proc.stderr
+
+
+def test_deeply_nested_dims_json_is_a_clear_error(tmp_path):
+    """Found by fuzzing: ``--dims`` JSON nested 200 000 deep raised RecursionError (exit 70)."""
+    dims = tmp_path / "deep.json"
+    dims.write_text("[" * 200_000)
+    proc = subprocess.run([sys.executable, "-c", _CHILD_ANY.format(cap=CAP), "show", "BT23",
+                           "--dims", str(dims)], capture_output=True, text=True, check=False,
+                          env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert proc.returncode == 2, proc.stderr[-500:]
+    assert "cannot read dimensions file (nested too deeply)" in proc.stderr

@@ -1,13 +1,17 @@
 """Bound-expression semantics: the emitted source gives what the interpreter gives, on random
-expression trees (including division/modulo by zero, which give 0 as ``layout.apply_op`` does)."""
+expression trees (including division/modulo by zero, which raise DivisionByZero in both)."""
 
 from __future__ import annotations
 
+import pytest
+from core_helpers import write_spec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from osgpdissect.codec.expr import compile_expr, emit, evaluate
+from osgpdissect.codec import decode_table
+from osgpdissect.codec.expr import DivisionByZero, compile_expr, emit, evaluate
 from osgpdissect.layout.binder import BExpr, Local
+from osgpdissect.layout.validate import load_and_validate
 
 NAMES = ("a", "b", "c")
 ENV = st.fixed_dictionaries({n: st.integers(-300, 300) for n in NAMES})
@@ -52,12 +56,42 @@ def test_emitted_equals_interpreted(tree, env):
         assert type(got[1]) is type(want[1])
 
 
-def test_division_and_modulo_by_zero_give_zero():
-    """As ``layout.apply_op`` (kept so output stays equal to the walker's)."""
+def test_division_and_modulo_by_zero_raise_in_both():
+    """issue 21 item 10: ``x / 0`` is never a silent 0; interpreted and emitted code agree."""
     for op in ("/", "%"):
         e = BExpr(op, (Local("a", 0), 0))
-        assert evaluate(e, lambda loc: 7) == 0
-        assert compile_expr(e)(lambda loc: 7) == 0
+        with pytest.raises(DivisionByZero, match=rf"division by zero \(7 \{op} 0\)"):
+            evaluate(e, lambda loc: 7)
+        with pytest.raises(DivisionByZero, match=rf"division by zero \(7 \{op} 0\)"):
+            compile_expr(e)(lambda loc: 7)
+
+
+DIVIDING_SPEC = (
+    'table ET01 "T" {\n'
+    '    UINT8 n "N" @0\n'
+    '    derived q "Q" = 12 / n\n'
+    '    UINT8[8 / n] b "B" @1\n'
+    '    UINT8 c "C"\n'
+    "}\n"
+)
+
+
+def test_division_by_zero_at_decode_time_leaves_the_rest_raw(tmp_path, codec_mode):
+    """issue 21 item 10: a count divided by a zero field is unknown: the layout after it is
+    shown raw with a warning (it was decoded as if the count were 0)."""
+    spec, report = load_and_validate(write_spec(tmp_path, "dz", DIVIDING_SPEC))
+    assert report.diagnostics == []
+    res = decode_table(spec, "ET01", bytes([0, 1, 2, 3]), compiled=codec_mode)
+    assert [(n.name, n.raw) for n in res.nodes] == [("n", "00"), ("_undecoded", "01 02 03")]
+    assert res.warnings == [
+        "q: division by zero (12 / 0); its value is unknown",
+        "division by zero (8 / 0) in a layout expression; the rest is shown raw",
+    ]
+    assert res.values().get("q") is None
+    ok = decode_table(spec, "ET01", bytes([2, 1, 2, 3, 4, 5]), compiled=codec_mode)
+    assert ok.warnings == [] and ok.values()["q"] == 6
+    assert [(n.name, n.raw) for n in ok.nodes if n.raw] == [
+        ("n", "02"), ("b", "01 02 03 04"), ("c", "05")]
 
 
 def test_logical_operators_evaluate_both_sides():

@@ -40,6 +40,21 @@ CASES: dict[str, tuple[str, list[tuple[int, int, str, str | None]]]] = {
         "}\n",
         [(4, 9, "bit range 4..9 does not fit a 8-bit container", '        UINT(4..9) b "B"')],
     ),
+    "division_by_zero": (  # issue 21 item 10: x / 0 of constants is a spec error
+        'table ET01 "T" {\n'
+        '    UINT8 a "A" @0\n'
+        '    UINT8[4 / 0] b "B" @1\n'
+        "}\n",
+        [(3, 11, "division by zero: 4 / 0", '    UINT8[4 / 0] b "B" @1')],
+    ),
+    "too_deep": (  # found by fuzzing: 700 chained operators raised RecursionError (exit 70)
+        'table ET01 "T" {\n'
+        '    UINT8 n "N" @0\n'
+        '    UINT8[' + 'n+' * 700 + '1] b "B" @1\n'
+        "}\n",
+        [(3, 1223, "nested more than 100 levels deep (split the expression)",
+          '    UINT8[' + 'n+' * 700 + '1] b "B" @1')],
+    ),
     "unresolved": (
         'table ET01 "T" {\n'
         '    UINT8 a "A" @0\n'
@@ -105,7 +120,7 @@ CASES: dict[str, tuple[str, list[tuple[int, int, str, str | None]]]] = {
     ),
 }
 
-SYNTAX_LEVEL = {"syntax"}  # raised by the loader (SpecError), not reported by the validator
+SYNTAX_LEVEL = {"syntax", "too_deep"}  # raised by the loader (SpecError), not reported by the validator
 
 
 def _diags(folder: Path):

@@ -105,3 +105,18 @@ def test_damaged_optical_packet_goes_to_the_optical_side():
     bad[-1] ^= 1
     split = split_mixed([timed(C2S, bytes(bad) + mep_request(1, 0, 4, 9), 0.0)])
     assert [s.protocol for s in split.segments] == ["optical", "mep"]
+
+
+def test_no_ack_is_due_after_a_damaged_packet():
+    """Found by the stream-fault bench (issue 21): a MEP response whose duplicated bytes held a
+    damaged ``EE`` packet made the next MEP request's first ``00`` an optical 0x00 ACK (the
+    request was lost as malformed bytes).  Only an intact packet is ACKed."""
+    bad = bytearray(B.read(1))
+    bad[-1] ^= 1
+    runs = [timed(S2C, mep_response(b"\x01\x02") + bytes(bad), 0.0),
+            timed(C2S, mep_request(21, 0, 10, 7), 0.2)]
+    split = split_mixed(runs)
+    assert [s.protocol for s in split.segments] == ["mep", "optical", "mep"]
+    assert not split.ambiguous
+    intact = [timed(S2C, B.read(1), 0.0), timed(C2S, b"\x00" + mep_request(21, 0, 10, 7), 0.05)]
+    assert split_mixed(intact).segments[1].protocol == "optical"  # the NES 0x00 ACK is due

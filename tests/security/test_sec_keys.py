@@ -158,3 +158,13 @@ def test_encryption_key_derivation_is_pluggable() -> None:
         KeyRing(mak=ASCII_MAK, rc4_key="00" * 16, rc4_key_mbk="11" * 16).encryption_key("MBK")
         == b"\x11" * 16
     )
+
+
+@pytest.mark.parametrize("nested", ["a = " + "[" * 200_000, "a = " + "{b=" * 200_000])
+def test_deeply_nested_key_file_is_invalid_toml(tmp_path, nested):
+    """Found by fuzzing: tomllib recursed into a key file nested 200 000 deep (RecursionError,
+    exit 70): it is invalid TOML, said without quoting the file."""
+    path = tmp_path / "keys.toml"
+    path.write_text(nested)
+    with pytest.raises(KeyMaterialError, match=r"^key file: invalid TOML \(nested too deeply\)$"):
+        KeyRing.from_toml(path)
