@@ -18,7 +18,6 @@ from typing import Any
 
 import serial
 from scapy.packet import Packet
-from scapy.supersocket import SuperSocket
 
 from osgpdissect.backends.scapy.optical import C1218Packet, dissect_service
 from osgpdissect.bytestream import ByteRun, Direction
@@ -28,6 +27,7 @@ from osgpdissect.optical import builders as B
 from osgpdissect.optical import codes as C
 from osgpdissect.talk.mep_socket import _number
 from osgpdissect.talk.packet_link import LinkError, PacketLink
+from osgpdissect.talk.serial_socket import SerialSuperSocket
 
 __all__ = ["C1218Error", "C1218Socket"]
 
@@ -42,7 +42,7 @@ class C1218Error(OsgpError):
         self.code = code
 
 
-class C1218Socket(SuperSocket):
+class C1218Socket(SerialSuperSocket):
     """An optical-port client on ``port`` (a device path or a pyserial URL)."""
 
     desc = "ANSI C12.18 client over a serial line"
@@ -131,24 +131,6 @@ class C1218Socket(SuperSocket):
         if isinstance(request, C1218Packet):
             request = dissect_service(data, "request")
         return dissect_service(answer, "response", request)
-
-    @staticmethod
-    def select(sockets: list[SuperSocket], remain: float | None = None) -> list[SuperSocket]:
-        return sockets
-
-    def fileno(self) -> int:
-        return self.ser.fileno()
-
-    def close(self) -> None:
-        if not self.closed:
-            self.closed = True
-            self.ser.close()
-
-    def __enter__(self) -> C1218Socket:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 class _Recorded:

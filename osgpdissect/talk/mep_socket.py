@@ -19,7 +19,6 @@ from typing import Any
 
 import serial
 from scapy.packet import Packet
-from scapy.supersocket import SuperSocket
 
 from osgpdissect.backends.scapy.mep import MEPRequest, dissect_exchange
 from osgpdissect.bytestream import ByteRun, Direction
@@ -32,6 +31,7 @@ from osgpdissect.mep.transactions import parse_transaction
 from osgpdissect.security.digest import digest
 from osgpdissect.security.keys import KeyRing
 from osgpdissect.security.rc4 import exchange_cipher
+from osgpdissect.talk.serial_socket import SerialSuperSocket
 
 __all__ = ["Exchange", "MEPError", "MEPSocket", "MEPTimeout"]
 
@@ -69,7 +69,7 @@ class Exchange:
         return self.response_plain[3:]
 
 
-class MEPSocket(SuperSocket):
+class MEPSocket(SerialSuperSocket):
     """A MEP client on ``port`` (a device path or any pyserial URL such as ``socket://``)."""
 
     desc = "MEP client over a serial line"
@@ -284,24 +284,6 @@ class MEPSocket(SuperSocket):
     def sr(self, *args: Any, **kwargs: Any):
         pkts = args[0] if isinstance(args[0], list) else [args[0]]
         return [(p, self.sr1(p)) for p in pkts], []
-
-    @staticmethod
-    def select(sockets: list[SuperSocket], remain: float | None = None) -> list[SuperSocket]:
-        return sockets
-
-    def fileno(self) -> int:
-        return self.ser.fileno()
-
-    def close(self) -> None:
-        if not self.closed:
-            self.closed = True
-            self.ser.close()
-
-    def __enter__(self) -> MEPSocket:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def _number(table: str) -> int:
