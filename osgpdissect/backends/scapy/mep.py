@@ -74,7 +74,22 @@ def _has_count(p: Packet) -> bool:
     return p.fields.get("count") is not None
 
 
-class MEPRequest(StrictPacket):
+class _MEPFrame(StrictPacket):
+    """A length-prefixed MEP frame whose table payload (if any) is a view of its data."""
+
+    def with_length(self, pkt: bytes) -> bytes:
+        """``pkt`` with the length prefix filled in when the field was left unset."""
+        if self.length is None:
+            return (len(pkt) - 2).to_bytes(2, "big") + pkt[2:]
+        return pkt
+
+    def do_build_payload(self) -> bytes:
+        if isinstance(self.payload, MEPTableData):
+            return b""  # the table payload is a view of ``data``, already built
+        return super().do_build_payload()  # bytes after the frame, kept
+
+
+class MEPRequest(_MEPFrame):
     """RC4-mode request: length, C12.18 request, sequence number BE32, digest."""
 
     name = "MEP Request"
@@ -98,14 +113,7 @@ class MEPRequest(StrictPacket):
         if self.code in C.WRITE_CODES and self.count is None:
             at = 5 if self.code == C.FULL_WRITE else 8
             pkt = pkt[:at] + len(self.data or b"").to_bytes(2, "big") + pkt[at + 2 :]
-        if self.length is None:
-            pkt = (len(pkt) - 2).to_bytes(2, "big") + pkt[2:]
-        return pkt + pay
-
-    def do_build_payload(self) -> bytes:
-        if isinstance(self.payload, MEPTableData):
-            return b""  # the table payload is a view of ``data``, already built
-        return super().do_build_payload()  # bytes after the frame, kept
+        return self.with_length(pkt) + pay
 
     def post_dissection(self, pkt: Packet) -> None:
         if self.code in C.WRITE_CODES and self.data:
@@ -126,7 +134,7 @@ def _has_read_data(p: Packet) -> bool:
     return p.fields.get("count") is not None or bool(p.fields.get("data"))
 
 
-class MEPResponse(StrictPacket):
+class MEPResponse(_MEPFrame):
     """RC4-mode response: length, code, [next seq | count + data], digest."""
 
     name = "MEP Response"
@@ -144,14 +152,7 @@ class MEPResponse(StrictPacket):
     def post_build(self, pkt: bytes, pay: bytes) -> bytes:
         if _has_read_data(self) and self.count is None:
             pkt = pkt[:3] + len(self.data or b"").to_bytes(2, "big") + pkt[5:]
-        if self.length is None:
-            pkt = (len(pkt) - 2).to_bytes(2, "big") + pkt[2:]
-        return pkt + pay
-
-    def do_build_payload(self) -> bytes:
-        if isinstance(self.payload, MEPTableData):
-            return b""  # the table payload is a view of ``data``, already built
-        return super().do_build_payload()  # bytes after the frame, kept
+        return self.with_length(pkt) + pay
 
     def mysummary(self) -> str:
         return f"MEP Response {C.response_code_name(self.code)}"
@@ -172,9 +173,7 @@ class MEPTLSRequest(StrictPacket):
     ]
 
     def post_build(self, pkt: bytes, pay: bytes) -> bytes:
-        if self.length is None:
-            pkt = (len(pkt) - 2).to_bytes(2, "big") + pkt[2:]
-        return pkt + pay
+        return self.with_length(pkt) + pay
 
     def answers(self, other: Packet) -> int:
         return 0  # a request answers nothing
