@@ -46,7 +46,7 @@ def test_twin_of_the_bundled_capture_reads_back_its_bytes(tmp_path, capsys, spec
     image = MeterImage.load(image_path, spec)
     image.keys = keys
     latest = {(t, o, len(d)): d for t, o, d, _ in windows}  # the last read of each window
-    with Simulator(MEPServer(image)) as sim, MEPSocket(sim.open_pty(), keys, timeout=2.0) as s:
+    with Simulator(MEPServer(image)) as sim, MEPSocket(sim.open_pty(), keys, timeout=30.0) as s:
         for (table, offset, count), data in latest.items():
             assert s.read(table, offset, count).data == data, (table, offset)
 

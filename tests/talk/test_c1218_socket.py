@@ -25,7 +25,7 @@ def optical(request, spec):
 def test_session_with_multi_packet_reads(optical):
     """Issue 17: ident, negotiate, logon, security, multi-packet reads, logoff, terminate."""
     image = optical.server.image
-    with C1218Socket(optical.path, PASSWORD, timeout=2.0) as s:
+    with C1218Socket(optical.path, PASSWORD, timeout=30.0) as s:
         s.start(packet_size=48)
         assert s.link.packet_size == 48
         et11 = s.read("ET11")
@@ -41,7 +41,7 @@ def test_session_with_multi_packet_reads(optical):
 
 def test_wrong_password_is_refused_and_writes_need_security(optical):
     """Issue 17: a wrong password is answered err; a write without security isc."""
-    with C1218Socket(optical.path, "wrong", timeout=2.0) as s:
+    with C1218Socket(optical.path, "wrong", timeout=30.0) as s:
         with pytest.raises(C1218Error) as err:
             s.start()
         assert err.value.code == 0x01
@@ -55,7 +55,7 @@ def test_sr1_with_scapy_service_layers(optical):
     """Issue 17: ``sr1(C1218Read(...))`` returns the read response layer."""
     from osgpdissect.backends.scapy.optical import C1218Packet, C1218PartialRead, C1218Read
 
-    with C1218Socket(optical.path, PASSWORD, timeout=2.0) as s:
+    with C1218Socket(optical.path, PASSWORD, timeout=30.0) as s:
         s.start()
         resp = s.sr1(C1218PartialRead(table=0x17, offset=3, count=4))
         assert bytes(resp.data) == bytes([3, 4, 5, 6])

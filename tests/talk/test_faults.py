@@ -38,7 +38,7 @@ def test_drop_and_noise_recovered_and_only_damaged_frames_flagged(spec, seed):
     image = MeterImage.from_mapping(IMAGE, spec)
     keys = KeyRing(mak=MAK)
     with Simulator(MEPServer(image, seq=SERVER_SEQ), tap, faults) as sim, MEPSocket(
-            sim.open_pty(), keys, seq=SERVER_SEQ + 1, timeout=1.0, retries=4) as s:
+            sim.open_pty(), keys, seq=SERVER_SEQ + 1, timeout=3.0, retries=4) as s:
         saw, errors = {}, []
         for k in range(10):
             try:
@@ -69,7 +69,7 @@ def test_forced_0c_is_resynced_and_forced_0b_reported(spec):
     image = MeterImage.from_mapping(IMAGE, spec)
     server = MEPServer(image, seq=SERVER_SEQ, force={2: 0x0C, 4: 0x0B})
     with Simulator(server) as sim, MEPSocket(sim.open_pty(), KeyRing(mak=MAK),
-                                             seq=SERVER_SEQ + 1, timeout=2.0) as s:
+                                             seq=SERVER_SEQ + 1, timeout=30.0) as s:
         assert s.read("BT23", 0, 2).data == b"\x00\x01"  # request 1
         assert s.read("BT23", 2, 2).data == b"\x02\x03"  # request 2 answered 0x0C, then 3
         with pytest.raises(MEPError) as err:

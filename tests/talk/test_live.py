@@ -88,11 +88,11 @@ def test_live_capture_decodes_what_the_client_saw(spec):
     def conversation() -> None:
         sim = Simulator(MEPServer(MeterImage.from_mapping(IMAGE, spec), seq=SERVER_SEQ), tap)
         try:
-            with MEPSocket(sim.open_pty(), keys, seq=SERVER_SEQ + 1, timeout=2.0) as s:
+            with MEPSocket(sim.open_pty(), keys, seq=SERVER_SEQ + 1, timeout=30.0) as s:
                 client_saw.extend(s.read(t).to_json() for t in ("ET11", "ET13"))
                 client_saw.append(s.read("BT23", 40, 30).to_json())
                 context = s.context  # the same meter: what was learned carries over
-            with MEPSocket(sim.path, keys, seq=SERVER_SEQ + 4, encrypt=True, timeout=2.0,
+            with MEPSocket(sim.path, keys, seq=SERVER_SEQ + 4, encrypt=True, timeout=30.0,
                            context=context) as s:
                 client_saw.append(s.read("BT23", 0, 8).to_json())
         finally:

@@ -12,7 +12,7 @@ from tests.talk.conftest import SERVER_SEQ
 
 
 def _client(meter, keys, **kw) -> MEPSocket:
-    return MEPSocket(meter.path, keys, seq=SERVER_SEQ + 1, timeout=2.0, **kw)
+    return MEPSocket(meter.path, keys, seq=SERVER_SEQ + 1, timeout=30.0, **kw)
 
 
 def test_et11_then_et13_learns_dimensions(meter, mak_keys):
@@ -43,7 +43,7 @@ def test_write_is_kept_by_the_image(meter, mak_keys):
 
 def test_0c_resync_learns_the_meter_sequence(meter, mak_keys):
     """Issue 17: a client starting at a wrong number learns the meter's from 0x0C, retries."""
-    with MEPSocket(meter.path, mak_keys, seq=0x01020304, timeout=2.0) as s:
+    with MEPSocket(meter.path, mak_keys, seq=0x01020304, timeout=30.0) as s:
         assert s.read("BT23", 0, 4).data == b"\x00\x01\x02\x03"
         assert [e.code for e in s.exchanges] == [0x0C, 0x00]
         assert s.seq == SERVER_SEQ + 2
