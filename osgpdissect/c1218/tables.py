@@ -12,6 +12,7 @@ from typing import Any
 
 from osgpdissect.c1218 import codes as C
 from osgpdissect.codec import DecodeResult, Node, decode_table
+from osgpdissect.codec.tree import find_node
 from osgpdissect.errors import OsgpError
 from osgpdissect.lang.spec import load_default_spec
 from osgpdissect.layout.device import Device
@@ -42,6 +43,10 @@ class TableDecoding:
     def of(cls, result: DecodeResult, data: bytes) -> TableDecoding:
         return cls(result.table_id, result.name, result.offset, data, result.nodes,
                    list(result.defaults_used), list(result.warnings))
+
+    def find(self, path: str) -> Node | None:
+        """The decoded field at a dotted path (see ``DecodeResult.find``)."""
+        return find_node(self.nodes, path)
 
     @property
     def label(self) -> str:

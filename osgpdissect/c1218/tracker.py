@@ -18,7 +18,8 @@ __all__ = ["ProcedureTracker"]
 
 log = logging.getLogger(__name__)
 
-_ET50_MEP_FLAGS = 30  # ET50.30: MEP Flags of MEP client 1 (bit 1 = ET59 Response)
+# ET50's "ET59 Response" flag of MEP client 1 (the first MEP inbound configuration)
+ET59_RESPONSE_FLAG = "mep_inbound_config.[0].mep_flags.et59_response"
 
 
 class ProcedureTracker:
@@ -36,11 +37,12 @@ class ProcedureTracker:
         self._last_spec_call: Any = None  # the spec's ProcedureCall of ``last_call``
         self._spec_calls = _spec_procedures()
 
-    def on_et50_data(self, offset: int, data: bytes) -> None:
-        """ET50 bytes read, or written and acknowledged: pick up the ET59 Response flag."""
-        k = _ET50_MEP_FLAGS - offset
-        if 0 <= k < len(data):
-            self.et59_response = bool(data[k] & 0x02)
+    def on_et50(self, decoding: Any) -> None:
+        """ET50 decoded from a read, or from a write the meter acknowledged: pick up the ET59
+        Response flag when the bytes held it."""
+        flag = decoding.find(ET59_RESPONSE_FLAG)
+        if flag is not None and flag.value is not None and not flag.partial:
+            self.et59_response = bool(flag.value)
 
     def on_call(self, data: bytes, index: int) -> dict[str, Any]:
         """A BT07 write; ``index`` is the exchange number, for the result to point back."""

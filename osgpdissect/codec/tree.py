@@ -126,8 +126,13 @@ class DecodeResult:
         return self.values_
 
     def find(self, path: str) -> Node | None:
-        parts = path.split(".", 1)
-        top = next((n for n in self.nodes if n.name == parts[0]), None)
-        if top is None or len(parts) == 1:
-            return top
-        return top.find(parts[1])
+        return find_node(self.nodes, path)
+
+
+def find_node(nodes: list[Node], path: str) -> Node | None:
+    """The node at a dotted ``path`` (``"mep_inbound_config.[0].mep_flags"``) among ``nodes``."""
+    parts = path.split(".", 1)
+    top = next((n for n in nodes if n.name == parts[0]), None)
+    if top is None or len(parts) == 1:
+        return top
+    return top.find(parts[1])

@@ -249,7 +249,7 @@ class Dissector:
         elif table in C.PROCEDURE_RESPONSE_TABLES:
             rec.procedure = self.procedures.on_result(table, offset, data)
         elif table == C.ET50:
-            self.procedures.on_et50_data(offset, data)
+            self.procedures.on_et50(rec.table)
 
     def _track_write(self, rec: Record, table: int, offset: int, data: bytes, ok: bool) -> None:
         if table == C.ET52:
@@ -259,7 +259,7 @@ class Dissector:
             if not ok:
                 rec.procedure.setdefault("problems", []).append("call not acknowledged")
         elif table == C.ET50 and ok:
-            self.procedures.on_et50_data(offset, data)
+            self.procedures.on_et50(rec.table)
 
 
 def dissect(

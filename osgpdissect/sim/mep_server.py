@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from osgpdissect.c1218 import codes as C
 from osgpdissect.c1218.messages import parse_command
+from osgpdissect.c1218.tracker import ET59_RESPONSE_FLAG
 from osgpdissect.codec import DecodeError, decode_table
 from osgpdissect.mep.transactions import TableImage, parse_transaction
 from osgpdissect.security.digest import digest
@@ -194,7 +195,11 @@ class MEPServer:
 
     def _et59_response(self) -> bool:
         et50 = self.image.get("ET50")
-        return et50 is not None and len(et50) > 30 and bool(et50[30] & 0x02)
+        if et50 is None:
+            return False
+        image = self.image
+        flag = decode_table(image.spec, "ET50", bytes(et50), 0, image.device).find(ET59_RESPONSE_FLAG)
+        return flag is not None and bool(flag.value)
 
     def _transaction_part(self, offset: int, data: bytes, label: str) -> bytes:
         """Collect ET52 writes; once the image is complete, run it and post ET53."""

@@ -25,6 +25,7 @@ from osgpdissect.bytestream import ByteRun, Direction
 from osgpdissect.c1218 import codes as C
 from osgpdissect.c1218.procedures import ProcedureResult, decode_procedure_result
 from osgpdissect.c1218.tables import TableContext, TableDecoding
+from osgpdissect.c1218.tracker import ET59_RESPONSE_FLAG
 from osgpdissect.codec import decode_table, encode_table
 from osgpdissect.errors import OsgpError
 from osgpdissect.mep.transactions import parse_transaction
@@ -233,11 +234,9 @@ class MEPSocket(SerialSuperSocket):
     def _result_table(self) -> str:
         if self._procedure_table is None:
             et50 = self.read("ET50")
-            values = decode_table(self.context.spec, "ET50", et50.data, 0,
-                                  self.context.device).values()
-            entries = values.get("mep_inbound_config") or [{}]
-            flag = (entries[0].get("mep_flags") or {}).get("et59_response")
-            self._procedure_table = "ET59" if flag else "BT08"
+            flag = decode_table(self.context.spec, "ET50", et50.data, 0,
+                                self.context.device).find(ET59_RESPONSE_FLAG)
+            self._procedure_table = "ET59" if flag is not None and flag.value else "BT08"
         return self._procedure_table
 
     def transaction(self, commands: list[bytes], number: int = 1) -> list[bytes]:
