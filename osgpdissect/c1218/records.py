@@ -35,16 +35,22 @@ from osgpdissect.jsontext import dumps, jsonable
 __all__ = ["Record", "Retry", "split_masked_hex"]
 
 
+_NODE_TREES = frozenset({"fields", "children"})  # decoded-field lists: no ``hex`` keys
+
+
 def split_masked_hex(data: Any) -> Any:
     """Keep every ``hex`` key pure hex: where bytes are masked (``**``, a password), ``hex``
-    becomes null and the masked text moves to ``masked_hex``.  Rewrites ``data`` in place."""
+    becomes null and the masked text moves to ``masked_hex``.  Rewrites ``data`` in place.
+
+    Decoded-field trees (``fields``, ``children``: :meth:`Node.to_json`, keyed ``raw``) are not
+    walked: they hold no ``hex`` key, and a table read holds hundreds of nodes."""
     if isinstance(data, dict):
         text = data.get("hex")
         if isinstance(text, str) and "*" in text:
             data["hex"] = None
             data["masked_hex"] = text
-        for value in data.values():
-            if isinstance(value, dict | list):
+        for key, value in data.items():
+            if isinstance(value, dict | list) and key not in _NODE_TREES:
                 split_masked_hex(value)
     elif isinstance(data, list):
         for value in data:
@@ -118,7 +124,7 @@ class Record:
                 "source": self.alert.source,
             }
         out["warnings"] = list(self.warnings)
-        return split_masked_hex(out)
+        return out
 
     def to_json_line(self) -> str:
         """The record as one JSON line (bytes as hex)."""
@@ -178,7 +184,7 @@ class Record:
 
 
 def _frame_json(frame: Frame) -> dict[str, Any]:
-    return {
+    return _with_masked_hex({
         "direction": frame.direction.value,
         "time": frame.time,
         "end_time": frame.end_time,
@@ -186,15 +192,25 @@ def _frame_json(frame: Frame) -> dict[str, Any]:
         "hex": frame.hex,
         "length": frame.length,
         "segments": frame.segments,
-    }
+    })
 
 
 def _malformed_json(bad: Malformed) -> dict[str, Any]:
-    return {
+    return _with_masked_hex({
         "direction": bad.direction.value,
         "time": bad.time,
         "end_time": bad.end_time,
         "source": bad.source,
         "hex": bad.hex,
         "reason": bad.reason,
-    }
+    })
+
+
+def _with_masked_hex(part: dict[str, Any]) -> dict[str, Any]:
+    """``part`` as :func:`split_masked_hex` leaves it: masked bytes (``**``) moved from ``hex``
+    to ``masked_hex``.  Frames and stretches are the only parts of a MEP record with bytes
+    that the secrets rule masks, so the record is not walked."""
+    if "*" in part["hex"]:
+        part["masked_hex"] = part["hex"]
+        part["hex"] = None
+    return part
