@@ -36,12 +36,15 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+_ENCODE = json.JSONEncoder(default=json_default, allow_nan=False).encode  # one, not one per line
+
+
 def dumps(value: Any) -> str:
     """``json.dumps`` with :func:`json_default`; non-finite floats as ``null``."""
     try:
-        return json.dumps(value, default=json_default, allow_nan=False)
+        return _ENCODE(value)
     except ValueError:  # a NaN or an infinity somewhere (rare): replace them, dump again
-        return json.dumps(_finite(value), default=json_default, allow_nan=False)
+        return _ENCODE(_finite(value))
 
 
 def _finite(value: Any) -> Any:

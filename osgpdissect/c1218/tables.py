@@ -42,7 +42,7 @@ class TableDecoding:
     @classmethod
     def of(cls, result: DecodeResult, data: bytes) -> TableDecoding:
         return cls(result.table_id, result.name, result.offset, data, result.nodes,
-                   list(result.defaults_used), list(result.warnings))
+                   result.defaults_used, result.warnings)  # (the result is not kept)
 
     def find(self, path: str) -> Node | None:
         """The decoded field at a dotted path (see ``DecodeResult.find``)."""

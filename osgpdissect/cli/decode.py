@@ -248,8 +248,7 @@ def _decode(args: argparse.Namespace) -> int:
         keep = RecordFilter(tables, args.errors, _DIRECTIONS.get(args.direction or ""), display)
         errors = LineErrorTracker()
         masker = SecretMasker()
-        seen: dict[Any, int] = {}
-        records = decode_records(errors.observe(_tally(runs, seen)), args.protocol, security=security,
+        records = decode_records(errors.observe(runs), args.protocol, security=security,
                                  tables=_tables(args), reassembly=_reassembly(args))
         counts = {"records": 0, "malformed": 0}
         shown = 0
@@ -274,7 +273,7 @@ def _decode(args: argparse.Namespace) -> int:
             sys.stderr.write(f"osgpdissect decode: {len(left)} line error(s) outside any "
                              "frame\n")
         _time_warning(times)
-        for note in [*capture.notes[shown_notes:], *_capture_hints(seen, errors.seen, files)]:
+        for note in [*capture.notes[shown_notes:], *_capture_hints(errors.bytes_seen, errors.seen, files)]:
             sys.stderr.write(f"osgpdissect decode: note: {note}\n")
         if stats is not None:
             stats.add_unclaimed(left)
@@ -360,13 +359,6 @@ def _pcap_notice(tee: Any) -> None:
         sys.stderr.write(f"osgpdissect decode: note: {tee.path} holds what reads as optical "
                          "(C12.18) passwords in clear (a byte-exact conversion); "
                          "--mask-passwords masks them\n")
-
-
-def _tally(runs: Any, seen: dict[Any, int]) -> Any:
-    """Pass runs through, counting bytes per direction into ``seen``."""
-    for run in runs:
-        seen[run.direction] = seen.get(run.direction, 0) + len(run.data)
-        yield run
 
 
 def _capture_hints(seen: dict[Any, int], line_errors: int, files: list[str]) -> list[str]:

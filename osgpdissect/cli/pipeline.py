@@ -87,13 +87,21 @@ class LineErrorTracker:
         self._recent: dict[Direction, deque[tuple[ByteRun, int]]] = {
             d: deque(maxlen=_RECENT) for d in Direction}
 
+    @property
+    def bytes_seen(self) -> dict[Direction, int]:
+        """Bytes of each direction that streamed past."""
+        return dict(self._offset)
+
     def observe(self, runs: Iterable[ByteRun]) -> Iterator[ByteRun]:
+        offset = self._offset
+        recent = self._recent
         for run in runs:
             d = run.direction
-            self._recent[d].append((run, self._offset[d]))
+            base = offset[d]
+            recent[d].append((run, base))
             if run.errors:
-                self._note(run, self._offset[d])
-            self._offset[d] += len(run.data)
+                self._note(run, base)
+            offset[d] = base + len(run.data)
             yield run
 
     def _note(self, run: ByteRun, base: int) -> None:

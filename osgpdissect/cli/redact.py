@@ -106,8 +106,12 @@ class SecretMasker:
                         self.secret_directions.add(blob.direction)
             return rec
         frames_hit = False
+        tail = self._tail
         for blob in _blobs(rec):
             stretch = blob is rec.malformed
+            if not stretch and not tail[blob.direction] and _SECURITY not in blob.raw \
+                    and _LENGTH_21 not in blob.raw:
+                continue  # a whole frame with neither mark: no rule can match (as hidden())
             hide = self.hidden(blob.direction, blob.raw, stretch=stretch)
             if stretch:
                 hide = bytearray(a | b for a, b in zip(

@@ -113,6 +113,7 @@ class Device:
         self._tables: dict[str, _Sparse] = {}
         self._bound: dict[tuple[str, str], Bound] = {}
         self._deps: dict[tuple[str, str], set[str]] = {}  # bound layout -> tables it consulted
+        self._consulted: set[str] = set()  # every table some layout ever consulted (a superset)
         self._dep_stack: list[set[str]] = []
         self._binding: list[tuple[str, str]] = []
         self._defaults: list[str] = []
@@ -138,12 +139,14 @@ class Device:
         elif sparse.holds(offset, data):
             return  # nothing new: every cached layout still holds
         sparse.put(offset, bytes(data))
-        for key in [k for k in self.inferred if k.split(".", 1)[0] == table_id]:
-            del self.inferred[key]  # the real dimension table always wins
-        stale = [k for k, deps in self._deps.items() if table_id in deps]
-        for k in stale:
-            self._bound.pop(k, None)
-            self._deps.pop(k, None)
+        if self.inferred:
+            prefix = table_id + "."
+            for key in [k for k in self.inferred if k.startswith(prefix)]:
+                del self.inferred[key]  # the real dimension table always wins
+        if table_id in self._consulted:
+            for k in [k for k, deps in self._deps.items() if table_id in deps]:
+                self._bound.pop(k, None)
+                self._deps.pop(k, None)
         self.version += 1
 
     def known(self, table_id: str, offset: int, size: int) -> bytes | None:
@@ -358,6 +361,7 @@ class Device:
             self._binding.pop()
             deps = self._dep_stack.pop()
         self._deps[ck] = deps
+        self._consulted |= deps
         used = tuple(dict.fromkeys(self._defaults[mark:]))
         inferred = tuple(dict.fromkeys(self._inferred_hits[hits:]))
         result = Bound(table_id, root, used, key=f"{table_id}:{part}:{hash(root)}",
