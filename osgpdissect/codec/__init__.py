@@ -7,7 +7,7 @@ Every table byte the toolkit reads or writes goes through ``decode_table``/``enc
 from __future__ import annotations
 
 from osgpdissect.codec.build import build_bound, build_values
-from osgpdissect.codec.compiler import structure
+from osgpdissect.codec.compiler import parse_window, structure
 from osgpdissect.codec.tree import DecodeResult, Node
 from osgpdissect.errors import DecodeError
 from osgpdissect.lang import model as m
@@ -56,9 +56,7 @@ def decode_table(
     """
     device = device or _default_device(spec)
     decl, bound, base = _bound(spec, table, device, part)
-    nodes, values, warnings = structure(bound, base, compiled).parse(
-        bytes(data), start=offset + base
-    )
+    nodes, values, warnings = parse_window(structure(bound, base, compiled), bytes(data), offset + base)
     return DecodeResult(
         table.upper(),
         decl.name,
@@ -100,7 +98,7 @@ def encode_table(
 def parse_values(root: LRecord, data: bytes, compiled: bool = True) -> dict:
     """Plain values of a whole table's bytes (the ``values()`` of a full read)."""
     bound = Bound("", root)
-    return structure(bound, 0, compiled).parse(bytes(data), start=0)[1]
+    return parse_window(structure(bound, 0, compiled), bytes(data), 0)[1]
 
 
 __all__ = [

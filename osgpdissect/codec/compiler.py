@@ -11,7 +11,9 @@ device learns its dimension tables).
 
 from __future__ import annotations
 
+import io
 import os
+from types import SimpleNamespace
 
 import construct as cs
 
@@ -59,3 +61,13 @@ def structure(bound: Bound, base: int = 0, compiled: bool | None = None) -> cs.C
 
 def cache_clear() -> None:
     _CACHE.clear()
+
+
+def parse_window(codec: cs.Construct, data: bytes, start: int) -> tuple:
+    """``codec.parse(data, start=start)``: (nodes, values, warnings) of bytes read at table
+    offset ``start``.  A compiled structure's parser is called with the one context value it
+    reads (``this._params.start``), without ``Construct.parse``'s generic context set-up (a
+    third of a small table's decode); an interpreted one goes through ``parse``."""
+    if isinstance(codec, cs.Compiled):
+        return codec.parsefunc(io.BytesIO(data), SimpleNamespace(_params=SimpleNamespace(start=start)))
+    return codec.parse(data, start=start)
