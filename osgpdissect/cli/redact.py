@@ -105,13 +105,11 @@ class SecretMasker:
                     if any(self.hidden(blob.direction, blob.raw)) or rec.mask_all:
                         self.secret_directions.add(blob.direction)
             return rec
+        if _plain_frames(rec, self._tail):
+            return rec
         frames_hit = False
-        tail = self._tail
         for blob in _blobs(rec):
             stretch = blob is rec.malformed
-            if not stretch and not tail[blob.direction] and _SECURITY not in blob.raw \
-                    and _LENGTH_21 not in blob.raw:
-                continue  # a whole frame with neither mark: no rule can match (as hidden())
             hide = self.hidden(blob.direction, blob.raw, stretch=stretch)
             if stretch:
                 hide = bytearray(a | b for a, b in zip(
@@ -123,6 +121,18 @@ class SecretMasker:
         if frames_hit:
             _strip_decoding(rec)
         return rec
+
+
+def _plain_frames(rec: Any, tail: dict[Direction, bytes]) -> bool:
+    """Whether ``rec`` is whole frames only, none with a byte that any rule starts from (the
+    common case, decided without :meth:`SecretMasker.hidden`; frames leave no context)."""
+    if rec.malformed is not None or rec.extra_responses:
+        return False
+    for frame in (rec.request_frame, rec.response_frame):
+        if frame is not None and (tail[frame.direction] or _SECURITY in frame.raw
+                                  or _LENGTH_21 in frame.raw):
+            return False
+    return True
 
 
 def _intact_before(data: bytes, start: int) -> bool:
