@@ -18,7 +18,6 @@ later always wins over what was inferred (``Device.learn``).
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from itertools import combinations, product
 from typing import Any
@@ -317,26 +316,24 @@ def spec_versions(spec: m.Spec) -> tuple[m.Version, ...]:
         return hit[1]
     found: set[tuple[int, int]] = set()
     seen: set[int] = set()
-
-    def walk(x: Any) -> None:
+    leaves = (str, int, float, bool, type(None), m.Pos)
+    stack: list[Any] = [*spec.tables.values(), *spec.procedures.values(), *spec.records.values()]
+    while stack:
+        x = stack.pop()
         if isinstance(x, m.Version):
             found.add(x.key)
-            return
-        if isinstance(x, (str, int, float, bool)) or x is None or id(x) in seen:
-            return
-        seen.add(id(x))
-        if isinstance(x, (tuple, list)):
-            for y in x:
-                walk(y)
-        elif isinstance(x, dict):
-            for y in x.values():
-                walk(y)
-        elif dataclasses.is_dataclass(x):
-            for f in dataclasses.fields(x):
-                walk(getattr(x, f.name))
-
-    for decl in (*spec.tables.values(), *spec.procedures.values(), *spec.records.values()):
-        walk(decl)
+        elif isinstance(x, leaves) or id(x) in seen:
+            continue
+        else:
+            seen.add(id(x))
+            if isinstance(x, (tuple, list)):
+                stack.extend(x)
+            elif isinstance(x, dict):
+                stack.extend(x.values())
+            else:
+                names = getattr(x, "__dataclass_fields__", None)
+                if names:
+                    stack.extend(getattr(x, name) for name in names)
     versions = tuple(m.Version(a, b) for a, b in sorted(found))
     _VERSIONS[id(spec)] = (spec, versions)
     return versions
