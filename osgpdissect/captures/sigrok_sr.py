@@ -24,7 +24,9 @@ from osgpdissect.captures.base import CaptureError, CaptureOptions, Source, gues
 from osgpdissect.captures.char_runs import CharRuns, Line
 from osgpdissect.captures.direction import resolve_lines
 from osgpdissect.captures.uart import (
+    IDLE_SCAN,
     UartFormat,
+    changes,
     estimate_baud,
     idle_inverted,
     pulse_widths,
@@ -38,6 +40,7 @@ _CHUNK = 4 << 20  # samples per piece read from / written to the ZIP
 _MAX_META = 1 << 20  # bytes of the metadata member
 _MIN_EDGES = 10  # falling edges for a channel to count as carrying UART characters
 _DECODE = 1 << 20  # samples decoded at a time (bounds the edge arrays)
+_WIDTHS = 20000  # pulse widths per line the baud estimate looks at
 _PREFETCH = 16 << 20  # bytes of samples looked at to estimate baud and idle level
 _RATE = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*([kMG]?)\s*Hz\s*$", re.I)
 _PREFIX = {"": 1, "k": 1e3, "m": 1e6, "g": 1e9}
@@ -232,6 +235,27 @@ def _levels(samples: np.ndarray, bit: int, unitsize: int) -> np.ndarray:
     return (_column(samples, bit // 8, unitsize) >> (bit % 8)) & 1
 
 
+def _line_start(first: np.ndarray, bit: int, unitsize: int) -> tuple[bool, np.ndarray]:
+    """Polarity (:func:`idle_inverted`) and the first pulse widths of probe ``bit`` in the
+    first samples, looking only at the samples they need."""
+    col = _column(first, bit // 8, unitsize)
+    shift = bit % 8
+    if len(col) <= IDLE_SCAN:
+        inverted = idle_inverted((col >> shift) & 1)
+    else:  # its first samples and its last one are all idle_inverted looks at
+        inverted = idle_inverted((np.append(col[:IDLE_SCAN], col[-1]) >> shift) & 1)
+    edges: list[np.ndarray] = []
+    found = 0
+    for at in range(0, len(col), _DECODE):
+        piece = (col[max(at - 1, 0):at + _DECODE] >> shift) & 1
+        more = changes(piece) + max(at - 1, 0)
+        edges.append(more)
+        found += len(more)
+        if found > _WIDTHS:
+            break
+    return inverted, np.diff(np.concatenate(edges)[:_WIDTHS + 1]) if edges else np.empty(0)
+
+
 def _runs(src: Source, opts: CaptureOptions, info: SrInfo,
           chans: list[tuple[int, str, Direction]]) -> Iterator[ByteRun]:
     """Decode ``chans`` block by block: line polarity and baud from the first samples, then
@@ -251,13 +275,10 @@ def _runs(src: Source, opts: CaptureOptions, info: SrInfo,
         inverts: list[bool] = []
         widths: list[np.ndarray] = []
         for bit, _name, _d in chans:
-            raw = _levels(first, bit, info.unitsize)
-            inv = opts.invert
-            if inv is None:
-                inv = idle_inverted(raw)
-            inverts.append(inv)
-            widths.append(pulse_widths(raw))
-        del first, raw
+            inv, pulses = _line_start(first, bit, info.unitsize)
+            inverts.append(inv if opts.invert is None else opts.invert)
+            widths.append(pulses)
+        del first
         measured = estimate_baud(np.concatenate(widths), rate)
         baud = opts.baud or measured
         if opts.baud and measured and abs(measured - opts.baud) > opts.baud / 10:

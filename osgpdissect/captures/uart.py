@@ -60,7 +60,7 @@ def idle_inverted(levels: bytes | np.ndarray) -> bool:
         return False
     if lv[0] == lv[-1]:
         return bool(lv[0] == 0)
-    head = lv[:_IDLE_SCAN]
+    head = lv[:IDLE_SCAN]
     stretches = np.diff(np.concatenate(([0], changes(head), [len(head)])))
     even = int(stretches[0::2].max())  # stretches at the first sample's level
     odd = int(stretches[1::2].max()) if len(stretches) > 1 else 0
@@ -68,7 +68,7 @@ def idle_inverted(levels: bytes | np.ndarray) -> bool:
     return low > high
 
 
-_IDLE_SCAN = 1 << 20  # samples searched for the longest steady stretch
+IDLE_SCAN = 1 << 20  # samples searched for the longest steady stretch
 
 
 def pulse_widths(levels: bytes | np.ndarray, limit: int = 20000) -> np.ndarray:
