@@ -235,25 +235,38 @@ def _levels(samples: np.ndarray, bit: int, unitsize: int) -> np.ndarray:
     return (_column(samples, bit // 8, unitsize) >> (bit % 8)) & 1
 
 
-def _line_start(first: np.ndarray, bit: int, unitsize: int) -> tuple[bool, np.ndarray]:
+def _line_start(blocks: list[bytes], bit: int, unitsize: int) -> tuple[bool, np.ndarray]:
     """Polarity (:func:`idle_inverted`) and the first pulse widths of probe ``bit`` in the
-    first samples, looking only at the samples they need."""
-    col = _column(first, bit // 8, unitsize)
+    first sample blocks, looking only at the samples they need."""
     shift = bit % 8
-    if len(col) <= IDLE_SCAN:
-        inverted = idle_inverted((col >> shift) & 1)
-    else:  # its first samples and its last one are all idle_inverted looks at
-        inverted = idle_inverted((np.append(col[:IDLE_SCAN], col[-1]) >> shift) & 1)
+    head: list[np.ndarray] = []
     edges: list[np.ndarray] = []
-    found = 0
-    for at in range(0, len(col), _DECODE):
-        piece = (col[max(at - 1, 0):at + _DECODE] >> shift) & 1
-        more = changes(piece) + max(at - 1, 0)
-        edges.append(more)
-        found += len(more)
-        if found > _WIDTHS:
-            break
-    return inverted, np.diff(np.concatenate(edges)[:_WIDTHS + 1]) if edges else np.empty(0)
+    size = found = offset = 0
+    previous = np.empty(0, np.uint8)  # the last level of the block before
+    last = None
+    for block in blocks:
+        column = _column(np.frombuffer(block, dtype=np.uint8), bit // 8, unitsize)
+        if not len(column):
+            continue
+        last = (int(column[-1]) >> shift) & 1
+        if size < IDLE_SCAN or found <= _WIDTHS:
+            levels = (column >> shift) & 1
+            if size < IDLE_SCAN:
+                head.append(levels[:IDLE_SCAN - size])
+            if found <= _WIDTHS:
+                more = changes(np.concatenate((previous, levels))) + offset - len(previous)
+                edges.append(more)
+                found += len(more)
+            previous = levels[-1:]
+        else:
+            previous = (column[-1:] >> shift) & 1
+        size += len(column)
+        offset += len(column)
+    if last is None:
+        return False, np.empty(0, np.int64)
+    first = np.concatenate(head)
+    inverted = idle_inverted(first if size <= IDLE_SCAN else np.append(first, last))
+    return inverted, np.diff(np.concatenate(edges)[:_WIDTHS + 1])
 
 
 def _runs(src: Source, opts: CaptureOptions, info: SrInfo,
@@ -271,14 +284,12 @@ def _runs(src: Source, opts: CaptureOptions, info: SrInfo,
             size += len(block)
             if size >= _PREFETCH:
                 break
-        first = np.frombuffer(b"".join(prefetch), dtype=np.uint8)
         inverts: list[bool] = []
         widths: list[np.ndarray] = []
         for bit, _name, _d in chans:
-            inv, pulses = _line_start(first, bit, info.unitsize)
+            inv, pulses = _line_start(prefetch, bit, info.unitsize)
             inverts.append(inv if opts.invert is None else opts.invert)
             widths.append(pulses)
-        del first
         measured = estimate_baud(np.concatenate(widths), rate)
         baud = opts.baud or measured
         if opts.baud and measured and abs(measured - opts.baud) > opts.baud / 10:
