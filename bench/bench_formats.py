@@ -1,12 +1,15 @@
 """Benchmark: every capture format end to end (read, reassemble, pair, decode, one JSON line per
 record) on one generated MEP session, against a yardstick measured in the same run.
 
-    .venv/bin/python bench/bench_formats.py [--mb 0.5] [--sr-mb 0.02] [--keep DIR]
+    .venv/bin/python bench/bench_formats.py [--mb 0.5] [--sr-mb 0.5] [--sr-mb2 1] [--keep DIR]
 
 Yardsticks (issue 16 item 7): hex, raw and pcap against a hand-written reader of the same file
 with length-prefix framing and one ``json.dumps`` per frame (target <= 2x); the Saleae CSVs
-against ``csv.reader`` over the same file (<= 2x); sigrok ``.sr`` against reading its sample
-members with zlib (<= 1x; sigrok-cli's UART decoder when it is installed is not used here).
+against ``csv.reader`` over the same file (<= 2x); sigrok ``.sr`` (<= 1x) against sigrok-cli's
+UART decoder on each channel (``sigrok-cli -i FILE -P uart:rx=TX:baudrate=9600 -A uart=rx-data``,
+then ``rx=RX``; CPU of the child processes) when ``sigrok-cli`` is installed, and always
+against reading the sample members with zlib + numpy (``np.frombuffer`` and the transitions
+of each block); ``.sr`` is decoded again at ``--sr-mb2`` to show its peak RSS is flat.
 Each measurement runs in its own child process, so the peak RSS printed is that format's own.
 CPU seconds are ``time.process_time`` of the child's work, without the start-up.
 """
@@ -18,6 +21,7 @@ import csv
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -150,14 +154,56 @@ def yard_csv(paths: list[str]) -> int:
 
 
 def yard_sr(paths: list[str]) -> int:
+    """zlib + numpy: inflate every sample member and find the transitions of each block."""
+    import numpy as np
+
     n = 0
     with zipfile.ZipFile(paths[0]) as zf:
         for name in zf.namelist():
             if name.startswith("logic-1"):
                 with zf.open(name) as member:
                     while block := member.read(1 << 20):
-                        n += len(block)
+                        samples = np.frombuffer(block, dtype=np.uint8)
+                        n += len(np.flatnonzero(samples[1:] != samples[:-1]))
     return n
+
+
+SIGROK_CLI = shutil.which("sigrok-cli")
+
+
+def sigrok_cli(path: str) -> dict:
+    """sigrok-cli's UART decoder on the TX and RX probes: CPU and peak RSS of the children."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    n = 0
+    for probe in ("TX", "RX"):
+        out = subprocess.run([SIGROK_CLI, "-i", path, "-P", f"uart:rx={probe}:baudrate={BAUD}",
+                              "-A", "uart=rx-data"], capture_output=True, text=True, check=True)
+        n += len(out.stdout.splitlines())
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"cpu": cpu, "peak_mib": after.ru_maxrss / 1024, "n": n}
+
+
+def sigrok_rows(fmt: str, paths: list[str], wire: float, wire2: float, folder: Path) -> None:
+    """The .sr rows: against zlib + numpy, against sigrok-cli, and the decode at a 2nd size."""
+    from osgpdissect.captures import write_sigrok_sr
+
+    size = os.path.getsize(paths[0])
+    dec = measure("decode", fmt, paths)
+    yards = [("zlib+np", measure("yard", fmt, paths))]
+    if SIGROK_CLI:
+        yards.append(("sigrok-cli", measure("sigrok-cli", fmt, paths)))
+    for label, yard in yards:
+        ratio = dec["cpu"] / yard["cpu"] if yard["cpu"] > 0 else float("inf")
+        print(f"{fmt:8s} {size / 2**20:8.1f} {dec['cpu']:9.2f} {yard['cpu']:8.2f} {ratio:6.2f} "
+              f"{TARGETS[fmt]:6.1f} {dec['cpu'] / wire:9.2f} {dec['peak_mib']:8.0f}  "
+              f"vs {label} ({yard['cpu']:.2f} s, {yard['peak_mib']:.0f} MiB)")
+    second = folder / "s2.sr"
+    write_sigrok_sr(session(int(wire2 * 1e6)), str(second))
+    dec2 = measure("decode", fmt, [str(second)])
+    print(f"{fmt:8s} {os.path.getsize(second) / 2**20:8.1f} {dec2['cpu']:9.2f} {'':8s} "
+          f"{'':6s} {'':6s} {dec2['cpu'] / wire2:9.2f} {dec2['peak_mib']:8.0f}  "
+          f"({wire2} MB on the wire: peak RSS against {wire} MB)")
 
 
 YARDSTICKS = {"hex": yard_hex, "raw": yard_raw, "pcap": yard_pcap, "saleae1": yard_csv,
@@ -166,11 +212,26 @@ TARGETS = {"hex": 2.0, "raw": 2.0, "pcap": 2.0, "saleae1": 2.0, "saleae2": 2.0, 
 
 
 def child(kind: str, fmt: str, paths: list[str]) -> None:
+    if kind == "sigrok-cli":  # in a child of its own: RUSAGE_CHILDREN is then sigrok-cli's
+        print(json.dumps(sigrok_cli(paths[0])))
+        return
     start = time.process_time()
     n = run_decode(paths) if kind == "decode" else YARDSTICKS[fmt](paths)
     cpu = time.process_time() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"cpu": cpu, "peak_mib": peak, "n": n}))
+    print(json.dumps({"cpu": cpu, "peak_mib": peak_mib(), "n": n}))
+
+
+def peak_mib() -> float:
+    """This process's peak RSS: ``VmHWM`` where Linux has it, because ``ru_maxrss`` carries the
+    parent's peak over fork + exec (every child then showed the generating parent's size)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def measure(kind: str, fmt: str, paths: list[str]) -> dict:
@@ -183,8 +244,10 @@ def measure(kind: str, fmt: str, paths: list[str]) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mb", type=float, default=0.5, help="wire megabytes (default 0.5)")
-    ap.add_argument("--sr-mb", type=float, default=0.02,
-                    help="wire megabytes of the .sr file (samples: ~200 per byte; default 0.02)")
+    ap.add_argument("--sr-mb", type=float, default=0.5,
+                    help="wire megabytes of the .sr file (~640 samples per wire byte; default 0.5)")
+    ap.add_argument("--sr-mb2", type=float, default=1.0,
+                    help="wire megabytes of a second .sr file, decoded for its peak RSS (1)")
     ap.add_argument("--keep", help="write the files here and keep them")
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -198,6 +261,9 @@ def main() -> None:
     print(f"{'format':8s} {'file MiB':>8s} {'decode s':>9s} {'yard s':>8s} {'ratio':>6s} "
           f"{'target':>6s} {'s/wire MB':>9s} {'peak MiB':>8s}")
     for fmt, paths in files.items():
+        if fmt == "sigrok":
+            sigrok_rows(fmt, paths, args.sr_mb, args.sr_mb2, folder)
+            continue
         size = sum(os.path.getsize(p.rsplit(":", 1)[0] if p.endswith((":tx", ":rx")) else p)
                    for p in paths)
         dec = measure("decode", fmt, paths)

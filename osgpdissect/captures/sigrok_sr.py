@@ -10,7 +10,6 @@ directions through ``options.channels`` or by containing TX/RX (C->S, meter...).
 from __future__ import annotations
 
 import configparser
-import heapq
 import math
 import os
 import re
@@ -18,31 +17,30 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from itertools import tee
 
+import numpy as np
+
 from osgpdissect.bytestream import ByteRun, Direction
-from osgpdissect.captures.base import (
-    CaptureError,
-    CaptureOptions,
-    Source,
-    assemble,
-    guess_direction,
-)
+from osgpdissect.captures.base import CaptureError, CaptureOptions, Source, guess_direction
+from osgpdissect.captures.char_runs import CharRuns, Line
 from osgpdissect.captures.direction import resolve_lines
 from osgpdissect.captures.uart import (
-    UartDecoder,
+    IDLE_SCAN,
     UartFormat,
+    changes,
     estimate_baud,
     idle_inverted,
-    level_table,
     pulse_widths,
     waveform,
 )
+from osgpdissect.captures.uart_edges import Chars, ColumnDecoder, FrameGeometry
 
 __all__ = ["read", "sniff", "write_sigrok_sr", "SrInfo", "read_info"]
 
 _CHUNK = 4 << 20  # samples per piece read from / written to the ZIP
 _MAX_META = 1 << 20  # bytes of the metadata member
 _MIN_EDGES = 10  # falling edges for a channel to count as carrying UART characters
-_FLIP = bytes((1, 0)) + bytes(254)
+_DECODE = 1 << 20  # samples decoded at a time (bounds the edge arrays)
+_WIDTHS = 20000  # pulse widths per line the baud estimate looks at
 _PREFETCH = 16 << 20  # bytes of samples looked at to estimate baud and idle level
 _RATE = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*([kMG]?)\s*Hz\s*$", re.I)
 _PREFIX = {"": 1, "k": 1e3, "m": 1e6, "g": 1e9}
@@ -163,7 +161,7 @@ def read(src: Source, opts: CaptureOptions) -> Iterator[ByteRun]:
         listed = ", ".join(info.probes.values()) or "none"
         raise CaptureError(f"{src.path}: no channel carries UART bytes (channels: {listed}); "
                            f"map them, e.g. -o channels=D0:tx,D1:rx")
-    return assemble(_events(src, opts, info, chans), opts.run_gap, opts.max_run)
+    return _runs(src, opts, info, chans)
 
 
 def _by_content(src: Source, opts: CaptureOptions, info: SrInfo,
@@ -178,22 +176,23 @@ def _by_content(src: Source, opts: CaptureOptions, info: SrInfo,
             size += len(block)
             if size >= _PREFETCH:
                 break
-    first = b"".join(blocks)
+    first = np.frombuffer(b"".join(blocks), dtype=np.uint8)
     del blocks
     lines: dict[str, bytes] = {}
     bits: dict[str, int] = {}
     fmt = UartFormat(opts.data_bits, opts.parity, opts.stop_bits)
     for bit, name in sorted(info.probes.items()):
-        raw = _channel_bytes(first, bit, info.unitsize).translate(level_table(bit % 8, False))
-        if raw.count(b"\x00\x01") < _MIN_EDGES:
+        raw = _levels(first, bit, info.unitsize)
+        if np.count_nonzero(raw[1:] > raw[:-1]) < _MIN_EDGES:
             continue  # a line that does not toggle carries nothing
         inv = opts.invert if opts.invert is not None else idle_inverted(raw)
-        levels = raw.translate(_FLIP) if inv else raw
+        levels = raw ^ 1 if inv else raw
         baud = opts.baud or estimate_baud(pulse_widths(levels), info.samplerate)
         if baud is None or info.samplerate / baud < 2:
             continue
-        chars = UartDecoder(info.samplerate / baud, fmt).feed(levels, True)
-        lines[name] = bytes(v for _, v, e in chars if e is None)
+        decoder = ColumnDecoder(FrameGeometry(info.samplerate / baud, fmt), [(0, False)])
+        (chars,) = decoder.feed(levels, True)
+        lines[name] = chars.values[chars.errors == 0].tobytes()
         bits[name] = bit
     if not lines:
         return named
@@ -226,14 +225,54 @@ def _samples(zf: zipfile.ZipFile, info: SrInfo, max_samples: int | None = None,
                     yield block[:cut]
 
 
-def _channel_bytes(samples: bytes, bit: int, unitsize: int) -> bytes:
-    if unitsize == 1:
-        return samples
-    return samples[bit // 8::unitsize]
+def _column(samples: np.ndarray, byte: int, unitsize: int) -> np.ndarray:
+    """Byte ``byte`` of each ``unitsize``-byte sample (a view)."""
+    return samples if unitsize == 1 else samples[byte::unitsize]
 
 
-def _events(src: Source, opts: CaptureOptions, info: SrInfo,
-            chans: list[tuple[int, str, Direction]]) -> Iterator[tuple]:
+def _levels(samples: np.ndarray, bit: int, unitsize: int) -> np.ndarray:
+    """Probe bit ``bit`` of each sample as 0/1 (not inverted)."""
+    return (_column(samples, bit // 8, unitsize) >> (bit % 8)) & 1
+
+
+def _line_start(blocks: list[bytes], bit: int, unitsize: int) -> tuple[bool, np.ndarray]:
+    """Polarity (:func:`idle_inverted`) and the first pulse widths of probe ``bit`` in the
+    first sample blocks, looking only at the samples they need."""
+    shift = bit % 8
+    head: list[np.ndarray] = []
+    edges: list[np.ndarray] = []
+    size = found = offset = 0
+    previous = np.empty(0, np.uint8)  # the last level of the block before
+    last = None
+    for block in blocks:
+        column = _column(np.frombuffer(block, dtype=np.uint8), bit // 8, unitsize)
+        if not len(column):
+            continue
+        last = (int(column[-1]) >> shift) & 1
+        if size < IDLE_SCAN or found <= _WIDTHS:
+            levels = (column >> shift) & 1
+            if size < IDLE_SCAN:
+                head.append(levels[:IDLE_SCAN - size])
+            if found <= _WIDTHS:
+                more = changes(np.concatenate((previous, levels))) + offset - len(previous)
+                edges.append(more)
+                found += len(more)
+            previous = levels[-1:]
+        else:
+            previous = (column[-1:] >> shift) & 1
+        size += len(column)
+        offset += len(column)
+    if last is None:
+        return False, np.empty(0, np.int64)
+    first = np.concatenate(head)
+    inverted = idle_inverted(first if size <= IDLE_SCAN else np.append(first, last))
+    return inverted, np.diff(np.concatenate(edges)[:_WIDTHS + 1])
+
+
+def _runs(src: Source, opts: CaptureOptions, info: SrInfo,
+          chans: list[tuple[int, str, Direction]]) -> Iterator[ByteRun]:
+    """Decode ``chans`` block by block: line polarity and baud from the first samples, then
+    characters per block, then runs merged by time."""
     path = src.path
     rate = info.samplerate
     with zipfile.ZipFile(path) as zf:
@@ -245,18 +284,13 @@ def _events(src: Source, opts: CaptureOptions, info: SrInfo,
             size += len(block)
             if size >= _PREFETCH:
                 break
-        first = b"".join(prefetch)
         inverts: list[bool] = []
-        widths: list[int] = []
+        widths: list[np.ndarray] = []
         for bit, _name, _d in chans:
-            raw = _channel_bytes(first, bit, info.unitsize)
-            inv = opts.invert
-            if inv is None:
-                inv = idle_inverted(raw.translate(level_table(bit % 8, False)))
-            inverts.append(inv)
-            widths += pulse_widths(raw.translate(level_table(bit % 8, inv)))
-        del first
-        measured = estimate_baud(widths, rate)
+            inv, pulses = _line_start(prefetch, bit, info.unitsize)
+            inverts.append(inv if opts.invert is None else opts.invert)
+            widths.append(pulses)
+        measured = estimate_baud(np.concatenate(widths), rate)
         baud = opts.baud or measured
         if opts.baud and measured and abs(measured - opts.baud) > opts.baud / 10:
             opts.notes.append(f"{path}: the bit timing measures {measured} baud, not the "
@@ -268,40 +302,46 @@ def _events(src: Source, opts: CaptureOptions, info: SrInfo,
                                "(its pulses would be under 1 baud)")
         fmt = UartFormat(opts.data_bits, opts.parity, opts.stop_bits)
         try:
-            decoders = [UartDecoder(rate / baud, fmt) for _ in chans]
+            geometry = FrameGeometry(rate / baud, fmt)
         except ValueError as exc:
             raise CaptureError(f"{path}: {exc}") from None
-        tables = [level_table(bit % 8, inv) for (bit, _, _), inv in zip(chans, inverts, strict=True)]
-        sources = [f"{path}:{name}" for _, name, _ in chans]
-        pending: list[list[tuple[int, int, str | None]]] = [[] for _ in chans]
-        blocks = _chain_blocks(prefetch, pieces)
-        block = next(blocks, None)
-        while block is not None:
-            nxt = next(blocks, None)
-            final = nxt is None
-            for k, (bit, _name, _d) in enumerate(chans):
-                levels = _channel_bytes(block, bit, info.unitsize).translate(tables[k])
-                pending[k].extend(decoders[k].feed(levels, final))
-            cutoff = None if final else min(dec.base for dec in decoders)
+        columns: dict[int, list[int]] = {}  # byte column -> indices into chans
+        for k, (bit, _name, _d) in enumerate(chans):
+            columns.setdefault(bit // 8, []).append(k)
+        decoders = {byte: ColumnDecoder(geometry, [(chans[k][0] % 8, inverts[k]) for k in ks])
+                    for byte, ks in columns.items()}
+        runs = CharRuns([Line(d, f"{path}:{name}", name) for _bit, name, d in chans],
+                        rate, opts.run_gap, opts.max_run)
+        pending = [Chars.empty() for _ in chans]
+        for samples, final in _decode_blocks(prefetch, pieces, info.unitsize):
+            for byte, ks in columns.items():
+                got = decoders[byte].feed(_column(samples, byte, info.unitsize), final)
+                for k, chars in zip(ks, got, strict=True):
+                    pending[k] = Chars.join([pending[k], chars])
+            cutoff = None if final else min(dec.next_start for dec in decoders.values())
             ready = []
             for k in range(len(chans)):
-                lst = pending[k]
                 if cutoff is None:
-                    cut = len(lst)
+                    ready.append(pending[k])
+                    pending[k] = Chars.empty()
                 else:
-                    cut = 0
-                    while cut < len(lst) and lst[cut][0] < cutoff:
-                        cut += 1
-                ready.append([(s, v, e, k) for s, v, e in lst[:cut]])
-                del lst[:cut]
-            for s, v, e, k in heapq.merge(*ready, key=_sample_and_line):
-                yield chans[k][2], v, s / rate, e, sources[k], chans[k][1]
-            block = nxt
+                    now, pending[k] = pending[k].split(cutoff)
+                    ready.append(now)
+            yield from runs.add(ready, cutoff)
 
 
-def _sample_and_line(item: tuple[int, int, str | None, int]) -> tuple[int, int]:
-    """Merge order: sample, then line (an error kind and None never get compared)."""
-    return item[0], item[3]
+def _decode_blocks(first: list[bytes], rest: Iterator[bytes],
+                   unitsize: int) -> Iterator[tuple[np.ndarray, bool]]:
+    """Sample blocks as arrays of at most ``_DECODE`` samples, each with "is the last"."""
+    step = _DECODE * unitsize
+    blocks = _chain_blocks(first, rest)
+    block = next(blocks, None)
+    while block is not None:
+        nxt = next(blocks, None)
+        array = np.frombuffer(block, dtype=np.uint8)
+        for at in range(0, len(array), step):
+            yield array[at:at + step], nxt is None and at + step >= len(array)
+        block = nxt
 
 
 def _chain_blocks(first: list[bytes], rest: Iterator[bytes]) -> Iterator[bytes]:

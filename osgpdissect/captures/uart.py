@@ -1,15 +1,17 @@
-"""UART framing on sampled logic levels: decode (start bit, LSB-first data, parity, stop) and
-synthesize waveforms.  Levels are ``bytes`` holding one 0/1 value per sample, 1 = idle (mark).
+"""UART on sampled logic levels: character format, line polarity and baud rate measured from
+the edges, and synthesized waveforms.  Levels hold one 0/1 value per sample (``bytes`` or a
+numpy ``uint8`` array), 1 = idle (mark).  Decoding is in :mod:`~osgpdissect.captures.uart_edges`.
 """
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-__all__ = ["UartFormat", "UartDecoder", "level_table", "pulse_widths", "estimate_baud",
-           "frame_levels", "STANDARD_BAUDS"]
+import numpy as np
+
+__all__ = ["UartFormat", "changes", "idle_inverted", "pulse_widths", "estimate_baud",
+           "frame_levels", "waveform", "STANDARD_BAUDS"]
 
 STANDARD_BAUDS = (110, 300, 600, 1200, 2400, 4800, 9600, 14400, 19200, 28800, 38400, 57600,
                   76800, 115200, 230400, 250000, 460800, 500000, 921600, 1000000)
@@ -34,7 +36,16 @@ class UartFormat:
         return {"even": ones & 1, "odd": (ones & 1) ^ 1, "mark": 1, "space": 0}.get(self.parity, 1)
 
 
-def idle_inverted(levels: bytes) -> bool:
+def _array(levels: bytes | np.ndarray) -> np.ndarray:
+    return levels if isinstance(levels, np.ndarray) else np.frombuffer(levels, dtype=np.uint8)
+
+
+def changes(levels: np.ndarray) -> np.ndarray:
+    """Indices ``i >= 1`` where sample ``i`` differs from sample ``i - 1``."""
+    return np.flatnonzero(levels[1:] != levels[:-1]) + 1
+
+
+def idle_inverted(levels: bytes | np.ndarray) -> bool:
     """Whether a line whose 0/1 ``levels`` (not inverted) idles low, i.e. is inverted.
 
     A UART line rests at its idle level between characters and starts each character with a
@@ -44,120 +55,43 @@ def idle_inverted(levels: bytes) -> bool:
     A vote on which level is more frequent fails on busy lines sending many 0x00 bytes
     (issue 21 item 8).
     """
-    if not levels:
+    lv = _array(levels)
+    if not len(lv):
         return False
-    if levels[0] == levels[-1]:
-        return levels[0] == 0
-    head = levels[:_IDLE_SCAN]
-    high = max(map(len, head.split(b"\x00")))
-    low = max(map(len, head.split(b"\x01")))
+    if lv[0] == lv[-1]:
+        return bool(lv[0] == 0)
+    head = lv[:IDLE_SCAN]
+    stretches = np.diff(np.concatenate(([0], changes(head), [len(head)])))
+    even = int(stretches[0::2].max())  # stretches at the first sample's level
+    odd = int(stretches[1::2].max()) if len(stretches) > 1 else 0
+    high, low = (even, odd) if head[0] else (odd, even)
     return low > high
 
 
-_IDLE_SCAN = 1 << 20  # samples searched for the longest steady stretch
+IDLE_SCAN = 1 << 20  # samples searched for the longest steady stretch
 
 
-def level_table(bit: int, invert: bool) -> bytes:
-    """A ``bytes.translate`` table turning sample bytes into 0/1 levels of ``bit``."""
-    mask = 1 << bit
-    return bytes((1 if (i & mask) else 0) ^ invert for i in range(256))
-
-
-class UartDecoder:
-    """Decodes one channel's level stream fed in consecutive pieces.
-
-    :meth:`feed` returns ``(sample_index, value, error)`` for every complete character;
-    ``error`` is None, ``"framing"`` (stop bit low) or ``"parity"``.  A character cut by the
-    end of a piece is kept and finished with the next piece.
-    """
-
-    def __init__(self, samples_per_bit: float, fmt: UartFormat) -> None:
-        if samples_per_bit < 2:
-            raise ValueError(f"sample rate too low for the baud rate ({samples_per_bit:.2f} samples per bit)")
-        self.fmt = fmt
-        self.spb = samples_per_bit
-        self._data = [round(samples_per_bit * (k + 1.5)) for k in range(fmt.data_bits)]
-        nd = 1 + fmt.data_bits
-        self._par = round(samples_per_bit * (nd + 0.5)) if fmt.parity != "none" else None
-        self._stop = round(samples_per_bit * (nd + (fmt.parity != "none") + 0.5))
-        self._mid = round(samples_per_bit * 0.5)
-        self._carry = b""
-        self.base = 0  # absolute sample index of the first sample not yet consumed
-
-    def feed(self, levels: bytes, final: bool = False) -> list[tuple[int, int, str | None]]:
-        buf = self._carry + levels if self._carry else levels
-        base = self.base
-        n = len(buf)
-        out: list[tuple[int, int, str | None]] = []
-        append = out.append
-        data, par, stop, mid = self._data, self._par, self._stop, self._mid
-        fmt = self.fmt
-        pos = 0
-        while True:
-            hi = buf.find(_ONE, pos)
-            if hi < 0:
-                self._carry, self.base = b"", base + n
-                break
-            start = buf.find(_ZERO, hi)
-            if start < 0:
-                self._carry, self.base = buf[-1:], base + n - 1
-                break
-            if start + stop >= n:
-                if final:
-                    self._carry, self.base = b"", base + n
-                else:
-                    self._carry, self.base = buf[start - 1:], base + start - 1
-                break
-            if buf[start + mid]:  # glitch, not a start bit
-                pos = start + 1
-                continue
-            value = 0
-            for k, off in enumerate(data):
-                if buf[start + off]:
-                    value |= 1 << k
-            error = None
-            if par is not None and buf[start + par] != fmt.parity_bit(value):
-                error = "parity"
-            if not buf[start + stop]:
-                error = "framing"
-            append((base + start, value, error))
-            pos = start + stop
-        return out
-
-
-def pulse_widths(levels: bytes, limit: int = 20000) -> list[int]:
+def pulse_widths(levels: bytes | np.ndarray, limit: int = 20000) -> np.ndarray:
     """Lengths (in samples) of complete constant-level stretches, up to ``limit`` of them."""
-    widths: list[int] = []
-    if not levels:
-        return widths
-    level = levels[0]
-    pos = levels.find(_ZERO if level else _ONE)
-    if pos < 0:
-        return widths
-    level ^= 1
-    while len(widths) < limit:
-        nxt = levels.find(_ZERO if level else _ONE, pos)
-        if nxt < 0:
-            break
-        widths.append(nxt - pos)
-        pos, level = nxt, level ^ 1
-    return widths
+    return np.diff(changes(_array(levels))[:limit + 1])
 
 
-def estimate_baud(widths: Iterable[int], samplerate: float) -> int | None:
+def estimate_baud(widths: Iterable[int] | np.ndarray, samplerate: float) -> int | None:
     """Estimate the baud rate from the shortest frequent pulse width; snap to a standard rate."""
-    ws = sorted(w for w in widths if w >= 2)
-    if not ws:
+    ws = np.sort(np.fromiter(widths, dtype=np.int64) if not isinstance(widths, np.ndarray)
+                 else widths.astype(np.int64))
+    ws = ws[ws >= 2]
+    if not len(ws):
         return None
     need = max(2, len(ws) // 100)
-    unit = None
-    for w in ws:
-        lo, hi = bisect.bisect_left(ws, w * 0.8), bisect.bisect_right(ws, w * 1.25)
-        if hi - lo >= need:
-            unit = sum(ws[lo:hi]) / (hi - lo)
-            break
-    if unit is None:
-        unit = ws[0]
+    lo = np.searchsorted(ws, ws * 0.8, "left")
+    hi = np.searchsorted(ws, ws * 1.25, "right")
+    frequent = np.flatnonzero(hi - lo >= need)
+    if len(frequent):
+        a, b = int(lo[frequent[0]]), int(hi[frequent[0]])
+        unit = int(ws[a:b].sum()) / (b - a)
+    else:
+        unit = int(ws[0])
     baud = samplerate / unit
     best = min(STANDARD_BAUDS, key=lambda b: abs(b - baud))
     return best if abs(best - baud) / best < 0.05 else round(baud)
