@@ -18,7 +18,12 @@ from osgpdissect.c1218 import codes as C
 from osgpdissect.c1218.messages import parse_command
 from osgpdissect.c1218.tracker import ET59_RESPONSE_FLAG
 from osgpdissect.codec import DecodeError, decode_table
-from osgpdissect.mep.transactions import TableImage, parse_transaction
+from osgpdissect.mep.transactions import (
+    RESPONSES,
+    TableImage,
+    build_transaction,
+    parse_transaction,
+)
 from osgpdissect.security.digest import digest
 from osgpdissect.security.rc4 import exchange_cipher
 from osgpdissect.sim.image import MeterImage
@@ -209,17 +214,12 @@ class MEPServer:
         size = self._et52.complete_size()
         if size is None:
             return bytes([C.OK])
-        txn = parse_transaction(bytes(self._et52.data[:size]))
+        txn = parse_transaction(bytes(self._et52.data[:size]), self.image.spec)
         self._et52.reset()
         if txn.problems:
             return bytes([NOT_POSSIBLE])
-        records = b"".join(
-            len(r).to_bytes(2, "little") + r
-            for r in (self.execute(msg, label) for msg in txn.messages)
-        )
-        number = txn.number.to_bytes(2, "little")
-        body = bytes([1]) + number + records + number
-        et53 = (len(body) + 2).to_bytes(2, "little") + body
+        responses = [self.execute(msg, label) for msg in txn.messages]
+        et53 = build_transaction(RESPONSES, txn.number, responses, spec=self.image.spec)
         self.image.tables["ET53"] = bytearray()
         self.image.put("ET53", 0, et53)
         return bytes([C.OK])
