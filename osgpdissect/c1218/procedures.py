@@ -92,6 +92,12 @@ def call_header(spec: m.Spec, data: bytes, device: Device | None = None) -> tupl
     return head["proc"]["procedure_number"], head["proc"]["response_handling"], head["psn"]
 
 
+def result_header(spec: m.Spec, data: bytes, device: Device | None = None) -> tuple[int, int, int]:
+    """(procedure number, PSN, result code) of BT08/ET59/ET85 bytes (at least 4)."""
+    head = _header(spec, "BT08", data[:_RESULT_HEADER], device)
+    return head["proc"]["procedure_number"], head["psn"], head["result_code"]
+
+
 def result_bytes(spec: m.Spec, number: int, psn: int, code: int, data: bytes = b"") -> bytes:
     """A procedure result (BT08/ET59/ET85 bytes: header + response data), built by the codec."""
     header = {"proc": {"procedure_number": number & 0xFFF}, "psn": psn, "result_code": code}
@@ -123,8 +129,7 @@ def decode_procedure_result(spec: m.Spec, data: bytes, call: bytes | ProcedureCa
     """Decode a BT08/ET59/ET85 read; ``call`` (BT07 data or a decoded call) checks the match."""
     if len(data) < _RESULT_HEADER:
         raise DecodeError(f"a procedure response carries at least 4 header bytes, got {len(data)}")
-    head = _header(spec, "BT08", data[:_RESULT_HEADER], device)
-    number, psn, code = head["proc"]["procedure_number"], head["psn"], head["result_code"]
+    number, psn, code = result_header(spec, data, device)
     proc = _procedure(spec, number)
     meaning = None
     if proc is not None and proc.results is not None:

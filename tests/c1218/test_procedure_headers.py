@@ -5,12 +5,15 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from osgpdissect.c1218 import codes as C
 from osgpdissect.c1218.procedures import (
     call_header,
     decode_procedure_call,
     decode_procedure_result,
     result_bytes,
 )
+from osgpdissect.c1218.tables import TableContext
+from osgpdissect.c1218.tracker import ProcedureTracker
 
 
 @settings(max_examples=100, deadline=None)
@@ -37,3 +40,24 @@ def test_call_and_result_match(spec):
     assert (call.number, call.psn) == (0x813, 7)
     res = decode_procedure_result(spec, result_bytes(spec, 0x813, 7, 0), call)
     assert res.matches_call
+
+
+def test_tracker_reads_headers_through_the_codec(spec):
+    """Issue 14: the procedure tracker's call and result headers come from the codec."""
+    tracker = ProcedureTracker(TableContext(spec))
+    call = tracker.on_call(bytes([0x13, 0x18, 7]), 1)
+    assert (call["number"], call["response_handling"], call["psn"]) == (0x813, 1, 7)
+    result = tracker.on_result(C.BT08, 0, result_bytes(spec, 0x813, 7, 0, b"\x05"))
+    assert (result["number"], result["psn"], result["result_code"]) == (0x813, 7, 0)
+    assert result["call_exchange"] == 1 and result["data"] == "05"
+
+
+def test_tracker_without_a_spec_says_why(spec):
+    """Issue 14: with no spec there is no codec to read the header: said, not guessed."""
+    tables = TableContext(spec)
+    tables.available, tables.reason = False, "table decoding unavailable: test"
+    tracker = ProcedureTracker(tables)
+    call = tracker.on_call(bytes([0x13, 0x08, 7]), 1)
+    assert call["problems"] == ["procedure header not decoded: table decoding unavailable: test"]
+    result = tracker.on_result(C.BT08, 0, bytes([0x13, 0x08, 7, 0]))
+    assert result is not None and result["problems"] == call["problems"]
