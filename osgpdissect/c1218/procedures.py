@@ -98,6 +98,14 @@ def result_header(spec: m.Spec, data: bytes, device: Device | None = None) -> tu
     return head["proc"]["procedure_number"], head["psn"], head["result_code"]
 
 
+def call_bytes(spec: m.Spec, number: int, psn: int, parameters: bytes = b"",
+               handling: int = 0) -> bytes:
+    """BT07 bytes of a procedure call (header + parameters), built by the codec."""
+    header = {"proc": {"procedure_number": number & 0xFFF, "response_handling": handling},
+              "psn": psn}
+    return encode_table(spec, "BT07", {"header": header, "parameters": bytes(parameters)})
+
+
 def result_bytes(spec: m.Spec, number: int, psn: int, code: int, data: bytes = b"") -> bytes:
     """A procedure result (BT08/ET59/ET85 bytes: header + response data), built by the codec."""
     header = {"proc": {"procedure_number": number & 0xFFF}, "psn": psn, "result_code": code}

@@ -23,7 +23,7 @@ from scapy.packet import Packet
 from osgpdissect.backends.scapy.mep import MEPRequest, dissect_exchange
 from osgpdissect.bytestream import ByteRun, Direction
 from osgpdissect.c1218 import codes as C
-from osgpdissect.c1218.procedures import ProcedureResult, decode_procedure_result
+from osgpdissect.c1218.procedures import ProcedureResult, call_bytes, decode_procedure_result
 from osgpdissect.c1218.tables import TableContext, TableDecoding
 from osgpdissect.c1218.tracker import ET59_RESPONSE_FLAG
 from osgpdissect.codec import decode_table, encode_table
@@ -231,10 +231,10 @@ class MEPSocket(SerialSuperSocket):
             params = encode_table(spec, proc.id, params, self.context.device, part="request")
         table = result_table or self._result_table()
         self.psn = psn if psn is not None else (self.psn % 250) + 1
-        header = (proc.header.number & 0xFFF).to_bytes(2, "little") + bytes([self.psn])
-        self.write("BT07", header + params)
+        call = call_bytes(spec, proc.header.number, self.psn, params)
+        self.write("BT07", call)
         result = self.exchange(bytes([C.FULL_READ]) + _number(table).to_bytes(2, "big"))
-        return decode_procedure_result(spec, result.data, header + params, self.context.device)
+        return decode_procedure_result(spec, result.data, call, self.context.device)
 
     def _result_table(self) -> str:
         if self._procedure_table is None:

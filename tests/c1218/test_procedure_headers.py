@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from osgpdissect.c1218 import codes as C
 from osgpdissect.c1218.procedures import (
+    call_bytes,
     call_header,
     decode_procedure_call,
     decode_procedure_result,
@@ -36,7 +37,8 @@ def test_result_round_trip(spec, number, psn, code, data):
 
 def test_call_and_result_match(spec):
     """Issue 14: the PSN and number of a call and its result are compared from decoded headers."""
-    call = decode_procedure_call(spec, bytes([0x13, 0x08, 7]))
+    assert call_bytes(spec, 0x813, 7, b"\x01", handling=1) == bytes([0x13, 0x18, 7, 1])
+    call = decode_procedure_call(spec, call_bytes(spec, 0x813, 7))
     assert (call.number, call.psn) == (0x813, 7)
     res = decode_procedure_result(spec, result_bytes(spec, 0x813, 7, 0), call)
     assert res.matches_call
