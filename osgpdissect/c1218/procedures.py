@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from osgpdissect.codec import DecodeResult, decode_table
+from osgpdissect.codec import DecodeResult, decode_table, encode_table
 from osgpdissect.errors import DecodeError
 from osgpdissect.lang import model as m
 from osgpdissect.layout.device import Device
@@ -78,12 +78,45 @@ def _procedure(spec: m.Spec, number: int) -> m.Procedure | None:
     return spec.procedure_by_number(number)
 
 
+_CALL_HEADER, _RESULT_HEADER = 3, 4  # ProcedureRequestHeader, ProcedureResponseHeader
+
+
+def _header(spec: m.Spec, table: str, data: bytes, device: Device | None) -> dict:
+    """The procedure header of BT07 (call) or BT08 (result; ET59/ET85 share it), by the codec."""
+    return decode_table(spec, table, data, 0, device).values()["header"]
+
+
+def call_header(spec: m.Spec, data: bytes, device: Device | None = None) -> tuple[int, int, int]:
+    """(procedure number, response handling, PSN) of BT07 bytes (at least 3)."""
+    head = _header(spec, "BT07", data[:_CALL_HEADER], device)
+    return head["proc"]["procedure_number"], head["proc"]["response_handling"], head["psn"]
+
+
+def result_header(spec: m.Spec, data: bytes, device: Device | None = None) -> tuple[int, int, int]:
+    """(procedure number, PSN, result code) of BT08/ET59/ET85 bytes (at least 4)."""
+    head = _header(spec, "BT08", data[:_RESULT_HEADER], device)
+    return head["proc"]["procedure_number"], head["psn"], head["result_code"]
+
+
+def call_bytes(spec: m.Spec, number: int, psn: int, parameters: bytes = b"",
+               handling: int = 0) -> bytes:
+    """BT07 bytes of a procedure call (header + parameters), built by the codec."""
+    header = {"proc": {"procedure_number": number & 0xFFF, "response_handling": handling},
+              "psn": psn}
+    return encode_table(spec, "BT07", {"header": header, "parameters": bytes(parameters)})
+
+
+def result_bytes(spec: m.Spec, number: int, psn: int, code: int, data: bytes = b"") -> bytes:
+    """A procedure result (BT08/ET59/ET85 bytes: header + response data), built by the codec."""
+    header = {"proc": {"procedure_number": number & 0xFFF}, "psn": psn, "result_code": code}
+    return encode_table(spec, "BT08", {"header": header, "data": bytes(data)})
+
+
 def decode_procedure_call(spec: m.Spec, data: bytes, device: Device | None = None) -> ProcedureCall:
     """Decode the data of a BT07 write (header + parameters)."""
-    if len(data) < 3:
+    if len(data) < _CALL_HEADER:
         raise DecodeError(f"a BT07 write carries at least 3 header bytes, got {len(data)}")
-    word = int.from_bytes(data[0:2], "little")
-    number, handling, psn = word & 0xFFF, word >> 12, data[2]
+    number, handling, psn = call_header(spec, data, device)
     proc = _procedure(spec, number)
     call = ProcedureCall(number, procedure_id(number), proc.name if proc else "", handling, psn,
                          raw_parameters=bytes(data[3:]))
@@ -102,10 +135,9 @@ def decode_procedure_call(spec: m.Spec, data: bytes, device: Device | None = Non
 def decode_procedure_result(spec: m.Spec, data: bytes, call: bytes | ProcedureCall | None = None,
                             device: Device | None = None) -> ProcedureResult:
     """Decode a BT08/ET59/ET85 read; ``call`` (BT07 data or a decoded call) checks the match."""
-    if len(data) < 4:
+    if len(data) < _RESULT_HEADER:
         raise DecodeError(f"a procedure response carries at least 4 header bytes, got {len(data)}")
-    word = int.from_bytes(data[0:2], "little")
-    number, psn, code = word & 0xFFF, data[2], data[3]
+    number, psn, code = result_header(spec, data, device)
     proc = _procedure(spec, number)
     meaning = None
     if proc is not None and proc.results is not None:

@@ -2,6 +2,7 @@
 
 BT07 data: ``UINT16 LSB`` procedure number (bits 0..11) + response handling (bits 12..15),
 PSN ``UINT8``, parameters.  Result tables: procedure number + filler, PSN, result code, data.
+Headers are read by the codec (the spec's ProcedureRequestHeader/ProcedureResponseHeader).
 The result is matched with the last call by procedure number and PSN.  Response table rule:
 MEP1 reads ET59 when ET50.30 bit 1 ("ET59 Response") is set, else BT08; MEP2 reads ET85.
 Parameter and result-data decoding is the spec's (``osgpdissect.c1218.procedures``) when present.
@@ -13,6 +14,7 @@ import logging
 from typing import Any
 
 from osgpdissect.c1218 import codes as C
+from osgpdissect.c1218.procedures import call_header, result_header
 
 __all__ = ["ProcedureTracker"]
 
@@ -50,8 +52,11 @@ class ProcedureTracker:
         if len(data) < 3:
             out["problems"] = [f"BT07 write of {len(data)} bytes: no procedure header"]
             return out
-        word = data[0] | data[1] << 8
-        number, handling, psn = word & 0x0FFF, word >> 12, data[2]
+        header = self._header(call_header, data)
+        if isinstance(header, str):
+            out["problems"] = [header]
+            return out
+        number, handling, psn = header
         problems = []
         lo_hi = self.client_psn_range
         if lo_hi is not None and not lo_hi[0] <= psn <= lo_hi[1]:
@@ -79,8 +84,10 @@ class ProcedureTracker:
         """A read of BT08/ET59/ET85 from offset 0: the result of the last call."""
         if offset != 0 or len(data) < 4:
             return None
-        number = (data[0] | data[1] << 8) & 0x0FFF
-        psn, result = data[2], data[3]
+        header = self._header(result_header, data)
+        if isinstance(header, str):
+            return {"kind": "procedure result", "data": data.hex(), "problems": [header]}
+        number, psn, result = header
         out: dict[str, Any] = {
             "kind": "procedure result",
             "procedure": C.procedure_id(number),
@@ -112,6 +119,17 @@ class ProcedureTracker:
         if decoded is not None:
             out["decoded"] = decoded
         return out
+
+    def _header(self, read: Any, data: bytes) -> tuple[int, int, int] | str:
+        """The procedure header read by the codec (``call_header``/``result_header``), or why
+        it could not be."""
+        if not getattr(self.tables, "available", False):
+            return f"procedure header not decoded: {getattr(self.tables, 'reason', '')}"
+        try:
+            return read(self.tables.spec, data, self.tables.device)
+        except Exception as exc:  # a decoder bug costs this header, never the capture
+            log.debug("procedure header failed", exc_info=True)
+            return f"procedure header not decoded: {type(exc).__name__}: {exc}"
 
     def _expected_table(self) -> int | None:
         if self.et59_response is None:

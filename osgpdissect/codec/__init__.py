@@ -8,11 +8,16 @@ from __future__ import annotations
 
 from osgpdissect.codec.build import build_bound, build_values
 from osgpdissect.codec.compiler import parse_window, structure
+from osgpdissect.codec.display import int_reader
 from osgpdissect.codec.tree import DecodeResult, Node
 from osgpdissect.errors import DecodeError
 from osgpdissect.lang import model as m
 from osgpdissect.layout.binder import BindError, Bound, LRecord
-from osgpdissect.layout.device import Device
+from osgpdissect.layout.device import Device, register_int_reader
+
+# Devices read dimension values (ET11.num_devices, ...) from learned table bytes with the codec's
+# rules; layout/ sits below the codec, so the codec hands its reader down.
+register_int_reader(int_reader)
 
 _DEFAULT_DEVICES: dict[int, tuple[m.Spec, Device]] = {}
 
@@ -109,6 +114,7 @@ __all__ = [
     "build_values",
     "decode_table",
     "encode_table",
+    "int_reader",
     "parse_values",
     "table_size",
 ]

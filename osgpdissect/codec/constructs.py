@@ -23,6 +23,7 @@ import construct as cs
 
 from osgpdissect.codec.display import (
     DATE_PARTS,
+    bits_reader,
     blob_display,
     enum_label,
     scalar_bytes,
@@ -317,9 +318,13 @@ class BitsC(LayoutConstruct):
 
     node: LBits
 
+    def __init__(self, node: LBits):
+        super().__init__(node)
+        self.read = bits_reader(node)
+
     def full(self, node: Node, off: int, raw: bytes) -> Any:
         c = self.node
-        v = int.from_bytes(raw, "big" if c.big_endian else "little")
+        v = self.read(raw)
         node.value = v
         vals: dict = {}
         for mb in c.members:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 from osgpdissect.lang import model as m
-from osgpdissect.layout.binder import LBlob, LScalar, apply_op
+from osgpdissect.layout.binder import LBits, LBlob, LNode, LScalar, apply_op
 
 DATE_PARTS: dict[str, tuple[str, ...]] = {
     "time": ("hour", "minute", "second"),
@@ -92,6 +92,32 @@ def scalar_reader(node: LScalar) -> Callable[[bytes], tuple[Any, Any]]:
         return v, v
 
     return read_coded
+
+
+def bits_reader(node: LBits) -> Callable[[bytes], int]:
+    """A bit-field container's whole integer (members are ``(v >> lo) & mask`` of it)."""
+    order: Literal["big", "little"] = "big" if node.big_endian else "little"
+    return lambda raw: int.from_bytes(raw, order)
+
+
+def int_reader(node: LNode) -> Callable[[bytes], int]:
+    """The integer a field's complete bytes hold, by the codec's rules for its kind: a scalar's
+    plain value (endianness and sign of its type), a bits container's whole integer, a byte
+    run LSB first.  Made once per node; :class:`~osgpdissect.layout.device.Device` reads
+    dimension values with it (registered by :mod:`osgpdissect.codec`)."""
+    if isinstance(node, LScalar):
+        read = scalar_reader(node)
+
+        def read_plain(raw: bytes) -> int:
+            plain = read(raw)[0]
+            if not isinstance(plain, int):
+                raise TypeError(f"{node.id} ({node.kind}) is not a number")
+            return plain
+
+        return read_plain
+    if isinstance(node, LBits):
+        return bits_reader(node)
+    return lambda raw: int.from_bytes(raw, "little")
 
 
 _DATE_SHOWN: dict[str, Callable[[bytes], str]] = {

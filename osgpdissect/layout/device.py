@@ -8,6 +8,7 @@ the chosen profile — and remembers which defaults it had to use.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from osgpdissect.errors import OsgpError
@@ -23,8 +24,26 @@ from osgpdissect.layout.binder import (
     LBlob,
     LNode,
     LRecord,
-    LScalar,
 )
+
+IntReader = Callable[[bytes], int]
+IntReaderFactory = Callable[[LNode], IntReader]
+"""Makes, for one layout node, the reader of the integer its complete bytes hold."""
+
+_registered: list[IntReaderFactory] = []
+
+
+def register_int_reader(factory: IntReaderFactory) -> None:
+    """Set the reader factory Devices use when none is given (:mod:`osgpdissect.codec` registers
+    its own on import: table bytes are interpreted by the codec only)."""
+    _registered[:] = [factory]
+
+
+def _registered_reader() -> IntReaderFactory:
+    if not _registered:
+        raise OsgpError("no table reader registered: import osgpdissect.codec before reading "
+                        "dimension values from table bytes")
+    return _registered[0]
 
 
 class _Sparse:
@@ -98,13 +117,16 @@ class Device:
     """The decode context of one meter.
 
     ``profile`` names a spec profile (``gen3``, ``gen4``); ``fw``/``generation`` override it;
-    ``values`` pre-seeds dimension values as ``{"ET11.num_devices": 6}``.
+    ``values`` pre-seeds dimension values as ``{"ET11.num_devices": 6}``.  ``int_reader`` makes
+    the reader of a dimension field's bytes (default: the one :mod:`osgpdissect.codec` registers).
     """
 
     def __init__(self, spec: m.Spec, profile: str | None = None, *, fw: str | m.Version | None = None,
                  generation: int | None = None, values: dict[str, int] | None = None,
-                 settings: dict[str, int] | None = None):
+                 settings: dict[str, int] | None = None, int_reader: IntReaderFactory | None = None):
         self.spec = spec
+        self._int_reader = int_reader  # None: the registered one (the codec's)
+        self._int_readers: dict[int, tuple[LNode, IntReader]] = {}  # id(node) -> (node, reader)
         self.profile = _profile(spec, profile)
         self.fw = parse_version(fw) if fw is not None else None
         self.generation = generation
@@ -260,7 +282,10 @@ class Device:
         offset, node, member, index = _locate(bound.root, path, ref)
         raw = self.known(table_id, offset, node.size or 0) if node.size else None
         if raw is not None:
-            value = _int_of(node, raw)
+            try:
+                value = self._int_of(node, raw)
+            except TypeError as exc:  # a date or time field: no number
+                raise BindError(ref.pos, f"{ref.text()}: {exc}") from None
             if member is not None:
                 value = (value >> member.lo) & ((1 << member.width) - 1)
             return value
@@ -295,7 +320,10 @@ class Device:
         raw = self.known(table_id, offset, node.size or 0) if node.size else None
         if raw is None:
             return None
-        value = _int_of(node, raw)
+        try:
+            value = self._int_of(node, raw)
+        except TypeError:  # a date or time field: no number
+            return None
         return (value >> member.lo) & ((1 << member.width) - 1) if member is not None else value
 
     def _element_count(self, table_id: str, ref: m.Ref, path: tuple, key: str, used: list,
@@ -369,9 +397,23 @@ class Device:
         self._bound[ck] = result
         return result
 
+    _READER_CACHE = 4096  # nodes of layouts since dropped are let go past this
+
+    def _int_of(self, node: LNode, raw: bytes) -> int:
+        """The integer of a dimension field's bytes, read by the codec's reader for the node
+        (made once per node)."""
+        hit = self._int_readers.get(id(node))
+        if hit is None or hit[0] is not node:
+            if len(self._int_readers) >= self._READER_CACHE:
+                self._int_readers.clear()
+            hit = (node, (self._int_reader or _registered_reader())(node))
+            self._int_readers[id(node)] = hit
+        return hit[1](raw)
+
     def forget_layouts(self) -> None:
         """Drop every cached layout (after something inferred changed the context)."""
         self._bound.clear()
+        self._int_readers.clear()
         self._deps.clear()
         self.version += 1
 
@@ -481,10 +523,3 @@ def _child(rec: LRecord, name: str, offset: int, ref: m.Ref):
         o += c.size
     raise BindError(ref.pos, f"{ref.text()}: no field {name!r} in {rec.id}")
 
-
-def _int_of(node: LNode, raw: bytes) -> int:
-    if isinstance(node, LScalar):
-        return int.from_bytes(raw, "big" if node.big_endian else "little", signed=node.signed)
-    if isinstance(node, LBits):
-        return int.from_bytes(raw, "big" if node.big_endian else "little")
-    return int.from_bytes(raw, "little")

@@ -16,9 +16,15 @@ from dataclasses import dataclass, field
 
 from osgpdissect.c1218 import codes as C
 from osgpdissect.c1218.messages import parse_command
+from osgpdissect.c1218.procedures import call_header, result_bytes
 from osgpdissect.c1218.tracker import ET59_RESPONSE_FLAG
 from osgpdissect.codec import DecodeError, decode_table
-from osgpdissect.mep.transactions import TableImage, parse_transaction
+from osgpdissect.mep.transactions import (
+    RESPONSES,
+    TableImage,
+    build_transaction,
+    parse_transaction,
+)
 from osgpdissect.security.digest import digest
 from osgpdissect.security.rc4 import exchange_cipher
 from osgpdissect.sim.image import MeterImage
@@ -178,8 +184,7 @@ class MEPServer:
         """Run a BT07 call: the result goes to ET59 or BT08 (guide l.1387)."""
         if len(data) < 3:
             return bytes([NOT_POSSIBLE])
-        word = int.from_bytes(data[:2], "little")
-        number, psn = word & 0xFFF, data[2]
+        number, _handling, psn = call_header(self.image.spec, data)
         proc = self.image.spec.procedure_by_number(number)
         if proc is None:
             code = 6
@@ -187,7 +192,7 @@ class MEPServer:
             allowed = next((a.keys for a in proc.header.access if a.op == "call"), ("MAK", "MBK"))
             code = 0 if label in allowed else 5
         self.log.procedures.append((number, code))
-        result = (number & 0xFFF).to_bytes(2, "little") + bytes([psn, code])
+        result = result_bytes(self.image.spec, number, psn, code)
         table = "ET59" if self._et59_response() else "BT08"
         self.image.tables[table] = bytearray()
         self.image.put(table, 0, result)
@@ -209,17 +214,12 @@ class MEPServer:
         size = self._et52.complete_size()
         if size is None:
             return bytes([C.OK])
-        txn = parse_transaction(bytes(self._et52.data[:size]))
+        txn = parse_transaction(bytes(self._et52.data[:size]), self.image.spec)
         self._et52.reset()
         if txn.problems:
             return bytes([NOT_POSSIBLE])
-        records = b"".join(
-            len(r).to_bytes(2, "little") + r
-            for r in (self.execute(msg, label) for msg in txn.messages)
-        )
-        number = txn.number.to_bytes(2, "little")
-        body = bytes([1]) + number + records + number
-        et53 = (len(body) + 2).to_bytes(2, "little") + body
+        responses = [self.execute(msg, label) for msg in txn.messages]
+        et53 = build_transaction(RESPONSES, txn.number, responses, spec=self.image.spec)
         self.image.tables["ET53"] = bytearray()
         self.image.put("ET53", 0, et53)
         return bytes([C.OK])

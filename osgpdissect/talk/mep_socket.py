@@ -23,12 +23,17 @@ from scapy.packet import Packet
 from osgpdissect.backends.scapy.mep import MEPRequest, dissect_exchange
 from osgpdissect.bytestream import ByteRun, Direction
 from osgpdissect.c1218 import codes as C
-from osgpdissect.c1218.procedures import ProcedureResult, decode_procedure_result
+from osgpdissect.c1218.procedures import ProcedureResult, call_bytes, decode_procedure_result
 from osgpdissect.c1218.tables import TableContext, TableDecoding
 from osgpdissect.c1218.tracker import ET59_RESPONSE_FLAG
 from osgpdissect.codec import decode_table, encode_table
 from osgpdissect.errors import OsgpError
-from osgpdissect.mep.transactions import parse_transaction
+from osgpdissect.mep.transactions import (
+    REQUESTS,
+    build_transaction,
+    parse_transaction,
+    transaction_size,
+)
 from osgpdissect.security.digest import digest
 from osgpdissect.security.keys import KeyRing
 from osgpdissect.security.rc4 import exchange_cipher
@@ -226,10 +231,10 @@ class MEPSocket(SerialSuperSocket):
             params = encode_table(spec, proc.id, params, self.context.device, part="request")
         table = result_table or self._result_table()
         self.psn = psn if psn is not None else (self.psn % 250) + 1
-        header = (proc.header.number & 0xFFF).to_bytes(2, "little") + bytes([self.psn])
-        self.write("BT07", header + params)
+        call = call_bytes(spec, proc.header.number, self.psn, params)
+        self.write("BT07", call)
         result = self.exchange(bytes([C.FULL_READ]) + _number(table).to_bytes(2, "big"))
-        return decode_procedure_result(spec, result.data, header + params, self.context.device)
+        return decode_procedure_result(spec, result.data, call, self.context.device)
 
     def _result_table(self) -> str:
         if self._procedure_table is None:
@@ -241,14 +246,14 @@ class MEPSocket(SerialSuperSocket):
 
     def transaction(self, commands: list[bytes], number: int = 1) -> list[bytes]:
         """Run bare C12.18 requests as one ET52 transaction; returns ET53's response bodies."""
-        records = b"".join(len(c).to_bytes(2, "little") + c for c in commands)
-        body = bytes([0]) + number.to_bytes(2, "little") + records + number.to_bytes(2, "little")
-        image = (len(body) + 2).to_bytes(2, "little") + body
-        self.write("ET52", image, offset=0)
+        spec = self.context.spec
+        self.write("ET52", build_transaction(REQUESTS, number, commands, spec=spec), offset=0)
         head = self.exchange(_partial(C.ET53, 0, 5)).data
-        size = head[0] | head[1] << 8
+        size = transaction_size(head, spec)
+        if size is None:
+            raise MEPError(f"ET53: {len(head)} bytes: no transaction size")
         reply = self.exchange(_partial(C.ET53, 0, size)).data
-        txn = parse_transaction(reply)
+        txn = parse_transaction(reply, spec)
         if txn.problems:
             raise MEPError("ET53: " + "; ".join(txn.problems))
         return txn.messages
