@@ -46,6 +46,16 @@ def structure(bound: Bound, base: int = 0, compiled: bool | None = None) -> cs.C
     """The construct structure decoding ``bound`` (a procedure part's layout starts at ``base``)."""
     if compiled is None:
         compiled = compiled_by_default()
+    mine = bound.derived.get((base, compiled))  # this binding asked before: no key, no compare
+    if mine is not None:
+        return mine
+    codec = _shared(bound, base, compiled)
+    bound.derived[(base, compiled)] = codec
+    return codec
+
+
+def _shared(bound: Bound, base: int, compiled: bool) -> cs.Construct:
+    """The structure of ``bound``'s layout, shared by equal layouts of other bindings."""
     key = (bound.key or f"id:{id(bound.root)}", base, compiled)
     hit = _CACHE.get(key)
     if hit is not None and (hit[0] is bound.root or hit[0] == bound.root):

@@ -185,6 +185,8 @@ class Bound:
     defaults_used: tuple[str, ...] = ()
     key: str = field(default="", compare=False)
     inferred_used: tuple[str, ...] = ()  # dimension values the device inferred from table sizes
+    # what later stages made of this binding (the codec's structures), kept as long as it is
+    derived: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def size(self) -> int | None:
