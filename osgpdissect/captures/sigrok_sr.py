@@ -16,23 +16,16 @@ import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from itertools import tee
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from osgpdissect.bytestream import ByteRun, Direction
 from osgpdissect.captures.base import CaptureError, CaptureOptions, Source, guess_direction
-from osgpdissect.captures.char_runs import CharRuns, Line
 from osgpdissect.captures.direction import resolve_lines
-from osgpdissect.captures.uart import (
-    IDLE_SCAN,
-    UartFormat,
-    changes,
-    estimate_baud,
-    idle_inverted,
-    pulse_widths,
-    waveform,
-)
-from osgpdissect.captures.uart_edges import Chars, ColumnDecoder, FrameGeometry
+
+if TYPE_CHECKING:  # numpy and the UART modules load when samples are decoded or written
+    import numpy as np
+
+    from osgpdissect.captures.uart import UartFormat
 
 __all__ = ["read", "sniff", "write_sigrok_sr", "SrInfo", "read_info"]
 
@@ -168,6 +161,11 @@ def _by_content(src: Source, opts: CaptureOptions, info: SrInfo,
                 named: list[tuple[int, str, Direction]]) -> list[tuple[int, str, Direction]]:
     """Channels chosen when names do not decide: those that carry UART characters in the
     first samples, given directions by their names or else their content."""
+    import numpy as np
+
+    from osgpdissect.captures.uart import UartFormat, estimate_baud, idle_inverted, pulse_widths
+    from osgpdissect.captures.uart_edges import ColumnDecoder, FrameGeometry
+
     with zipfile.ZipFile(src.path) as zf:
         blocks: list[bytes] = []
         size = 0
@@ -238,6 +236,10 @@ def _levels(samples: np.ndarray, bit: int, unitsize: int) -> np.ndarray:
 def _line_start(blocks: list[bytes], bit: int, unitsize: int) -> tuple[bool, np.ndarray]:
     """Polarity (:func:`idle_inverted`) and the first pulse widths of probe ``bit`` in the
     first sample blocks, looking only at the samples they need."""
+    import numpy as np
+
+    from osgpdissect.captures.uart import IDLE_SCAN, changes, idle_inverted
+
     shift = bit % 8
     head: list[np.ndarray] = []
     edges: list[np.ndarray] = []
@@ -273,6 +275,12 @@ def _runs(src: Source, opts: CaptureOptions, info: SrInfo,
           chans: list[tuple[int, str, Direction]]) -> Iterator[ByteRun]:
     """Decode ``chans`` block by block: line polarity and baud from the first samples, then
     characters per block, then runs merged by time."""
+    import numpy as np
+
+    from osgpdissect.captures.char_runs import CharRuns, Line
+    from osgpdissect.captures.uart import UartFormat, estimate_baud
+    from osgpdissect.captures.uart_edges import Chars, ColumnDecoder, FrameGeometry
+
     path = src.path
     rate = info.samplerate
     with zipfile.ZipFile(path) as zf:
@@ -333,6 +341,8 @@ def _runs(src: Source, opts: CaptureOptions, info: SrInfo,
 def _decode_blocks(first: list[bytes], rest: Iterator[bytes],
                    unitsize: int) -> Iterator[tuple[np.ndarray, bool]]:
     """Sample blocks as arrays of at most ``_DECODE`` samples, each with "is the last"."""
+    import numpy as np
+
     step = _DECODE * unitsize
     blocks = _chain_blocks(first, rest)
     block = next(blocks, None)
@@ -370,6 +380,8 @@ def write_sigrok_sr(runs: Iterable[ByteRun], path: str, baud: int = 9600,
     ``byte_times`` (pushed later only if they would overlap); :class:`LineError` kinds
     ``framing``/``break`` give a low stop bit, ``parity`` a wrong parity bit.
     """
+    from osgpdissect.captures.uart import UartFormat, waveform
+
     if samplerate is None:
         samplerate = next((r for r in _RATES if r >= 20 * baud), 20 * baud)
     spb = samplerate / baud

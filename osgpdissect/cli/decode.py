@@ -291,6 +291,8 @@ def _decode(args: argparse.Namespace) -> int:
 
 def _display(args: argparse.Namespace) -> tuple[Any, list[Any]]:
     """The ``-Y`` filter and the ``-e`` fields, parsed (a syntax error names its column)."""
+    if not args.display_filter and not args.fields:
+        return None, []  # (the filter language's parser loads only when asked for)
     from osgpdissect.cli.display_filter import FilterError, parse_field, parse_filter
 
     try:
