@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import heapq
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import TextIO
 
@@ -101,6 +101,34 @@ def bounded_lines(f: Iterable[str] | TextIO, path: str, limit: int = MAX_LINE,
 
 
 _TEXT_BLOCK = 1 << 14
+_BULK_BLOCK = 1 << 20
+
+
+def line_blocks(f: TextIO, path: str, limit: int = MAX_LINE,
+                first_lineno: int = 1) -> Iterator[tuple[int, list[str]]]:
+    """``(number of the first line, lines)`` of text file ``f`` in blocks of about 1 MiB, lines
+    without their ``\\n``; the same line-length limit and messages as :func:`bounded_lines`."""
+    lineno = first_lineno
+    carry = ""
+    while True:
+        block = f.read(_BULK_BLOCK)
+        if not block:
+            break
+        parts = (carry + block).split("\n") if carry else block.split("\n")
+        carry = parts.pop()
+        if len(carry) > limit:
+            for k, part in enumerate(parts):
+                if len(part) >= limit:
+                    raise _too_long(path, lineno + k, limit)
+            raise _too_long(path, lineno + len(parts), limit)
+        if parts:
+            if max(map(len, parts)) >= limit:
+                k = next(k for k, part in enumerate(parts) if len(part) >= limit)
+                raise _too_long(path, lineno + k, limit)
+            yield lineno, parts
+            lineno += len(parts)
+    if carry:
+        yield lineno, [carry]
 
 
 def _too_long(path: str, lineno: int, limit: int) -> CaptureError:
@@ -282,6 +310,51 @@ class RunAssembler:
         cur[5] = time
         return ready
 
+    def add_run(self, direction: Direction, data: bytes | bytearray, times: Sequence[float],
+                errors: Iterable[tuple[int, str]] = (), source: str = "", channel: str = "",
+                where: Callable[[int], str] | None = None) -> list[ByteRun]:
+        """Add consecutive bytes of one direction at once: the same runs, in the same order,
+        as :meth:`add` called once per byte, but split at gaps in one pass over ``times``.
+
+        ``errors``: ``(index, kind)`` pairs sorted by index; ``where(i)`` names the source of
+        byte ``i`` for a run that starts there (default: ``source``).  Returns ready runs.
+        """
+        n = len(data)
+        if n == 0:
+            return []
+        gap, max_run = self.gap, self.max_run
+        out: list[ByteRun] = []
+        cur = self._open.get(direction)
+        if cur is not None and (times[0] - cur[5] > gap or len(cur[0]) >= max_run
+                                or channel != cur[4]):
+            self._close(direction)
+            out += self._release()
+            cur = None
+        cuts = gap_indexes(times, gap)
+        cuts.append(n)
+        errs = [e for e in errors if e[1]]
+        ci = ei = pos = 0
+        while True:
+            if cur is None:
+                cur = [bytearray(), [], [], where(pos) if where else source, channel, times[pos]]
+                self._open[direction] = cur
+            while cuts[ci] <= pos:
+                ci += 1
+            end = min(cuts[ci], pos + max_run - len(cur[0]))
+            base = len(cur[0]) - pos
+            while ei < len(errs) and errs[ei][0] < end:
+                cur[2].append(LineError(base + errs[ei][0], errs[ei][1]))
+                ei += 1
+            cur[0] += data[pos:end]
+            cur[1] += times[pos:end]
+            cur[5] = times[end - 1]
+            if end >= n:
+                return out
+            pos = end
+            self._close(direction)
+            out += self._release()
+            cur = None
+
     def _close(self, direction: Direction) -> None:
         data, times, errors, source, channel, _ = self._open.pop(direction)
         run = ByteRun(direction, bytes(data), times[0], tuple(times), tuple(errors), source, channel)
@@ -300,6 +373,19 @@ class RunAssembler:
         for d in list(self._open):
             self._close(d)
         return self._release()
+
+
+_NUMPY_FROM = 64  # bytes: below this a Python loop finds gaps faster than numpy
+
+
+def gap_indexes(times: Sequence[float], gap: float) -> list[int]:
+    """Indexes ``i`` where ``times[i] - times[i - 1] > gap``, ascending (numpy for long runs)."""
+    if len(times) < _NUMPY_FROM:
+        return [i for i in range(1, len(times)) if times[i] - times[i - 1] > gap]
+    import numpy as np
+
+    t = np.asarray(times, dtype=np.float64)
+    return (np.flatnonzero((t[1:] - t[:-1]) > gap) + 1).tolist()
 
 
 def assemble(events: Iterable[tuple[Direction, int, float, str | None, str, str]],

@@ -1,0 +1,78 @@
+"""The run assembler fed in runs (issue 16 item 7): ``add_run`` gives the same runs, in the
+same order, as ``add`` called once per byte."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from osgpdissect.bytestream import Direction
+from osgpdissect.captures.base import RunAssembler, gap_indexes
+
+_GAP = 0.01
+
+# a block: direction, channel, per-byte steps (some longer than the gap), error positions
+_block = st.tuples(
+    st.sampled_from(list(Direction)),
+    st.sampled_from(["", "A"]),
+    st.lists(st.sampled_from([0.001, 0.002, 0.02, 0.0, -0.005]), min_size=1, max_size=90),
+    st.sets(st.integers(0, 89), max_size=3),
+)
+
+
+def _events(blocks: list) -> list[tuple]:
+    t = 0.0
+    out = []
+    for k, (d, channel, steps, bad) in enumerate(blocks):
+        rows = []
+        for i, step in enumerate(steps):
+            t = round(t + step, 6)
+            kind = "framing" if i in bad else None
+            rows.append((d, (k * 7 + i) & 0xFF, t, kind, f"f:{k}.{i}", channel))
+        out.append(rows)
+    return out
+
+
+def _by_byte(blocks: list[list[tuple]], max_run: int) -> list:
+    asm = RunAssembler(_GAP, max_run)
+    out = []
+    for rows in blocks:
+        for ev in rows:
+            out += asm.add(*ev) or []
+    return out + asm.finish()
+
+
+def _by_run(blocks: list[list[tuple]], max_run: int) -> list:
+    asm = RunAssembler(_GAP, max_run)
+    out = []
+    for rows in blocks:
+        d, channel = rows[0][0], rows[0][5]
+        data = bytes(r[1] for r in rows)
+        times = [r[2] for r in rows]
+        errors = [(i, r[3]) for i, r in enumerate(rows) if r[3]]
+        out += asm.add_run(d, data, times, errors, rows[0][4], channel,
+                           where=lambda i, rows=rows: rows[i][4])
+    return out + asm.finish()
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_block, min_size=1, max_size=8), st.sampled_from([1, 3, 16, 4096]))
+def test_add_run_equals_add_per_byte(blocks: list, max_run: int) -> None:
+    """issue 16 item 7: add_run equals add once per byte (data, times, errors, sources,
+    channels, release order)."""
+    events = _events(blocks)
+    want = _by_byte(events, max_run)
+    got = _by_run(events, max_run)
+    assert [(r.direction, r.data, r.time, r.byte_times, r.errors, r.source, r.channel)
+            for r in got] == \
+        [(r.direction, r.data, r.time, r.byte_times, r.errors, r.source, r.channel)
+         for r in want]
+    assert sum(len(r.data) for r in got) == sum(len(rows) for rows in events)
+
+
+def test_gap_indexes_short_and_long_agree() -> None:
+    """issue 16 item 7: the numpy and the Python gap search find the same indexes."""
+    times = [i * 0.001 + (0.5 if i > 40 else 0) + (1.0 if i > 100 else 0) for i in range(150)]
+    assert gap_indexes(times, _GAP) == [41, 101]
+    assert gap_indexes(times[:50], _GAP) == [41]
+    assert gap_indexes([], _GAP) == [] and gap_indexes([1.0], _GAP) == []
