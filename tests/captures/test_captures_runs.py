@@ -71,7 +71,7 @@ def test_add_run_equals_add_per_byte(blocks: list, max_run: int) -> None:
 
 
 def test_gap_indexes_short_and_long_agree() -> None:
-    """issue 16 item 7: the numpy and the Python gap search find the same indexes."""
+    """issue 16 item 7: the gap search finds the steps longer than the gap."""
     times = [i * 0.001 + (0.5 if i > 40 else 0) + (1.0 if i > 100 else 0) for i in range(150)]
     assert gap_indexes(times, _GAP) == [41, 101]
     assert gap_indexes(times[:50], _GAP) == [41]
