@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator
-from itertools import islice
+from itertools import islice, repeat
 
 from osgpdissect.bytestream import ByteRun, Direction
 from osgpdissect.captures.base import (
@@ -117,31 +117,34 @@ def _bulk(lines: list[str], lineno: int, src: Source, opts: CaptureOptions, cols
     """``(direction, bytes, times, errors, first line, channel)`` per same-analyzer stretch
     of a block of regular rows, or None when a row needs the row-by-row reader."""
     ti, vi, ai, pi, fi, ncols = cols
-    rows = [line.split(",") for line in lines]
-    if min(map(len, rows)) != ncols or max(map(len, rows)) != ncols:
+    counts = list(map(str.count, lines, repeat(",")))
+    if min(counts) != ncols - 1 or max(counts) != ncols - 1:
         return None
+    cells = ",".join(lines).split(",")  # row-major: column c of every row is cells[c::ncols]
     try:
-        times = list(map(float, [r[ti] for r in rows]))
+        times = list(map(float, cells[ti::ncols]))
     except ValueError:
         return None
     total = sum(times)
     if total - total != 0:  # inf or nan somewhere
         return None
-    decoded = table.decode([r[vi] for r in rows])
+    decoded = table.decode(cells[vi::ncols])
     if decoded is None:
         return None
     data, value_errors = decoded
     kinds = dict(value_errors)
     for col, kind in ((pi, "parity"), (fi, "framing")):
         if col is not None:
-            for i in [i for i, r in enumerate(rows) if r[col]]:
-                if rows[i][col].strip():
-                    kinds[i] = kind
+            flags = cells[col::ncols]
+            if any(flags):
+                for i, flag in enumerate(flags):
+                    if flag and flag.strip():
+                        kinds[i] = kind
     errors = sorted(kinds.items())
-    n = len(rows)
+    n = len(times)
     if ai is None:
         return [(src.direction, data, times, errors, lineno, "")]
-    chans = [r[ai].strip() for r in rows]
+    chans = [name.strip() for name in cells[ai::ncols]]
     for name in set(chans).difference(names):
         names[name] = opts.channels.get(name) or guess_direction(name) or src.direction
     if any(names[name] is None for name in set(chans)):
