@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from itertools import compress, islice
-from operator import sub
+from operator import ne, sub
 from typing import TextIO
 
 from osgpdissect.bytestream import ByteRun, Direction, LineError
@@ -382,6 +382,13 @@ def gap_indexes(times: Sequence[float], gap: float) -> list[int]:
     iterators (no Python step per byte)."""
     steps = map(sub, islice(times, 1, None), times)
     return list(compress(range(1, len(times)), map(gap.__lt__, steps)))
+
+
+def stretches(keys: Sequence[object]) -> list[tuple[int, int]]:
+    """``(start, end)`` of each stretch of equal consecutive keys (analyzer names)."""
+    n = len(keys)
+    cuts = [0, *compress(range(1, n), map(ne, islice(keys, 1, None), keys)), n]
+    return list(zip(cuts, cuts[1:], strict=False)) if n else []
 
 
 def assemble(events: Iterable[tuple[Direction, int, float, str | None, str, str]],

@@ -24,6 +24,7 @@ from osgpdissect.captures.base import (
     file_direction,
     guess_direction,
     line_blocks,
+    stretches,
 )
 from osgpdissect.captures.values import ValueParser, ValueTable, format_value, guess_ascii
 
@@ -141,7 +142,6 @@ def _bulk(lines: list[str], lineno: int, src: Source, opts: CaptureOptions, cols
                     if flag and flag.strip():
                         kinds[i] = kind
     errors = sorted(kinds.items())
-    n = len(times)
     if ai is None:
         return [(src.direction, data, times, errors, lineno, "")]
     chans = [name.strip() for name in cells[ai::ncols]]
@@ -149,9 +149,8 @@ def _bulk(lines: list[str], lineno: int, src: Source, opts: CaptureOptions, cols
         names[name] = opts.channels.get(name) or guess_direction(name) or src.direction
     if any(names[name] is None for name in set(chans)):
         return None  # the row-by-row reader names the line
-    cuts = [0] + [i for i in range(1, n) if chans[i] != chans[i - 1]] + [n]
     out = []
-    for a, b in zip(cuts, cuts[1:], strict=False):
+    for a, b in stretches(chans):
         errs = [(i - a, k) for i, k in errors if a <= i < b] if errors else []
         out.append((names[chans[a]], data[a:b], times[a:b], errs, lineno + a, chans[a]))
     return out
