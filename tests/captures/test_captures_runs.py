@@ -3,7 +3,7 @@ same order, as ``add`` called once per byte."""
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from osgpdissect.bytestream import Direction
@@ -76,3 +76,33 @@ def test_gap_indexes_short_and_long_agree() -> None:
     assert gap_indexes(times, _GAP) == [41, 101]
     assert gap_indexes(times[:50], _GAP) == [41]
     assert gap_indexes([], _GAP) == [] and gap_indexes([1.0], _GAP) == []
+
+
+_REQ_SHAPES = st.sampled_from([("pread", 8), ("pread", 40), ("fread", None), ("fread", 20),
+                               ("write",), ("tls",), ("opaque",), ("damaged",)])
+_RESP_SHAPES = st.sampled_from([("data", False, 8), ("data", False, 40), ("data", True, 20),
+                                ("ok", False), ("error", False), ("bad", False),
+                                ("unknown", True), ("damaged", True)])
+
+
+@settings(max_examples=200, deadline=None)
+@example([("pread", 8), ("write",), ("pread", 40)], [("data", False, 8), ("ok", False)])
+@example([("pread", 8), ("write",)], [("data", False, 8), ("ok", False), ("ok", False)])
+@example([("pread", 8), ("pread", 8)], [("data", False, 8), ("data", False, 8)])
+@given(st.lists(_REQ_SHAPES, max_size=12), st.lists(_RESP_SHAPES, max_size=12))
+def test_untimed_alignment_shortcut_equals_table(reqs: list, resps: list) -> None:
+    """issue 16 item 7: the untimed pairing's shortcut (every request answered in its place
+    with the best fit) gives the steps of the full alignment table."""
+    import pytest
+
+    from osgpdissect.c1218.messages import Frame
+    from osgpdissect.captures import order
+
+    def units(shapes: list, d: Direction) -> list:
+        return [order._Unit(Frame(d, b"\x00\x01\x00"), shape=s) for s in shapes]
+
+    got = order._align(units(reqs, Direction.C2S), units(resps, Direction.S2C))
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(order, "_BEST_FIT", 99)  # no shortcut: the table always
+        want = order._align(units(reqs, Direction.C2S), units(resps, Direction.S2C))
+    assert got == want
