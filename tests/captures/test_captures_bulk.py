@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from capture_helpers import make_session
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from osgpdissect.bytestream import Direction
 from osgpdissect.captures import CaptureError, CaptureOptions, open_capture, saleae1, saleae2
@@ -188,3 +190,34 @@ def test_line_blocks_numbers_and_limit(tmp_path: Path) -> None:
     p.write_text("a\nb\n" + "c" * 5000 + "\nd\n")
     with open(p) as f, pytest.raises(CaptureError, match=r":3: a line longer than 1000"):
         list(line_blocks(f, str(p), limit=1000))
+
+
+_LINES = st.builds(
+    lambda t, sep, mark, colon, hexs, tail: f"{t}{sep}{mark}{colon}{sep}{hexs}{tail}",
+    st.sampled_from(["12.345", "0.5", "1e3", "12", "١.5", "3.25s", "[1.5]", ".5", "7."]),
+    st.sampled_from([" ", "\t", "  ", "\x0b"]),
+    st.sampled_from(["C->S", "S->C", "TX", "RX", ">", "<", "tx", "c2s"]),
+    st.sampled_from(["", ":"]),
+    st.sampled_from(["00 14 3f", "0014 3F00", "00143f", "0 14", "00 1g", "00 14!", "ff",
+                     "00:14", "0x00,0x14", "00 14 # note", "00\x0c14"]),
+    st.sampled_from(["", "\n", "\r\n", " ", "\t\n"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_LINES)
+def test_hex_quick_path_equals_regex(line: str) -> None:
+    """issue 16 item 7: the hex reader's quick split gives what the regular expressions give
+    for every line it takes, and leaves the others to them."""
+    from osgpdissect.captures import hextext
+
+    quick = hextext._quick(line)
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(hextext, "_quick", lambda _line: None)
+        try:
+            want = hextext.parse_line(line)
+        except ValueError as exc:
+            want = str(exc)
+    if quick is not None:
+        assert quick == want
+    assert hextext._quick("12.5 C->S 00 14 3f\n") == (12.5, Direction.C2S, b"\x00\x14\x3f", [])
