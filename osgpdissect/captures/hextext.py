@@ -108,7 +108,6 @@ _MARKS = {mark + colon: d for mark, d in (("C->S", Direction.C2S), ("S->C", Dire
                                           ("TX", Direction.C2S), ("RX", Direction.S2C),
                                           (">", Direction.C2S), ("<", Direction.S2C))
           for colon in ("", ":")}
-_NOT_HEX = str.maketrans("", "", "0123456789abcdefABCDEF \t")
 
 
 def _quick(line: str) -> tuple[float, Direction, bytes, list[LineError]] | None:
@@ -120,10 +119,10 @@ def _quick(line: str) -> tuple[float, Direction, bytes, list[LineError]] | None:
     stamp, mark, hexs = parts
     direction = _MARKS.get(mark)
     whole, dot, frac = stamp.partition(".")
-    if (direction is None or not dot or not stamp.isascii() or not whole.isdigit()
-            or not frac.isdigit() or hexs.translate(_NOT_HEX).strip()):
+    if direction is None or not dot or not stamp.isascii() or not whole.isdigit() \
+            or not frac.isdigit():
         return None
-    try:
+    try:  # takes hex digit pairs and ASCII white space only: no comment, no error mark
         data = bytes.fromhex(hexs)
     except ValueError:
         return None
