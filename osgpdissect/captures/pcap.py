@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import struct
 from collections.abc import Iterable, Iterator
+from typing import BinaryIO
 
 from osgpdissect.bytestream import ByteRun, Direction, LineError
 from osgpdissect.captures.base import CaptureError, CaptureOptions, Source
@@ -54,6 +55,33 @@ def read(src: Source, opts: CaptureOptions) -> Iterator[ByteRun]:
     if not sniff(magic):
         raise CaptureError(f"{src.path}: not a pcap or pcapng file")
     return _runs(src.path, opts.max_run)
+
+
+class _Blocks:
+    """A binary file read in 1 MiB blocks: ``read(n)`` as a file's, without a system call or a
+    buffered-reader call per record."""
+
+    __slots__ = ("f", "buf", "pos")
+
+    def __init__(self, f: BinaryIO) -> None:
+        self.f = f
+        self.buf = b""
+        self.pos = 0
+
+    def read(self, n: int) -> bytes:
+        pos, end = self.pos, self.pos + n
+        if end > len(self.buf):
+            self.buf = self.buf[pos:] + self.f.read(max(n, _READ_BLOCK))
+            pos, end = 0, n
+        self.pos = min(end, len(self.buf))
+        return self.buf[pos:end]
+
+    def seek(self, offset: int) -> None:
+        self.f.seek(offset)
+        self.buf, self.pos = b"", 0
+
+
+_READ_BLOCK = 1 << 20
 
 
 def _packets(f, path: str) -> Iterator[tuple[int, float, bytes, Direction | None, int]]:
@@ -94,6 +122,11 @@ def _options(body: bytes, endian: str) -> Iterator[tuple[int, bytes]]:
             return
         yield code, body[pos + 4: pos + 4 + length]
         pos += 4 + length + (-length % 4)
+
+
+_FLAGS_OPTION = {"<": struct.pack("<HH", 2, 4), ">": struct.pack(">HH", 2, 4)}  # epb_flags
+_END_OPTION = bytes(4)
+_FLAG_DIRECTIONS = {1: Direction.S2C, 2: Direction.C2S}
 
 
 def _check_block(total: int, path: str) -> None:
@@ -162,10 +195,14 @@ def _pcapng(f, path: str) -> Iterator[tuple[int, float, bytes, Direction | None,
             linktype, unit, digits = ifaces[iface]
             data = body[20: 20 + caplen]
             direction = None
-            for code, value in _options(body[20 + caplen + (-caplen % 4):], endian):
-                if code == 2 and len(value) == 4:
-                    flags = struct.unpack(endian + "I", value)[0] & 3
-                    direction = {1: Direction.S2C, 2: Direction.C2S}.get(flags)
+            opts = body[20 + caplen + (-caplen % 4):]
+            if len(opts) >= 8 and opts[:4] == _FLAGS_OPTION[endian] and opts[8:] in (b"", _END_OPTION):
+                direction = _FLAG_DIRECTIONS.get(opts[4 if endian == "<" else 7] & 3)
+            elif opts:
+                for code, value in _options(opts, endian):
+                    if code == 2 and len(value) == 4:
+                        flags = struct.unpack(endian + "I", value)[0] & 3
+                        direction = _FLAG_DIRECTIONS.get(flags)
             yield linktype, round(((hi << 32) | lo) * unit, digits), data, direction, n
         elif btype == 3:  # simple packet
             n += 1
@@ -200,8 +237,8 @@ def _decode(linktype: int, data: bytes, path: str, n: int
 def _runs(path: str, max_run: int) -> Iterator[ByteRun]:
     last_dir: Direction | None = None
     pending: list | None = None  # [direction, bytearray, errors, time, source]
-    with open(path, "rb") as f:
-        for linktype, t, data, epb_dir, n in _packets(f, path):
+    with open(path, "rb") as raw:
+        for linktype, t, data, epb_dir, n in _packets(_Blocks(raw), path):
             decoded = _decode(linktype, data, path, n)
             if decoded is None:
                 continue
