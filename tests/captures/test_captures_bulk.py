@@ -221,3 +221,19 @@ def test_hex_quick_path_equals_regex(line: str) -> None:
     if quick is not None:
         assert quick == want
     assert hextext._quick("12.5 C->S 00 14 3f\n") == (12.5, Direction.C2S, b"\x00\x14\x3f", [])
+
+
+@pytest.mark.parametrize("pcapng", [False, True])
+def test_pcap_block_boundaries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                               pcapng: bool) -> None:
+    """issue 16 item 7: pcap/pcapng records read from blocks give the same runs whatever the
+    block size (records cut by every block boundary), errored bytes included."""
+    from osgpdissect.captures import pcap
+
+    p = tmp_path / ("s.pcapng" if pcapng else "s.pcap")
+    pcap.write_pcap(_long_session(120), str(p), pcapng=pcapng)
+    whole = _read([str(p)])
+    assert isinstance(whole, tuple) and any(r[4] for r in whole[0])
+    for size in (1, 7, 100):
+        monkeypatch.setattr(pcap, "_READ_BLOCK", size)
+        assert _read([str(p)]) == whole
