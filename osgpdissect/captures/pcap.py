@@ -284,10 +284,13 @@ def _runs(path: str, max_run: int) -> Iterator[ByteRun]:
     pending: list | None = None  # [direction, bytearray, errors, time, source]
     with open(path, "rb") as raw:
         for linktype, t, data, epb_dir, n in _packets(_Blocks(raw), path):
-            decoded = _decode(linktype, data, path, n)
-            if decoded is None:
-                continue
-            direction, payload, error = decoded
+            if linktype == LINKTYPE_RTAC_SERIAL and len(data) >= 12 and data[8] in _DATA_EVENTS:
+                direction, payload, error = _DATA_EVENTS[data[8]], data[12:], None
+            else:
+                decoded = _decode(linktype, data, path, n)
+                if decoded is None:
+                    continue
+                direction, payload, error = decoded
             if direction is None:
                 direction = epb_dir or last_dir or Direction.C2S
             last_dir = direction
