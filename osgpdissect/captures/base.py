@@ -6,6 +6,7 @@ import heapq
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
+from functools import lru_cache
 from itertools import compress, islice
 from operator import ne, sub
 from typing import TextIO
@@ -403,6 +404,24 @@ def assemble(events: Iterable[tuple[Direction, int, float, str | None, str, str]
     yield from asm.finish()
 
 
+def _whole_seconds(date: str, hh: str, mm: str, ss: str) -> float:
+    import calendar
+    from datetime import datetime
+
+    dt = datetime.strptime(f"{date} {hh}:{mm}:{ss}", "%Y-%m-%d %H:%M:%S")
+    return float(calendar.timegm(dt.timetuple()))
+
+
+@lru_cache(maxsize=1024)
+def _minute_start(date: str, hh: str, mm: str) -> int:
+    """Seconds since the epoch at ``date hh:mm:00`` UTC (ValueError when no such time)."""
+    import calendar
+    from datetime import datetime
+
+    dt = datetime.strptime(f"{date} {hh}:{mm}:00", "%Y-%m-%d %H:%M:%S")
+    return calendar.timegm(dt.timetuple())
+
+
 _ISO = re.compile(
     r"^(\d{4}-\d{2}-\d{2})[T ](\d{1,2}):(\d{2}):(\d{2})(?:[.,](\d+))?\s*(Z|[+-]\d{2}:?\d{2})?$")
 
@@ -422,15 +441,24 @@ def parse_timestamp(text: str) -> float:
         if value != value or value in (float("inf"), float("-inf")):
             raise ValueError(f"bad time {text!r}")
         return value
+    return parse_iso_time(text)
+
+
+def parse_iso_time(text: str) -> float:
+    """The ISO date-time part of :func:`parse_timestamp` (``text`` already stripped); the
+    date, hour and minute are converted once per minute (a capture repeats them row after
+    row), with the same result as converting the whole date-time each time."""
     m = _ISO.match(text)
     if not m:
         raise ValueError(f"bad time {text!r}")
-    import calendar
-    from datetime import datetime
-
     date, hh, mm, ss, frac, zone = m.groups()
-    dt = datetime.strptime(f"{date} {hh}:{mm}:{ss}", "%Y-%m-%d %H:%M:%S")
-    secs = float(calendar.timegm(dt.timetuple()))
+    if text.isascii() and int(ss) <= 59:
+        try:
+            secs = float(_minute_start(date, hh, mm) + int(ss))
+        except ValueError:
+            secs = _whole_seconds(date, hh, mm, ss)  # raises with the whole date-time
+    else:
+        secs = _whole_seconds(date, hh, mm, ss)
     if frac:
         secs += int(frac) / 10 ** len(frac)
     if zone and zone != "Z":

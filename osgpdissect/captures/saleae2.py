@@ -27,6 +27,7 @@ from osgpdissect.captures.base import (
     file_direction,
     guess_direction,
     line_blocks,
+    parse_iso_time,
     parse_timestamp,
     stretches,
 )
@@ -151,10 +152,12 @@ def _events(src: Source, opts: CaptureOptions, cols: list[str],
 
 
 def _stamp(text: str) -> float:
+    if ":" in text:  # no number of seconds has one
+        return parse_iso_time(text.strip())
     try:
         return float(text)
     except ValueError:
-        return parse_timestamp(text)  # ISO 8601
+        return parse_timestamp(text)
 
 
 def _bulk(rows: list[list[str]], lineno: int, src: Source, opts: CaptureOptions,

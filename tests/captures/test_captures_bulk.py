@@ -237,3 +237,53 @@ def test_pcap_block_boundaries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     for size in (1, 7, 100):
         monkeypatch.setattr(pcap, "_READ_BLOCK", size)
         assert _read([str(p)]) == whole
+
+
+def _iso_by_strptime(text: str) -> float | str:
+    """The ISO conversion as it was: strptime of the whole date-time, every time."""
+    import calendar
+    import re
+    from datetime import datetime
+
+    from osgpdissect.captures.base import _ISO
+
+    m = _ISO.match(text.strip())
+    if not m:
+        return "no match"
+    date, hh, mm, ss, frac, zone = m.groups()
+    try:
+        dt = datetime.strptime(f"{date} {hh}:{mm}:{ss}", "%Y-%m-%d %H:%M:%S")
+    except ValueError as exc:
+        return str(exc)
+    secs = float(calendar.timegm(dt.timetuple()))
+    if frac:
+        secs += int(frac) / 10 ** len(frac)
+    if zone and zone != "Z":
+        sign = -1 if zone[0] == "-" else 1
+        z = re.sub(":", "", zone[1:])
+        secs -= sign * (int(z[:2]) * 3600 + int(z[2:]) * 60)
+    return secs
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.builds(
+    lambda y, mo, d, sep, h, mi, s, frac, zone: f"{y:04d}-{mo:02d}-{d:02d}{sep}{h}:{mi:02d}:"
+                                                f"{s:02d}{frac}{zone}",
+    st.integers(1970, 2100), st.integers(0, 13), st.integers(0, 32), st.sampled_from("T "),
+    st.sampled_from(["0", "9", "09", "23", "24", "7"]), st.integers(0, 61), st.integers(0, 62),
+    st.sampled_from(["", ".5", ".000001040", ",25", ".123456789012"]),
+    st.sampled_from(["", "Z", "+01:00", "-0530", " +02:00"])))
+def test_iso_times_per_minute_equal_strptime(text: str) -> None:
+    """issue 16 item 7: ISO start times converted once per minute give what strptime of the
+    whole date-time gives, errors included."""
+    from osgpdissect.captures.base import parse_iso_time
+
+    want = _iso_by_strptime(text)
+    try:
+        got: float | str = parse_iso_time(text.strip())
+    except ValueError as exc:
+        got = str(exc)
+    if want == "no match":
+        assert got.startswith("bad time")
+    else:
+        assert got == want
