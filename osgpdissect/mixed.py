@@ -206,8 +206,9 @@ def iter_mixed(
     """``(record, protocol)`` of a mixed MEP/optical stream, in time order, numbered 1..N:
     MEP records, optical records and one ``malformed`` record per unknown stretch
     (``protocol`` ``"unknown"``).  The stream is split and decoded window by window (cut at
-    pauses) by one MEP and one optical dissector that keep their state across windows; both
-    decode tables through ``tables`` (one ``Device``)."""
+    pauses, or where no exchange is open once a window is full: see :class:`_Idle`) by one
+    MEP and one optical dissector that keep their state across windows; both decode tables
+    through ``tables`` (one ``Device``)."""
     from osgpdissect.mep import Dissector
     from osgpdissect.optical import OpticalDissector
 
