@@ -119,17 +119,14 @@ def line_blocks(f: TextIO, path: str, limit: int = MAX_LINE,
             break
         parts = (carry + block).split("\n") if carry else block.split("\n")
         carry = parts.pop()
-        if len(carry) > limit:
-            for k, part in enumerate(parts):
-                if len(part) >= limit:
-                    raise _too_long(path, lineno + k, limit)
-            raise _too_long(path, lineno + len(parts), limit)
         if parts:
             if max(map(len, parts)) >= limit:
                 k = next(k for k, part in enumerate(parts) if len(part) >= limit)
                 raise _too_long(path, lineno + k, limit)
             yield lineno, parts
             lineno += len(parts)
+        if len(carry) > limit:
+            raise _too_long(path, lineno, limit)
     if carry:
         yield lineno, [carry]
 
