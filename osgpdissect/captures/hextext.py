@@ -194,10 +194,12 @@ def _runs(src: Source, opts: CaptureOptions) -> Iterator[ByteRun]:
     first = True
     with open(path, encoding="utf-8", errors="replace") as f:
         for lineno, line in _numbered(f, path):
-            try:
-                parsed = parse_line(line)
-            except ValueError as exc:
-                raise CaptureError(f"{path}:{lineno}: {exc}") from None
+            parsed = _quick(line)
+            if parsed is None:
+                try:
+                    parsed = parse_line(line)
+                except ValueError as exc:
+                    raise CaptureError(f"{path}:{lineno}: {exc}") from None
             if parsed is None:
                 continue
             t, d, data, errors = parsed
@@ -212,7 +214,8 @@ def _runs(src: Source, opts: CaptureOptions) -> Iterator[ByteRun]:
             first = False
             if not data:
                 continue
-            yield ByteRun(current, data, t, (), tuple(errors), f"{path}:{lineno}")
+            yield ByteRun(current, data, t, (), tuple(errors) if errors else (),
+                          f"{path}:{lineno}")
 
 
 def _numbered(f: TextIO, path: str) -> Iterator[tuple[int, str]]:
