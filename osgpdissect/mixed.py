@@ -165,12 +165,34 @@ def split_mixed(runs: Iterable[ByteRun], options: ChunkOptions | None = None) ->
     return MixedSplit(list(iter_split(runs, options)))
 
 
-# A pause this long ends a window of segments decoded together (both response timeouts), or a
-# shorter pause (> 0.6 s) once the window holds _WINDOW_SOFT segments, or _WINDOW_HARD segments
-# whatever the pauses: memory stays bounded on long captures.
+# A window of segments is decoded together, then both dissectors flush what they hold, so a
+# window ends only where no exchange is open (:class:`_Idle`): at a pause longer than
+# _WINDOW_GAP (both response timeouts), or once it holds _WINDOW_SOFT segments or
+# _WINDOW_BYTES bytes.  _WINDOW_HARD segments (or 8x the bytes) end it wherever it is, so
+# memory stays bounded even on a stream that never comes to rest.
 _WINDOW_GAP = 3.0
 _WINDOW_SOFT = 2000
+_WINDOW_BYTES = 1 << 17
 _WINDOW_HARD = 20000
+
+
+class _Idle:
+    """Watches segments go by and says when no exchange is open: after an optical ACK from
+    the client to the meter's last packet of a response, or after a MEP response frame."""
+
+    __slots__ = ("packets_left",)
+
+    def __init__(self) -> None:
+        self.packets_left = -1  # packets still to come in the meter's optical response
+
+    def after(self, seg: Segment) -> bool:
+        data, d = seg.run.data, seg.run.direction
+        if seg.protocol == OPTICAL:
+            if data[:1] == bytes((C.STP,)) and len(data) > 3:
+                self.packets_left = data[3] if d is Direction.S2C else -1
+                return False
+            return d is Direction.C2S and data == bytes((C.ACK,)) and self.packets_left == 0
+        return seg.protocol == MEP and d is Direction.S2C and data[:2] != b"\x00\x00"
 
 
 def iter_mixed(
@@ -184,25 +206,32 @@ def iter_mixed(
     """``(record, protocol)`` of a mixed MEP/optical stream, in time order, numbered 1..N:
     MEP records, optical records and one ``malformed`` record per unknown stretch
     (``protocol`` ``"unknown"``).  The stream is split and decoded window by window (cut at
-    pauses) by one MEP and one optical dissector that keep their state across windows; both
-    decode tables through ``tables`` (one ``Device``)."""
+    pauses, or where no exchange is open once a window is full: see :class:`_Idle`) by one
+    MEP and one optical dissector that keep their state across windows; both decode tables
+    through ``tables`` (one ``Device``)."""
     from osgpdissect.mep import Dissector
     from osgpdissect.optical import OpticalDissector
 
     mep = Dissector(security=security, tables=tables, reassembly=reassembly)
     opt = OpticalDissector(tables, show_password=show_password)
     window: list[Segment] = []
+    size = 0  # bytes in the window
+    idle = _Idle()
+    at_rest = False  # the window's last segment closed every exchange
     last: float | None = None
     counter = itertools.count(1)
     for seg in iter_split(runs):
         t = seg.run.time
-        if window and t is not None and last is not None:
-            gap = t - last
-            if gap > _WINDOW_GAP or (len(window) >= _WINDOW_SOFT and gap > 0.6) \
-                    or len(window) >= _WINDOW_HARD:
+        if window:
+            gap = t - last if t is not None and last is not None else 0.0
+            full = len(window) >= _WINDOW_SOFT or size >= _WINDOW_BYTES
+            if gap > _WINDOW_GAP or (full and (at_rest or gap > 0.6)) \
+                    or len(window) >= _WINDOW_HARD or size >= 8 * _WINDOW_BYTES:
                 yield from _window(window, mep, opt, counter, show_password)
-                window = []
+                window, size = [], 0
         window.append(seg)
+        size += len(seg.run.data)
+        at_rest = idle.after(seg)
         end = seg.run.byte_times[-1] if seg.run.byte_times else t
         if end is not None:
             last = end if last is None else max(last, end)

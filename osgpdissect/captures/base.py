@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import heapq
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
+from functools import lru_cache
+from itertools import compress, islice
+from operator import ne, sub
 from typing import TextIO
 
 from osgpdissect.bytestream import ByteRun, Direction, LineError
@@ -101,6 +104,31 @@ def bounded_lines(f: Iterable[str] | TextIO, path: str, limit: int = MAX_LINE,
 
 
 _TEXT_BLOCK = 1 << 14
+_BULK_BLOCK = 1 << 13
+
+
+def line_blocks(f: TextIO, path: str, limit: int = MAX_LINE,
+                first_lineno: int = 1) -> Iterator[tuple[int, list[str]]]:
+    """``(number of the first line, lines)`` of text file ``f`` in blocks of about 8 KiB, lines
+    without their ``\\n``; the same line-length limit and messages as :func:`bounded_lines`."""
+    lineno = first_lineno
+    carry = ""
+    while True:
+        block = f.read(_BULK_BLOCK)
+        if not block:
+            break
+        parts = (carry + block).split("\n") if carry else block.split("\n")
+        carry = parts.pop()
+        if parts:
+            if max(map(len, parts)) >= limit:
+                k = next(k for k, part in enumerate(parts) if len(part) >= limit)
+                raise _too_long(path, lineno + k, limit)
+            yield lineno, parts
+            lineno += len(parts)
+        if len(carry) > limit:
+            raise _too_long(path, lineno, limit)
+    if carry:
+        yield lineno, [carry]
 
 
 def _too_long(path: str, lineno: int, limit: int) -> CaptureError:
@@ -282,6 +310,51 @@ class RunAssembler:
         cur[5] = time
         return ready
 
+    def add_run(self, direction: Direction, data: bytes | bytearray, times: Sequence[float],
+                errors: Iterable[tuple[int, str]] = (), source: str = "", channel: str = "",
+                where: Callable[[int], str] | None = None) -> list[ByteRun]:
+        """Add consecutive bytes of one direction at once: the same runs, in the same order,
+        as :meth:`add` called once per byte, but split at gaps in one pass over ``times``.
+
+        ``errors``: ``(index, kind)`` pairs sorted by index; ``where(i)`` names the source of
+        byte ``i`` for a run that starts there (default: ``source``).  Returns ready runs.
+        """
+        n = len(data)
+        if n == 0:
+            return []
+        gap, max_run = self.gap, self.max_run
+        out: list[ByteRun] = []
+        cur = self._open.get(direction)
+        if cur is not None and (times[0] - cur[5] > gap or len(cur[0]) >= max_run
+                                or channel != cur[4]):
+            self._close(direction)
+            out += self._release()
+            cur = None
+        cuts = gap_indexes(times, gap)
+        cuts.append(n)
+        errs = [e for e in errors if e[1]]
+        ci = ei = pos = 0
+        while True:
+            if cur is None:
+                cur = [bytearray(), [], [], where(pos) if where else source, channel, times[pos]]
+                self._open[direction] = cur
+            while cuts[ci] <= pos:
+                ci += 1
+            end = min(cuts[ci], pos + max_run - len(cur[0]))
+            base = len(cur[0]) - pos
+            while ei < len(errs) and errs[ei][0] < end:
+                cur[2].append(LineError(base + errs[ei][0], errs[ei][1]))
+                ei += 1
+            cur[0] += data[pos:end]
+            cur[1] += times[pos:end]
+            cur[5] = times[end - 1]
+            if end >= n:
+                return out
+            pos = end
+            self._close(direction)
+            out += self._release()
+            cur = None
+
     def _close(self, direction: Direction) -> None:
         data, times, errors, source, channel, _ = self._open.pop(direction)
         run = ByteRun(direction, bytes(data), times[0], tuple(times), tuple(errors), source, channel)
@@ -302,6 +375,20 @@ class RunAssembler:
         return self._release()
 
 
+def gap_indexes(times: Sequence[float], gap: float) -> list[int]:
+    """Indexes ``i`` where ``times[i] - times[i - 1] > gap``, ascending, found by C-level
+    iterators (no Python step per byte)."""
+    steps = map(sub, islice(times, 1, None), times)
+    return list(compress(range(1, len(times)), map(gap.__lt__, steps)))
+
+
+def stretches(keys: Sequence[object]) -> list[tuple[int, int]]:
+    """``(start, end)`` of each stretch of equal consecutive keys (analyzer names)."""
+    n = len(keys)
+    cuts = [0, *compress(range(1, n), map(ne, islice(keys, 1, None), keys)), n]
+    return list(zip(cuts, cuts[1:], strict=False)) if n else []
+
+
 def assemble(events: Iterable[tuple[Direction, int, float, str | None, str, str]],
              gap: float, max_run: int) -> Iterator[ByteRun]:
     """Feed ``(direction, byte, time, error, source, channel)`` events through a RunAssembler."""
@@ -312,6 +399,24 @@ def assemble(events: Iterable[tuple[Direction, int, float, str | None, str, str]
         if ready:
             yield from ready
     yield from asm.finish()
+
+
+def _whole_seconds(date: str, hh: str, mm: str, ss: str) -> float:
+    import calendar
+    from datetime import datetime
+
+    dt = datetime.strptime(f"{date} {hh}:{mm}:{ss}", "%Y-%m-%d %H:%M:%S")
+    return float(calendar.timegm(dt.timetuple()))
+
+
+@lru_cache(maxsize=1024)
+def _minute_start(date: str, hh: str, mm: str) -> int:
+    """Seconds since the epoch at ``date hh:mm:00`` UTC (ValueError when no such time)."""
+    import calendar
+    from datetime import datetime
+
+    dt = datetime.strptime(f"{date} {hh}:{mm}:00", "%Y-%m-%d %H:%M:%S")
+    return calendar.timegm(dt.timetuple())
 
 
 _ISO = re.compile(
@@ -333,15 +438,24 @@ def parse_timestamp(text: str) -> float:
         if value != value or value in (float("inf"), float("-inf")):
             raise ValueError(f"bad time {text!r}")
         return value
+    return parse_iso_time(text)
+
+
+def parse_iso_time(text: str) -> float:
+    """The ISO date-time part of :func:`parse_timestamp` (``text`` already stripped); the
+    date, hour and minute are converted once per minute (a capture repeats them row after
+    row), with the same result as converting the whole date-time each time."""
     m = _ISO.match(text)
     if not m:
         raise ValueError(f"bad time {text!r}")
-    import calendar
-    from datetime import datetime
-
     date, hh, mm, ss, frac, zone = m.groups()
-    dt = datetime.strptime(f"{date} {hh}:{mm}:{ss}", "%Y-%m-%d %H:%M:%S")
-    secs = float(calendar.timegm(dt.timetuple()))
+    if text.isascii() and int(ss) <= 59:
+        try:
+            secs = float(_minute_start(date, hh, mm) + int(ss))
+        except ValueError:
+            secs = _whole_seconds(date, hh, mm, ss)  # raises with the whole date-time
+    else:
+        secs = _whole_seconds(date, hh, mm, ss)
     if frac:
         secs += int(frac) / 10 ** len(frac)
     if zone and zone != "Z":

@@ -19,13 +19,14 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Iterator
+from typing import TextIO
 
 from osgpdissect.bytestream import ByteRun, Direction, LineError
 from osgpdissect.captures.base import (
     CaptureError,
     CaptureOptions,
     Source,
-    bounded_lines,
+    line_blocks,
     parse_timestamp,
 )
 
@@ -103,8 +104,36 @@ def _bytes(text: str) -> tuple[bytes, list[LineError]]:
     return bytes(out), errors
 
 
+_MARKS = {mark + colon: d for mark, d in (("C->S", Direction.C2S), ("S->C", Direction.S2C),
+                                          ("TX", Direction.C2S), ("RX", Direction.S2C),
+                                          (">", Direction.C2S), ("<", Direction.S2C))
+          for colon in ("", ":")}
+
+
+def _quick(line: str) -> tuple[float, Direction, bytes, list[LineError]] | None:
+    """``12.345 C->S 00 14 3f`` (what :func:`write_hex_text` writes) without a regular
+    expression; None for any other line."""
+    parts = line.split(None, 2)
+    if len(parts) != 3:
+        return None
+    stamp, mark, hexs = parts
+    direction = _MARKS.get(mark)
+    whole, dot, frac = stamp.partition(".")
+    if direction is None or not dot or not stamp.isascii() or not whole.isdigit() \
+            or not frac.isdigit():
+        return None
+    try:  # takes hex digit pairs and ASCII white space only: no comment, no error mark
+        data = bytes.fromhex(hexs)
+    except ValueError:
+        return None
+    return float(stamp), direction, data, []
+
+
 def parse_line(line: str) -> tuple[float | None, Direction | None, bytes, list[LineError]] | None:
     """Parse one line; None for blank/comment lines.  Raises ValueError for garbage."""
+    quick = _quick(line)
+    if quick is not None:
+        return quick
     m = _FAST.match(line)
     if m:
         t, d, hexs = m.groups()
@@ -164,11 +193,13 @@ def _runs(src: Source, opts: CaptureOptions) -> Iterator[ByteRun]:
     alternate = src.direction is None
     first = True
     with open(path, encoding="utf-8", errors="replace") as f:
-        for lineno, line in enumerate(bounded_lines(f, path), 1):
-            try:
-                parsed = parse_line(line)
-            except ValueError as exc:
-                raise CaptureError(f"{path}:{lineno}: {exc}") from None
+        for lineno, line in _numbered(f, path):
+            parsed = _quick(line)
+            if parsed is None:
+                try:
+                    parsed = parse_line(line)
+                except ValueError as exc:
+                    raise CaptureError(f"{path}:{lineno}: {exc}") from None
             if parsed is None:
                 continue
             t, d, data, errors = parsed
@@ -183,7 +214,13 @@ def _runs(src: Source, opts: CaptureOptions) -> Iterator[ByteRun]:
             first = False
             if not data:
                 continue
-            yield ByteRun(current, data, t, (), tuple(errors), f"{path}:{lineno}")
+            yield ByteRun(current, data, t, (), tuple(errors) if errors else (),
+                          f"{path}:{lineno}")
+
+
+def _numbered(f: TextIO, path: str) -> Iterator[tuple[int, str]]:
+    for first, lines in line_blocks(f, path):
+        yield from enumerate(lines, first)
 
 
 def write_hex_text(runs: Iterable[ByteRun], path: str) -> None:

@@ -61,6 +61,23 @@ def looks_optical(runs: Iterable[ByteRun]) -> bool:
     return False
 
 
+_BEST_FIT = 4  # the highest score shape_fit gives
+_FITS: dict[tuple, int | None] = {}
+
+
+def _fit(req: tuple | None, resp: tuple | None) -> int | None:
+    """:func:`shape_fit`, remembered per pair of shapes (a session has few distinct ones)."""
+    key = (req, resp)
+    try:
+        return _FITS[key]
+    except KeyError:
+        pass
+    value = shape_fit(req, resp)  # type: ignore[arg-type]
+    if len(_FITS) < 65536:
+        _FITS[key] = value
+    return value
+
+
 def _align(reqs: list[_Unit], resps: list[_Unit]) -> list[tuple[int | None, int | None]]:
     """The best monotone pairing of requests with responses, as steps in stream order:
     ``(i, j)`` a pair, ``(i, None)`` an unanswered request, ``(None, j)`` an orphan.  Ties go
@@ -70,7 +87,13 @@ def _align(reqs: list[_Unit], resps: list[_Unit]) -> list[tuple[int | None, int 
         if unit.shape is None:
             unit.shape = (request_shape if unit.item.direction is Direction.C2S
                           else response_shape)(unit.item)
-    fit = [[shape_fit(r.shape, s.shape) for s in resps] for r in reqs]  # type: ignore[arg-type]
+    k = min(n, m)
+    if all(_fit(reqs[i].shape, resps[i].shape) == _BEST_FIT for i in range(k)):
+        # every request answered by the response in its place with the best fit there is:
+        # what the alignment below finds (its ties go to the pair), without the table
+        return [(i, i) for i in range(k)] + [(i, None) for i in range(k, n)] + \
+            [(None, j) for j in range(k, m)]
+    fit = [[_fit(r.shape, s.shape) for s in resps] for r in reqs]
     # best[i][j]: best score over reqs[i:], resps[j:]
     best = [[0] * (m + 1) for _ in range(n + 1)]
     for i in range(n - 1, -1, -1):

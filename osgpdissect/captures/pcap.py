@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import struct
 from collections.abc import Iterable, Iterator
+from typing import BinaryIO
 
 from osgpdissect.bytestream import ByteRun, Direction, LineError
 from osgpdissect.captures.base import CaptureError, CaptureOptions, Source
@@ -56,7 +57,34 @@ def read(src: Source, opts: CaptureOptions) -> Iterator[ByteRun]:
     return _runs(src.path, opts.max_run)
 
 
-def _packets(f, path: str) -> Iterator[tuple[int, float, bytes, Direction | None, int]]:
+class _Blocks:
+    """A binary file read in 1 MiB blocks: ``read(n)`` as a file's, without a system call or a
+    buffered-reader call per record."""
+
+    __slots__ = ("f", "buf", "pos")
+
+    def __init__(self, f: BinaryIO) -> None:
+        self.f = f
+        self.buf = b""
+        self.pos = 0
+
+    def read(self, n: int) -> bytes:
+        pos, end = self.pos, self.pos + n
+        if end > len(self.buf):
+            self.buf = self.buf[pos:] + self.f.read(max(n, _READ_BLOCK))
+            pos, end = 0, n
+        self.pos = min(end, len(self.buf))
+        return self.buf[pos:end]
+
+    def seek(self, offset: int) -> None:
+        self.f.seek(offset)
+        self.buf, self.pos = b"", 0
+
+
+_READ_BLOCK = 1 << 20
+
+
+def _packets(f: _Blocks, path: str) -> Iterator[tuple[int, float, bytes, Direction | None, int]]:
     """Yield ``(linktype, time, payload, epb_direction, record_number)``."""
     magic = f.read(4)
     if magic in _PCAP_MAGICS:
@@ -66,8 +94,18 @@ def _packets(f, path: str) -> Iterator[tuple[int, float, bytes, Direction | None
             raise CaptureError(f"{path}: truncated pcap header")
         linktype = struct.unpack(endian + "HHiIII", hdr)[5] & 0xFFFF
         rec = struct.Struct(endian + "IIII")
+        digits = 6 if unit == 1e-6 else 9
         n = 0
         while True:
+            buf, pos = f.buf, f.pos
+            if pos + 16 <= len(buf):  # the common case, straight from the buffer
+                sec, frac, incl, _orig = rec.unpack_from(buf, pos)
+                end = pos + 16 + incl
+                if incl <= _MAX_BLOCK and end <= len(buf):
+                    n += 1
+                    f.pos = end
+                    yield linktype, round(sec + frac * unit, digits), buf[pos + 16:end], None, n
+                    continue
             h = f.read(16)
             if not h:
                 return
@@ -96,18 +134,66 @@ def _options(body: bytes, endian: str) -> Iterator[tuple[int, bytes]]:
         pos += 4 + length + (-length % 4)
 
 
+_FLAGS_OPTION = {"<": struct.pack("<HH", 2, 4), ">": struct.pack(">HH", 2, 4)}  # epb_flags
+_END_OPTION = bytes(4)
+_FLAG_DIRECTIONS = {1: Direction.S2C, 2: Direction.C2S}
+
+
+_EPB_HEAD = {e: struct.Struct(e + "IIIIIII") for e in "<>"}
+
+
+def _next_epb(f: _Blocks, endian: str, ifaces: list[tuple[int, float, int]]
+              ) -> tuple[int, float, bytes, Direction | None] | None:
+    """The common case read straight from the buffer: the next block is a whole, sound
+    enhanced packet block of a known interface.  None: read it the general way."""
+    buf, pos = f.buf, f.pos
+    if not ifaces or pos + 28 > len(buf):
+        return None
+    btype, total, iface, hi, lo, caplen, _orig = _EPB_HEAD[endian].unpack_from(buf, pos)
+    end = pos + 28 + caplen
+    stop = pos + total - 4
+    if (btype != 6 or total % 4 or total > _MAX_BLOCK or pos + total > len(buf)
+            or iface >= len(ifaces) or end > stop):
+        return None
+    f.pos = pos + total
+    opts = buf[end + (-caplen % 4):stop]
+    direction = None
+    if len(opts) >= 8 and opts[:4] == _FLAGS_OPTION[endian] and opts[8:] in (b"", _END_OPTION):
+        direction = _FLAG_DIRECTIONS.get(opts[4 if endian == "<" else 7] & 3)
+    elif opts:
+        direction = _epb_direction(opts, endian)
+    linktype, unit, digits = ifaces[iface]
+    return linktype, round(((hi << 32) | lo) * unit, digits), buf[pos + 28:end], direction
+
+
+def _epb_direction(options: bytes, endian: str) -> Direction | None:
+    """The direction an enhanced packet's epb_flags option gives (inbound S->C, outbound C->S)."""
+    direction = None
+    for code, value in _options(options, endian):
+        if code == 2 and len(value) == 4:
+            flags = struct.unpack(endian + "I", value)[0] & 3
+            direction = _FLAG_DIRECTIONS.get(flags)
+    return direction
+
+
 def _check_block(total: int, path: str) -> None:
     """A block's length is checked before its body is read (a 4 GiB length must not be)."""
     if total < 12 or total % 4 or total > _MAX_BLOCK:
         raise CaptureError(f"{path}: bad pcapng block length {total}")
 
 
-def _pcapng(f, path: str) -> Iterator[tuple[int, float, bytes, Direction | None, int]]:
+def _pcapng(f: _Blocks, path: str) -> Iterator[tuple[int, float, bytes, Direction | None, int]]:
     endian = "<"
     ifaces: list[tuple[int, float, int]] = []
     n = 0
     first = True
     while True:
+        epb = _next_epb(f, endian, ifaces)
+        if epb is not None:
+            n += 1
+            linktype, t, data, direction = epb
+            yield linktype, t, data, direction, n
+            continue
         h = f.read(8)
         if not h:
             return
@@ -161,11 +247,7 @@ def _pcapng(f, path: str) -> Iterator[tuple[int, float, bytes, Direction | None,
                 raise CaptureError(f"{path}: packet {n}: bad interface or length")
             linktype, unit, digits = ifaces[iface]
             data = body[20: 20 + caplen]
-            direction = None
-            for code, value in _options(body[20 + caplen + (-caplen % 4):], endian):
-                if code == 2 and len(value) == 4:
-                    flags = struct.unpack(endian + "I", value)[0] & 3
-                    direction = {1: Direction.S2C, 2: Direction.C2S}.get(flags)
+            direction = _epb_direction(body[20 + caplen + (-caplen % 4):], endian)
             yield linktype, round(((hi << 32) | lo) * unit, digits), data, direction, n
         elif btype == 3:  # simple packet
             n += 1
@@ -200,12 +282,15 @@ def _decode(linktype: int, data: bytes, path: str, n: int
 def _runs(path: str, max_run: int) -> Iterator[ByteRun]:
     last_dir: Direction | None = None
     pending: list | None = None  # [direction, bytearray, errors, time, source]
-    with open(path, "rb") as f:
-        for linktype, t, data, epb_dir, n in _packets(f, path):
-            decoded = _decode(linktype, data, path, n)
-            if decoded is None:
-                continue
-            direction, payload, error = decoded
+    with open(path, "rb") as raw:
+        for linktype, t, data, epb_dir, n in _packets(_Blocks(raw), path):
+            if linktype == LINKTYPE_RTAC_SERIAL and len(data) >= 12 and data[8] in _DATA_EVENTS:
+                direction, payload, error = _DATA_EVENTS[data[8]], data[12:], None
+            else:
+                decoded = _decode(linktype, data, path, n)
+                if decoded is None:
+                    continue
+                direction, payload, error = decoded
             if direction is None:
                 direction = epb_dir or last_dir or Direction.C2S
             last_dir = direction

@@ -169,6 +169,9 @@ def _guarded(it: Iterator[ByteRun], src: Source, swap: bool,
     reader failures as :class:`CaptureError`."""
     path = src.path
     try:
+        if not swap and label is None:
+            yield from it  # nothing to change: no Python step per run
+            return
         for run in it:
             if swap or label is not None:
                 source = run.source
@@ -212,8 +215,8 @@ class Capture(Iterator[ByteRun]):
     def __next__(self) -> ByteRun:
         return next(self._runs)
 
-    def __iter__(self) -> Capture:
-        return self
+    def __iter__(self) -> Iterator[ByteRun]:
+        return self._runs  # a for loop steps the runs without a Python call per run
 
 
 def _first(stream: Iterator[ByteRun]) -> tuple[ByteRun | None, Iterator[ByteRun]]:

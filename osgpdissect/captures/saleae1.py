@@ -12,19 +12,21 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator
-from itertools import chain, islice
+from itertools import islice, repeat
 
 from osgpdissect.bytestream import ByteRun, Direction
 from osgpdissect.captures.base import (
     CaptureError,
     CaptureOptions,
+    RunAssembler,
     Source,
-    assemble,
     bounded_lines,
     file_direction,
     guess_direction,
+    line_blocks,
+    stretches,
 )
-from osgpdissect.captures.values import ValueParser, format_value, guess_ascii
+from osgpdissect.captures.values import ValueParser, ValueTable, format_value, guess_ascii
 
 __all__ = ["read", "sniff", "write_saleae_logic1_csv"]
 
@@ -66,54 +68,133 @@ def read(src: Source, opts: CaptureOptions) -> Iterator[ByteRun]:
                                f"give it as {src.path}:tx or {src.path}:rx")
         opts.notes.append(f"{src.path}: taken as {named.value} from the file name")
         src = Source(src.path, named)
-    return assemble(_events(src, opts, cols), opts.run_gap, opts.max_run)
+    return _runs(src, opts, cols)
 
 
-def _events(src: Source, opts: CaptureOptions, cols: tuple) -> Iterator[tuple]:
-    ti, vi, ai, pi, fi, ncols = cols
+def _runs(src: Source, opts: CaptureOptions, cols: tuple) -> Iterator[ByteRun]:
+    """The file read in blocks of lines: a block whose rows are all regular goes to the run
+    assembler column by column; any other block is read row by row (same messages)."""
+    vi, ncols = cols[1], cols[5]
     path = src.path
     names: dict[str, Direction | None] = {}
+    state: list = [src.direction, ""]  # the last row's direction and analyzer
+    asm = RunAssembler(opts.run_gap, opts.max_run)
+    parse = ValueParser(opts.radix, _ascii_mode(path, opts, vi, ncols))
+    table = ValueTable(parse)
     with open(path, encoding="utf-8", errors="replace", newline="") as f:
-        lines_of_f = bounded_lines(f, path)
-        next(lines_of_f, None)
-        head = list(islice(lines_of_f, _LOOKAHEAD))
-        ascii_mode = opts.radix == "ascii" or (opts.radix == "auto" and guess_ascii(
-            _split(line, vi, ncols)[vi] for line in head if line.strip() and line.count(",") >= vi))
-        parse = ValueParser(opts.radix, ascii_mode)
-        direction = src.direction
-        channel = ""
-        lines: Iterable[str] = chain(head, lines_of_f)
-        for lineno, line in enumerate(lines, 2):
-            if not line.strip():
+        for lineno, lines in line_blocks(f, path):
+            if lineno == 1:
+                lineno, lines = 2, lines[1:]  # the header
+            if not lines:
                 continue
-            parts = _split(line, vi, ncols)
-            if len(parts) <= vi:
-                raise CaptureError(f"{path}:{lineno}: expected {ncols} columns")
-            try:
-                t = float(parts[ti])
-            except ValueError:
-                raise CaptureError(f"{path}:{lineno}: bad time {parts[ti][:30]!r}") from None
-            if not math.isfinite(t):  # nan / inf: no JSON number, no order
-                raise CaptureError(f"{path}:{lineno}: bad time {parts[ti][:30]!r}: not a "
-                                   "finite number of seconds")
-            try:
-                value, error = parse(parts[vi])
-            except ValueError as exc:
-                raise CaptureError(f"{path}:{lineno}: {exc}") from None
-            if pi is not None and pi < len(parts) and parts[pi].strip():
-                error = "parity"
-            if fi is not None and fi < len(parts) and parts[fi].strip():
-                error = "framing"
-            if ai is not None and ai < len(parts):
-                channel = parts[ai].strip()
-                if channel not in names:
-                    names[channel] = opts.channels.get(channel) or guess_direction(channel) \
-                        or src.direction
-                direction = names[channel]
-                if direction is None:
-                    raise CaptureError(f"{path}:{lineno}: analyzer {channel!r} has no direction: "
-                                       f"name it TX/RX or pass channels={channel}:tx")
-            yield direction, value, t, error, f"{path}:{lineno}", channel
+            fast = _bulk(lines, lineno, src, opts, cols, table, names)
+            if fast is None:
+                for row in _rows(lines, lineno, src, opts, cols, parse, names, state):
+                    ready = asm.add(*row)
+                    if ready:
+                        yield from ready
+                continue
+            state[:] = fast[-1][0], fast[-1][5]
+            for d, data, times, errors, first, channel in fast:
+                yield from asm.add_run(d, data, times, errors, f"{path}:{first}", channel,
+                                       where=lambda i, first=first: f"{path}:{first + i}")
+    yield from asm.finish()
+
+
+def _ascii_mode(path: str, opts: CaptureOptions, vi: int, ncols: int) -> bool:
+    """Whether values are in the ASCII radix: the option, else a look at the first rows."""
+    if opts.radix != "auto":
+        return opts.radix == "ascii"
+    with open(path, encoding="utf-8", errors="replace", newline="") as f:
+        lines = bounded_lines(f, path)
+        next(lines, None)
+        head = list(islice(lines, _LOOKAHEAD))
+    return guess_ascii(_split(line, vi, ncols)[vi] for line in head
+                       if line.strip() and line.count(",") >= vi)
+
+
+def _bulk(lines: list[str], lineno: int, src: Source, opts: CaptureOptions, cols: tuple,
+          table: ValueTable, names: dict[str, Direction | None]) -> list[tuple] | None:
+    """``(direction, bytes, times, errors, first line, channel)`` per same-analyzer stretch
+    of a block of regular rows, or None when a row needs the row-by-row reader."""
+    ti, vi, ai, pi, fi, ncols = cols
+    counts = list(map(str.count, lines, repeat(",")))
+    if min(counts) != ncols - 1 or max(counts) != ncols - 1:
+        return None
+    cells = ",".join(lines).split(",")  # row-major: column c of every row is cells[c::ncols]
+    try:
+        times = list(map(float, cells[ti::ncols]))
+    except ValueError:
+        return None
+    total = sum(times)
+    if total - total != 0:  # inf or nan somewhere
+        return None
+    decoded = table.decode(cells[vi::ncols])
+    if decoded is None:
+        return None
+    data, value_errors = decoded
+    kinds = dict(value_errors)
+    for col, kind in ((pi, "parity"), (fi, "framing")):
+        if col is not None:
+            flags = cells[col::ncols]
+            if any(flags):
+                for i, flag in enumerate(flags):
+                    if flag and flag.strip():
+                        kinds[i] = kind
+    errors = sorted(kinds.items())
+    if ai is None:
+        return [(src.direction, data, times, errors, lineno, "")]
+    chans = [name.strip() for name in cells[ai::ncols]]
+    for name in set(chans).difference(names):
+        names[name] = opts.channels.get(name) or guess_direction(name) or src.direction
+    if any(names[name] is None for name in set(chans)):
+        return None  # the row-by-row reader names the line
+    out = []
+    for a, b in stretches(chans):
+        errs = [(i - a, k) for i, k in errors if a <= i < b] if errors else []
+        out.append((names[chans[a]], data[a:b], times[a:b], errs, lineno + a, chans[a]))
+    return out
+
+
+def _rows(lines: list[str], first: int, src: Source, opts: CaptureOptions, cols: tuple,
+          parse: ValueParser, names: dict[str, Direction | None],
+          state: list) -> Iterator[tuple]:
+    """``(direction, byte, time, error, source, channel)`` of each row, checked one by one."""
+    ti, vi, ai, pi, fi, ncols = cols
+    path = src.path
+    direction, channel = state
+    for lineno, line in enumerate(lines, first):
+        if not line.strip():
+            continue
+        parts = _split(line, vi, ncols)
+        if len(parts) <= vi:
+            raise CaptureError(f"{path}:{lineno}: expected {ncols} columns")
+        try:
+            t = float(parts[ti])
+        except ValueError:
+            raise CaptureError(f"{path}:{lineno}: bad time {parts[ti][:30]!r}") from None
+        if not math.isfinite(t):  # nan / inf: no JSON number, no order
+            raise CaptureError(f"{path}:{lineno}: bad time {parts[ti][:30]!r}: not a "
+                               "finite number of seconds")
+        try:
+            value, error = parse(parts[vi])
+        except ValueError as exc:
+            raise CaptureError(f"{path}:{lineno}: {exc}") from None
+        if pi is not None and pi < len(parts) and parts[pi].strip():
+            error = "parity"
+        if fi is not None and fi < len(parts) and parts[fi].strip():
+            error = "framing"
+        if ai is not None and ai < len(parts):
+            channel = parts[ai].strip()
+            if channel not in names:
+                names[channel] = opts.channels.get(channel) or guess_direction(channel) \
+                    or src.direction
+            direction = names[channel]
+            if direction is None:
+                raise CaptureError(f"{path}:{lineno}: analyzer {channel!r} has no direction: "
+                                   f"name it TX/RX or pass channels={channel}:tx")
+        state[:] = direction, channel
+        yield direction, value, t, error, f"{path}:{lineno}", channel
 
 
 def _split(line: str, vi: int, ncols: int) -> list[str]:

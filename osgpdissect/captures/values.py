@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-__all__ = ["ValueParser", "guess_ascii", "format_value"]
+__all__ = ["ValueParser", "ValueTable", "guess_ascii", "format_value"]
 
 _CONTROL_NAMES = ("NUL SOH STX ETX EOT ENQ ACK BEL BS HT LF VT FF CR SO SI DLE DC1 DC2 DC3 DC4 "
                   "NAK SYN ETB CAN EM SUB ESC FS GS RS US").split()
@@ -132,3 +132,57 @@ def format_value(value: int, radix: str) -> str:
             return chr(value)
         return f"0x{value:02X}"
     raise ValueError(f"unknown radix {radix!r}")
+
+
+class ValueTable:
+    """Bulk form of a :class:`ValueParser`: a lookup table from value strings to bytes,
+    seeded with every byte in hex (both cases) and decimal, learning the other strings of
+    the export as they come (at most ``limit`` of them)."""
+
+    def __init__(self, parse: ValueParser, limit: int = 8192) -> None:
+        self.parse = parse
+        self.limit = limit
+        self.table: dict[str, int] = {}
+        for b in range(256):
+            for text in (f"0x{b:02X}", f"0x{b:02x}", str(b)):
+                self._learn(text)
+
+    def _learn(self, text: str) -> bool:
+        """Put ``text`` in the table when it parses without an error kind; False if not."""
+        try:
+            value, error = self.parse(text)
+        except ValueError:
+            return False
+        if error is not None:
+            return False
+        if len(self.table) < self.limit:
+            self.table[text] = value
+        return True
+
+    def decode(self, texts: list[str]) -> tuple[bytes, list[tuple[int, str]]] | None:
+        """The bytes of ``texts`` and ``(index, error kind)`` pairs from value suffixes, or
+        None when a string does not parse (the caller then reads row by row for the message)."""
+        table = self.table
+        try:
+            return bytes(map(table.__getitem__, texts)), []
+        except KeyError:
+            pass
+        for text in set(texts).difference(table):
+            self._learn(text)
+        try:
+            return bytes(map(table.__getitem__, texts)), []
+        except KeyError:
+            pass
+        out = bytearray()
+        errors: list[tuple[int, str]] = []
+        for i, text in enumerate(texts):
+            value = table.get(text)
+            if value is None:
+                try:
+                    value, kind = self.parse(text)
+                except ValueError:
+                    return None
+                if kind:
+                    errors.append((i, kind))
+            out.append(value)
+        return bytes(out), errors
