@@ -13,6 +13,7 @@ from pathlib import Path
 
 from osgpdissect.errors import OsgpError
 from osgpdissect.lang import model as m
+from osgpdissect.layout import inference
 from osgpdissect.layout.binder import (
     COUNT_PART,
     Binder,
@@ -420,9 +421,7 @@ class Device:
     def infer(self, table_id: str, offset: int, data: bytes, table_size: int | None = None,
               evidence: str = "full read"):
         """Dimensions and firmware from the size of table bytes (see osgpdissect.layout.inference)."""
-        from osgpdissect.layout.inference import infer  # keeps the resolver module small
-
-        return infer(self, table_id, offset, data, table_size, evidence)
+        return inference.infer(self, table_id, offset, data, table_size, evidence)
 
 
 def _find_path(root: LRecord, name: str) -> tuple | None:
