@@ -219,6 +219,18 @@ class StreamReassembler:
                     continue
                 body = bytes(buf[pos + 2 : end])
                 if self._accept(body):
+                    resync = self._overrun(pos, end, final)
+                    if resync is None:
+                        break  # what follows the frame decides: wait for its bytes
+                    if resync > pos:
+                        if junk >= 0:
+                            yield self._garbage(junk, pos, junk_why)
+                        junk = pos
+                        junk_why = (f"damaged frame: its length ({length}) runs past the frame "
+                                    f"that starts {resync - pos} bytes in")
+                        pos = resync
+                        self._in_sync = False
+                        continue
                     if junk >= 0:
                         yield self._garbage(junk, pos, junk_why)
                         junk, junk_why = -1, ""
@@ -246,6 +258,90 @@ class StreamReassembler:
             and body[0] not in C.RESPONSE_CODES
             and body[0] not in C.REQUEST_CODES
         )
+
+    def _overrun(self, pos: int, end: int, final: bool) -> int | None:
+        """Where the frame cut at ``[pos, end)`` really ends, when its length ran past it.
+
+        Without times, nothing but the length marks a frame's end: a frame that lost bytes
+        (cut short, a byte dropped) swallows the start of the next one, or the whole of it.
+        Two signs give that away: the bytes after the cut are not a frame start (nor alerts
+        then one, nor the end), or a well-formed frame ends exactly where the cut one does.
+        Then the swallowed bytes are searched for the earliest frame that passes every check
+        itself and is followed by a frame start or the end: the bytes before it are the
+        damaged frame.  Returns that frame's offset, ``pos`` to keep the frame as cut, or
+        None when more bytes are needed to tell."""
+        buf = self._buf
+        confirm = self.options.confirm
+        body = bytes(buf[pos + 2 : end])
+        shaped = looks_like_frame(body)
+        if shaped and confirm is not None and confirm(body):
+            return pos  # its digest verifies: the frame is whole
+        if end == len(buf) and not final:
+            follows: bool | None = True  # nothing follows yet: do not hold a frame back
+        else:
+            follows = self._starts_frames(end, final, opaque=not shaped)
+        if follows is None:
+            return None
+        if follows:
+            tail = self._tail_frame(pos, end)
+            return pos if tail < 0 else tail
+        for q in range(pos + 1, min(end, len(buf) - 1)):
+            length = (buf[q] << 8) | buf[q + 1]
+            if not 0 < length <= C.MAX_MESSAGE:
+                continue
+            stop = q + 2 + length
+            if stop > len(buf):
+                if not final:
+                    return None  # maybe a frame, once its bytes are in
+                continue
+            if self._well_formed(q, stop):
+                after = self._starts_frames(stop, final)
+                if after is None:
+                    return None
+                if after:
+                    return q
+        return pos
+
+    def _tail_frame(self, pos: int, end: int) -> int:
+        """Start of a well-formed frame inside ``(pos, end)`` that ends exactly at ``end``
+        (a frame cut short followed by a whole one), or -1."""
+        buf = self._buf
+        for q in range(pos + 3, end - 2):
+            if ((buf[q] << 8) | buf[q + 1]) == end - q - 2 and self._well_formed(q, end):
+                return q
+        return -1
+
+    def _well_formed(self, start: int, end: int) -> bool:
+        """The checks of a resynchronisation point: shape, and ``confirm`` when given."""
+        body = bytes(self._buf[start + 2 : end])
+        confirm = self.options.confirm
+        return looks_like_frame(body) and (confirm is None or confirm(body))
+
+    def _starts_frames(self, pos: int, final: bool, opaque: bool = False) -> bool | None:
+        """Whether the buffer ends at ``pos`` (when final), or a well-formed frame starts there,
+        alerts (``00 00``, server side) before it allowed; ``opaque``: a frame of unknown code
+        (RC4-encrypted) that fits counts too.  None: not enough bytes yet."""
+        buf = self._buf
+        size = len(buf)
+        while True:
+            if pos >= size:
+                return True if final else None
+            if pos + 2 > size:
+                return False if final else None
+            length = (buf[pos] << 8) | buf[pos + 1]
+            if length == 0 and self.direction is Direction.S2C:
+                pos += 2
+                continue
+            if not 0 < length <= C.MAX_MESSAGE:
+                return False
+            end = pos + 2 + length
+            if end > size:
+                return False if final else None
+            body = bytes(buf[pos + 2 : end])
+            if looks_like_frame(body):
+                return True
+            return opaque and length >= _MIN_OPAQUE and body[0] not in C.RESPONSE_CODES \
+                and body[0] not in C.REQUEST_CODES
 
     def _alert_verdict(self, pos: int, final: bool) -> bool | None:
         """``00 00`` at ``pos``: an alert (True), a stray ``00`` before a frame (False), or
