@@ -20,7 +20,6 @@ from osgpdissect.security import Security  # noqa: E402
 from osgpdissect.security.keys import KeyRing  # noqa: E402
 
 
-
 def _optical_session() -> list[ByteRun]:
     """The bench's optical session with tables that decode fast (multi-packet reads kept)."""
     from osgpdissect.optical import builders as B
