@@ -70,6 +70,7 @@ class StreamReassembler:
         self._last_time: float | None = None  # estimated time of the last byte fed
         self._in_sync = True
         self._frame_end = -1  # buffer index just after the last frame cut
+        self._shaped_at = -1  # buffer index of a frame start found well-formed (-1: none)
 
     # -- input ------------------------------------------------------------------------------
     def take_whole(self, run: ByteRun) -> Frame | None:
@@ -97,7 +98,7 @@ class StreamReassembler:
             if not self._in_sync and self.options.confirm is not None:
                 if not self.options.confirm(body):
                     return None
-        elif not self._accept(body):
+        elif not self._accept(body, False):
             return None
         start: float | None
         end: float | None
@@ -120,6 +121,7 @@ class StreamReassembler:
         self._pieces.clear()
         self._in_sync = True
         self._frame_end = -1
+        self._shaped_at = -1
 
     def feed(self, run: ByteRun) -> Iterator[Item]:
         """Add one run; yield what became final."""
@@ -144,6 +146,7 @@ class StreamReassembler:
         self._pieces.clear()
         self._in_sync = True
         self._frame_end = -1
+        self._shaped_at = -1
 
     def _split_at_gaps(
         self, run: ByteRun
@@ -218,8 +221,9 @@ class StreamReassembler:
                     self._in_sync = False
                     continue
                 body = bytes(buf[pos + 2 : end])
-                if self._accept(body):
-                    resync = self._overrun(pos, end, final)
+                shaped = self._shaped_at == pos or looks_like_frame(body)
+                if self._accept(body, shaped):
+                    resync = self._overrun(pos, end, final, shaped)
                     if resync is None:
                         break  # what follows the frame decides: wait for its bytes
                     if resync > pos:
@@ -248,8 +252,8 @@ class StreamReassembler:
         keep = junk if junk >= 0 else pos
         self._consume(keep)
 
-    def _accept(self, body: bytes) -> bool:
-        if looks_like_frame(body):
+    def _accept(self, body: bytes, shaped: bool) -> bool:
+        if shaped:
             confirm = self.options.confirm
             return self._in_sync or confirm is None or confirm(body)
         return (
@@ -259,7 +263,7 @@ class StreamReassembler:
             and body[0] not in C.REQUEST_CODES
         )
 
-    def _overrun(self, pos: int, end: int, final: bool) -> int | None:
+    def _overrun(self, pos: int, end: int, final: bool, shaped: bool) -> int | None:
         """Where the frame cut at ``[pos, end)`` really ends, when its length ran past it.
 
         Without times, nothing but the length marks a frame's end: a frame that lost bytes
@@ -269,12 +273,11 @@ class StreamReassembler:
         Then the swallowed bytes are searched for the earliest frame that passes every check
         itself and is followed by a frame start or the end: the bytes before it are the
         damaged frame.  Returns that frame's offset, ``pos`` to keep the frame as cut, or
-        None when more bytes are needed to tell."""
+        None when more bytes are needed to tell.  ``shaped``: the frame passes
+        :func:`~osgpdissect.mep.frames.looks_like_frame`."""
         buf = self._buf
         confirm = self.options.confirm
-        body = bytes(buf[pos + 2 : end])
-        shaped = looks_like_frame(body)
-        if shaped and confirm is not None and confirm(body):
+        if shaped and confirm is not None and confirm(bytes(buf[pos + 2 : end])):
             return pos  # its digest verifies: the frame is whole
         if end == len(buf) and not final:
             follows: bool | None = True  # nothing follows yet: do not hold a frame back
@@ -306,10 +309,16 @@ class StreamReassembler:
         """Start of a well-formed frame inside ``(pos, end)`` that ends exactly at ``end``
         (a frame cut short followed by a whole one), or -1."""
         buf = self._buf
-        for q in range(pos + 3, end - 2):
-            if ((buf[q] << 8) | buf[q + 1]) == end - q - 2 and self._well_formed(q, end):
-                return q
-        return -1
+        found = -1
+        stop = end - 2 - _MIN_OPAQUE + 1  # a frame body is at least a code and a digest
+        for high in (0, 1):  # lengths ≤ 476: the high byte is 0 or 1 (found by bytes.find)
+            q = buf.find(high, pos + 3, stop)
+            while q >= 0 and (found < 0 or q < found):
+                if ((high << 8) | buf[q + 1]) == end - q - 2 and self._well_formed(q, end):
+                    found = q
+                    break
+                q = buf.find(high, q + 1, stop)
+        return found
 
     def _well_formed(self, start: int, end: int) -> bool:
         """The checks of a resynchronisation point: shape, and ``confirm`` when given."""
@@ -339,6 +348,7 @@ class StreamReassembler:
                 return False if final else None
             body = bytes(buf[pos + 2 : end])
             if looks_like_frame(body):
+                self._shaped_at = pos  # spares the check when the scan gets there
                 return True
             return opaque and length >= _MIN_OPAQUE and body[0] not in C.RESPONSE_CODES \
                 and body[0] not in C.REQUEST_CODES
@@ -486,6 +496,7 @@ class StreamReassembler:
 
     def _consume(self, upto: int) -> None:
         self._frame_end = self._frame_end - upto if self._frame_end >= upto else -1
+        self._shaped_at = self._shaped_at - upto if self._shaped_at >= upto else -1
         if upto <= 0:
             return
         if upto >= len(self._buf):
