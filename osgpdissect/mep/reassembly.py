@@ -31,6 +31,7 @@ __all__ = ["Item", "ReassemblyOptions", "StreamReassembler", "reassemble"]
 Item = Frame | Alert | Malformed
 _MIN_OPAQUE = 1 + C.DIGEST_LEN  # shortest RC4 frame body (a bare response code + digest)
 ALERT_PERIOD = 1.0  # "the MEP server will continue to emit the alert once per second" (l.553)
+_MAX_ALERTS_SKIPPED = 8  # alerts looked past for the frame after a frame (bounds the look)
 _ZERO_RUN = "zero bytes back to back (alerts come once per second): a damaged frame?"
 
 
@@ -279,8 +280,8 @@ class StreamReassembler:
         confirm = self.options.confirm
         if shaped and confirm is not None and confirm(bytes(buf[pos + 2 : end])):
             return pos  # its digest verifies: the frame is whole
-        if end == len(buf) and not final:
-            follows: bool | None = True  # nothing follows yet: do not hold a frame back
+        if end == len(buf) and not final and self._last_time is not None:
+            follows: bool | None = True  # timed (maybe live): do not hold a frame back
         else:
             follows = self._starts_frames(end, final, opaque=not shaped)
         if follows is None:
@@ -332,7 +333,7 @@ class StreamReassembler:
         (RC4-encrypted) that fits counts too.  None: not enough bytes yet."""
         buf = self._buf
         size = len(buf)
-        while True:
+        for _ in range(_MAX_ALERTS_SKIPPED + 1):
             if pos >= size:
                 return True if final else None
             if pos + 2 > size:
@@ -352,6 +353,7 @@ class StreamReassembler:
                 return True
             return opaque and length >= _MIN_OPAQUE and body[0] not in C.RESPONSE_CODES \
                 and body[0] not in C.REQUEST_CODES
+        return True  # a run of alerts: the line is idle, not in the middle of a frame
 
     def _alert_verdict(self, pos: int, final: bool) -> bool | None:
         """``00 00`` at ``pos``: an alert (True), a stray ``00`` before a frame (False), or

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from osgpdissect.bytestream import ByteRun, Direction
-from osgpdissect.mep import Frame, Malformed, reassemble
+from osgpdissect.mep import Frame, Malformed, StreamReassembler, reassemble
 from osgpdissect.mep.frames import looks_like_frame
 
 REQUESTS = [rc4_request(0x3F, table, seq, 0, count)
@@ -96,3 +96,22 @@ def test_random_bytes_after_a_damaged_frame_never_become_a_frame_that_fails_the_
             assert looks_like_frame(item.raw[2:]), item.raw.hex()
     assert sum(len(i.raw) for i in items) == sum(map(len, wire))
     assert [i.raw for i in items if isinstance(i, Frame)][:hit] == frames[:hit]
+
+
+def test_untimed_bytes_fed_one_by_one_still_recover_after_a_dropped_byte():
+    """issue 21: untimed, a frame is held until the bytes after it tell whether its length ran
+    past its end, so one byte per run (a hex dump's lines) recovers as well as one block."""
+    bad = REQUESTS[2][:9] + REQUESTS[2][10:]
+    stream = b"".join(_damage(REQUESTS, 2, bad))
+    reassembler = StreamReassembler(Direction.C2S)
+    items = [i for b in stream for i in reassembler.feed(ByteRun(Direction.C2S, bytes([b])))]
+    items += list(reassembler.close())
+    _check_recovered(items, REQUESTS, 2, bad)
+
+
+def test_timed_frame_is_not_held_back_for_what_follows():
+    """With times (maybe a live capture), a frame is given as soon as its last byte is in."""
+    wire = RESPONSES[0]
+    reassembler = StreamReassembler(Direction.S2C)
+    assert not list(reassembler.feed(ByteRun(Direction.S2C, wire[:20], 1.0)))
+    assert [i.raw for i in reassembler.feed(ByteRun(Direction.S2C, wire[20:], 1.03))] == [wire]
