@@ -11,7 +11,13 @@ Rules (guide l.256, 549-565, 612-630):
 * after damage the stream is resynchronised on the first position that holds a structurally
   consistent frame (:func:`~osgpdissect.mep.frames.looks_like_frame`, optionally confirmed by
   ``confirm``, e.g. a digest check when keys are known).  While in sync, frames whose code is
-  unknown (RC4-encrypted) are accepted too.
+  unknown (RC4-encrypted) are accepted too;
+* a frame that lost bytes (cut short, a byte dropped) swallows the start of the next one, and
+  without times nothing but the length marks where it ended: when the bytes after a frame are
+  not a frame start, or a well-formed frame ends exactly where it does, the frame ends at the
+  earliest well-formed frame inside it that is followed by a frame start or the end (its
+  bytes before that are reported malformed).  Untimed input holds a frame until the bytes
+  after it tell; timed input (maybe live) never waits.
 
 Everything is a generator over a bounded buffer (at most one chunk tail), so memory stays flat.
 """
