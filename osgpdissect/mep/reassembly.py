@@ -37,6 +37,7 @@ __all__ = ["Item", "ReassemblyOptions", "StreamReassembler", "reassemble"]
 Item = Frame | Alert | Malformed
 _MIN_OPAQUE = 1 + C.DIGEST_LEN  # shortest RC4 frame body (a bare response code + digest)
 ALERT_PERIOD = 1.0  # "the MEP server will continue to emit the alert once per second" (l.553)
+_RECHECK = 32  # bytes to wait for before looking again at a frame held back (bounds the work)
 _MAX_ALERTS_SKIPPED = 8  # alerts looked past for the frame after a frame (bounds the look)
 _ZERO_RUN = "zero bytes back to back (alerts come once per second): a damaged frame?"
 
@@ -78,6 +79,8 @@ class StreamReassembler:
         self._in_sync = True
         self._frame_end = -1  # buffer index just after the last frame cut
         self._shaped_at = -1  # buffer index of a frame start found well-formed (-1: none)
+        self._held_at = -1  # buffer index of a frame held until the bytes after it are in
+        self._held_size = 0  # buffer size when it was last looked at
 
     # -- input ------------------------------------------------------------------------------
     def take_whole(self, run: ByteRun) -> Frame | None:
@@ -129,6 +132,7 @@ class StreamReassembler:
         self._in_sync = True
         self._frame_end = -1
         self._shaped_at = -1
+        self._held_at = -1
 
     def feed(self, run: ByteRun) -> Iterator[Item]:
         """Add one run; yield what became final."""
@@ -154,6 +158,7 @@ class StreamReassembler:
         self._in_sync = True
         self._frame_end = -1
         self._shaped_at = -1
+        self._held_at = -1
 
     def _split_at_gaps(
         self, run: ByteRun
@@ -230,8 +235,11 @@ class StreamReassembler:
                 body = bytes(buf[pos + 2 : end])
                 shaped = self._shaped_at == pos or looks_like_frame(body)
                 if self._accept(body, shaped):
+                    if not final and pos == self._held_at and size < self._held_size + _RECHECK:
+                        break  # still undecided: look again once more bytes are in
                     resync = self._overrun(pos, end, final, shaped)
                     if resync is None:
+                        self._held_at, self._held_size = pos, size
                         break  # what follows the frame decides: wait for its bytes
                     if resync > pos:
                         if junk >= 0:
@@ -505,6 +513,11 @@ class StreamReassembler:
     def _consume(self, upto: int) -> None:
         self._frame_end = self._frame_end - upto if self._frame_end >= upto else -1
         self._shaped_at = self._shaped_at - upto if self._shaped_at >= upto else -1
+        if self._held_at >= upto:
+            self._held_at -= upto
+            self._held_size -= upto
+        else:
+            self._held_at = -1
         if upto <= 0:
             return
         if upto >= len(self._buf):
