@@ -103,13 +103,19 @@ class StreamReassembler:
                     or list(times) != sorted(times)
                 ):
                     return None  # maybe a pause inside the run (feed() splits it)
+        if self._last_time is None and run.time is None and not times:
+            return None  # untimed: feed() holds a frame until the bytes after it tell
         body = data[2:]
-        if looks_like_frame(body):
-            if not self._in_sync and self.options.confirm is not None:
-                if not self.options.confirm(body):
-                    return None
+        confirm = self.options.confirm
+        shaped = looks_like_frame(body)
+        if shaped:
+            if not self._in_sync and confirm is not None and not confirm(body):
+                return None
         elif not self._accept(body, False):
             return None
+        if not (shaped and confirm is not None and confirm(body)) \
+                and _tail_frame(data, 0, n, confirm) >= 0:
+            return None  # a frame cut short, then a whole one: feed() splits them
         start: float | None
         end: float | None
         if times:
@@ -321,25 +327,10 @@ class StreamReassembler:
         return pos
 
     def _tail_frame(self, pos: int, end: int) -> int:
-        """Start of a well-formed frame inside ``(pos, end)`` that ends exactly at ``end``
-        (a frame cut short followed by a whole one), or -1."""
-        buf = self._buf
-        found = -1
-        stop = end - 2 - _MIN_OPAQUE + 1  # a frame body is at least a code and a digest
-        for high in (0, 1):  # lengths ≤ 476: the high byte is 0 or 1 (found by bytes.find)
-            q = buf.find(high, pos + 3, stop)
-            while q >= 0 and (found < 0 or q < found):
-                if ((high << 8) | buf[q + 1]) == end - q - 2 and self._well_formed(q, end):
-                    found = q
-                    break
-                q = buf.find(high, q + 1, stop)
-        return found
+        return _tail_frame(self._buf, pos, end, self.options.confirm)
 
     def _well_formed(self, start: int, end: int) -> bool:
-        """The checks of a resynchronisation point: shape, and ``confirm`` when given."""
-        body = bytes(self._buf[start + 2 : end])
-        confirm = self.options.confirm
-        return looks_like_frame(body) and (confirm is None or confirm(body))
+        return _well_formed(bytes(self._buf[start + 2 : end]), self.options.confirm)
 
     def _starts_frames(self, pos: int, final: bool, opaque: bool = False) -> bool | None:
         """Whether the buffer ends at ``pos`` (when final), or a well-formed frame starts there,
@@ -540,6 +531,28 @@ class StreamReassembler:
             else:
                 piece.start -= upto
         self._pieces = pieces
+
+
+def _well_formed(body: bytes, confirm: Callable[[bytes], bool] | None) -> bool:
+    """The checks of a resynchronisation point: shape, and ``confirm`` when given."""
+    return looks_like_frame(body) and (confirm is None or confirm(body))
+
+
+def _tail_frame(buf: bytes | bytearray, pos: int, end: int,
+                confirm: Callable[[bytes], bool] | None) -> int:
+    """Start of a well-formed frame inside ``(pos, end)`` that ends exactly at ``end`` (a
+    frame cut short followed by a whole one), or -1."""
+    found = -1
+    stop = end - 2 - _MIN_OPAQUE + 1  # a frame body is at least a code and a digest
+    for high in (0, 1):  # lengths ≤ 476: the high byte is 0 or 1 (found by bytes.find)
+        q = buf.find(high, pos + 3, stop)
+        while q >= 0 and (found < 0 or q < found):
+            if ((high << 8) | buf[q + 1]) == end - q - 2 \
+                    and _well_formed(bytes(buf[q + 2 : end]), confirm):
+                found = q
+                break
+            q = buf.find(high, q + 1, stop)
+    return found
 
 
 def reassemble(runs: Iterable[ByteRun], options: ReassemblyOptions | None = None) -> Iterator[Item]:
