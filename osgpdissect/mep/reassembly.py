@@ -16,8 +16,9 @@ Rules (guide l.256, 549-565, 612-630):
   without times nothing but the length marks where it ended: when the bytes after a frame are
   not a frame start, or a well-formed frame ends exactly where it does, the frame ends at the
   earliest well-formed frame inside it that is followed by a frame start or the end (its
-  bytes before that are reported malformed).  Untimed input holds a frame until the bytes
-  after it tell; timed input (maybe live) never waits.
+  bytes before that are reported malformed); a frame that is exactly one run is taken as
+  is.  Untimed input holds a frame until the bytes after it tell; timed input (maybe live)
+  never waits.
 
 Everything is a generator over a bounded buffer (at most one chunk tail), so memory stays flat.
 """
@@ -103,8 +104,6 @@ class StreamReassembler:
                     or list(times) != sorted(times)
                 ):
                     return None  # maybe a pause inside the run (feed() splits it)
-        if self._last_time is None and run.time is None and not times:
-            return None  # untimed: feed() holds a frame until the bytes after it tell
         body = data[2:]
         confirm = self.options.confirm
         shaped = looks_like_frame(body)
@@ -113,9 +112,6 @@ class StreamReassembler:
                 return None
         elif not self._accept(body, False):
             return None
-        if not (shaped and confirm is not None and confirm(body)) \
-                and _tail_frame(data, 0, n, confirm) >= 0:
-            return None  # a frame cut short, then a whole one: feed() splits them
         start: float | None
         end: float | None
         if times:
@@ -300,6 +296,8 @@ class StreamReassembler:
         confirm = self.options.confirm
         if shaped and confirm is not None and confirm(bytes(buf[pos + 2 : end])):
             return pos  # its digest verifies: the frame is whole
+        if self._whole_run(pos, end):
+            return pos  # the run's own bounds are the frame's (as take_whole() takes it)
         if end == len(buf) and not final and self._last_time is not None:
             follows: bool | None = True  # timed (maybe live): do not hold a frame back
         else:
@@ -325,6 +323,14 @@ class StreamReassembler:
                 if after:
                     return q
         return pos
+
+    def _whole_run(self, pos: int, end: int) -> bool:
+        """Whether ``[pos, end)`` is exactly the bytes of one run (one piece)."""
+        pieces = self._pieces
+        i = self._piece_index(pos)
+        if pieces[i].start != pos:
+            return False
+        return end == len(self._buf) if i + 1 == len(pieces) else pieces[i + 1].start == end
 
     def _tail_frame(self, pos: int, end: int) -> int:
         return _tail_frame(self._buf, pos, end, self.options.confirm)
