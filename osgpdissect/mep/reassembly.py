@@ -82,6 +82,7 @@ class StreamReassembler:
         self._shaped_at = -1  # buffer index of a frame start found well-formed (-1: none)
         self._held_at = -1  # buffer index of a frame held until the bytes after it are in
         self._held_size = 0  # buffer size when it was last looked at
+        self._side_codes = _REQUEST_SIDE if direction is Direction.C2S else _RESPONSE_SIDE
 
     # -- input ------------------------------------------------------------------------------
     def take_whole(self, run: ByteRun) -> Frame | None:
@@ -333,10 +334,11 @@ class StreamReassembler:
         return end == len(self._buf) if i + 1 == len(pieces) else pieces[i + 1].start == end
 
     def _tail_frame(self, pos: int, end: int) -> int:
-        return _tail_frame(self._buf, pos, end, self.options.confirm)
+        return _tail_frame(self._buf, pos, end, self._side_codes, self.options.confirm)
 
     def _well_formed(self, start: int, end: int) -> bool:
-        return _well_formed(bytes(self._buf[start + 2 : end]), self.options.confirm)
+        return _well_formed(bytes(self._buf[start + 2 : end]), self._side_codes,
+                            self.options.confirm)
 
     def _starts_frames(self, pos: int, final: bool, opaque: bool = False) -> bool | None:
         """Whether the buffer ends at ``pos`` (when final), or a well-formed frame starts there,
@@ -539,22 +541,30 @@ class StreamReassembler:
         self._pieces = pieces
 
 
-def _well_formed(body: bytes, confirm: Callable[[bytes], bool] | None) -> bool:
-    """The checks of a resynchronisation point: shape, and ``confirm`` when given."""
-    return looks_like_frame(body) and (confirm is None or confirm(body))
+_REQUEST_SIDE = frozenset(C.REQUEST_CODES) | frozenset(C.TLS_REQUEST_CODES)
+_RESPONSE_SIDE = frozenset(C.RESPONSE_CODES) | frozenset(C.TLS_RESPONSE_CODES)
 
 
-def _tail_frame(buf: bytes | bytearray, pos: int, end: int,
+def _well_formed(body: bytes, side_codes: frozenset[int],
+                 confirm: Callable[[bytes], bool] | None) -> bool:
+    """The checks of a resynchronisation point: a request's code on the client side, a
+    response's on the server side, the shape, and ``confirm`` when given."""
+    return (bool(body) and body[0] in side_codes and looks_like_frame(body)
+            and (confirm is None or confirm(body)))
+
+
+def _tail_frame(buf: bytes | bytearray, pos: int, end: int, side_codes: frozenset[int],
                 confirm: Callable[[bytes], bool] | None) -> int:
     """Start of a well-formed frame inside ``(pos, end)`` that ends exactly at ``end`` (a
-    frame cut short followed by a whole one), or -1."""
+    frame cut short followed by a whole one), or -1.  A bare code and digest (11 bytes that
+    zero-filled data matches too easily) does not count."""
     found = -1
-    stop = end - 2 - _MIN_OPAQUE + 1  # a frame body is at least a code and a digest
+    stop = end - 2 - _MIN_OPAQUE  # more than a code and a digest
     for high in (0, 1):  # lengths ≤ 476: the high byte is 0 or 1 (found by bytes.find)
         q = buf.find(high, pos + 3, stop)
         while q >= 0 and (found < 0 or q < found):
             if ((high << 8) | buf[q + 1]) == end - q - 2 \
-                    and _well_formed(bytes(buf[q + 2 : end]), confirm):
+                    and _well_formed(bytes(buf[q + 2 : end]), side_codes, confirm):
                 found = q
                 break
             q = buf.find(high, q + 1, stop)

@@ -115,3 +115,14 @@ def test_timed_frame_is_not_held_back_for_what_follows():
     reassembler = StreamReassembler(Direction.S2C)
     assert not list(reassembler.feed(ByteRun(Direction.S2C, wire[:20], 1.0)))
     assert [i.raw for i in reassembler.feed(ByteRun(Direction.S2C, wire[20:], 1.03))] == [wire]
+
+
+def test_a_response_shaped_tail_never_splits_a_request():
+    """issue 21 (found by hypothesis while building the recovery): a request whose last 11
+    bytes read ``00 09 00`` + zeros looks like a bare OK response; on the client side only a
+    request, and never a bare code and digest, is taken for a frame inside another."""
+    first = b"\x00\x14\x3f" + bytes(6) + b"\x01" + bytes(12)
+    second = b"\x00\x14\x3f" + bytes(6) + b"\x01\x00\x00\x09" + bytes(9)
+    items = list(reassemble([ByteRun(Direction.C2S, first + b"\x02" + second)]))
+    assert [(type(i), i.raw) for i in items] == [
+        (Frame, first), (Malformed, b"\x02"), (Frame, second)]
