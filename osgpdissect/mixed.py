@@ -6,7 +6,9 @@ Split rule, applied to each chunk (one direction, no long pause, no word from th
 * ``EE`` + header + data + valid CRC → an optical packet (MEP lengths never start with 0xEE);
 * ``<length BE16> <body>`` with length ≤ 476 and a body shaped like a MEP request/response
   (:func:`osgpdissect.mep.frames.looks_like_frame`) → a MEP frame; a length-fitting frame of
-  unknown code (RC4-encrypted) counts too when it ends the chunk or another item follows it;
+  unknown code (RC4-encrypted) counts too when it ends the chunk or another item follows it.
+  A frame followed by no certain item, with a MEP frame or valid optical packet inside it that
+  is, lost bytes and swallowed that item's start: its bytes up to the item are *unknown*;
 * ``00 00`` → the MEP alert, except where an optical ACK is due (the other side's last item
   was an optical packet): there the first ``00`` is the NES meters' 0x00 ACK, and the pair is
   reported as ambiguous;
@@ -134,10 +136,42 @@ class _Splitter:
             return None
         body = bytes(buf[pos + 2 : end])
         if looks_like_frame(body):
+            cut = self._overrun(buf, pos, end)
+            if cut > 0:
+                return UNKNOWN, cut, (f"damaged MEP frame: its length ({length}) runs past the "
+                                      f"item that starts {cut - pos} bytes in")
             return MEP, end, ""
         if length >= _MIN_OPAQUE and (end == n or self._strong(buf, end)):
             return MEP, end, "frame of unknown code (RC4-encrypted?) taken as MEP by its length"
         return None
+
+    def _overrun(self, buf: bytearray, pos: int, end: int) -> int:
+        """Where the MEP frame ``[pos, end)`` really ends when its length ran past it (-1: it
+        does not).  A frame that lost bytes swallows the start of what follows it, so what
+        comes after its length is no certain item; then it ends at the earliest MEP frame or
+        valid optical packet inside it that is itself followed by a certain item or the end."""
+        n = len(buf)
+        if end == n or self._strong(buf, end):
+            return -1
+        for q in range(pos + 1, end):
+            stop = self._certain_end(buf, q)
+            if stop > 0 and (stop == n or self._strong(buf, stop)):
+                return q
+        return -1
+
+    def _certain_end(self, buf: bytearray, pos: int) -> int:
+        """End of a well-formed MEP frame or a valid optical packet at ``pos`` (-1: none)."""
+        if buf[pos] == C.STP:
+            status, end = packet_status(buf, pos)
+            return end if status == "ok" else -1
+        if pos + 2 > len(buf) or buf[pos] > 0x01:
+            return -1
+        length = (buf[pos] << 8) | buf[pos + 1]
+        end = pos + 2 + length
+        if 0 < length <= M.MAX_MESSAGE and end <= len(buf) \
+                and looks_like_frame(bytes(buf[pos + 2 : end])):
+            return end
+        return -1
 
     def _strong(self, buf: bytearray, pos: int) -> bool:
         """A certain item starts at ``pos``: a valid optical packet, a MEP frame or link byte."""

@@ -26,7 +26,7 @@ from osgpdissect.c1218.messages import Alert, Frame, Malformed
 from osgpdissect.mep.reassembly import Item, StreamReassembler
 from osgpdissect.mep.shapes import request_shape, response_fit, response_shape, shape_fit
 from osgpdissect.optical import codes as O
-from osgpdissect.optical.packet import packet_status
+from osgpdissect.optical.packet import next_valid_packet, packet_status
 
 __all__ = ["NOTE", "interleave_untimed", "looks_optical", "response_fit", "shape_fit"]
 
@@ -261,6 +261,17 @@ class _OpticalCutter:
                 status, end = packet_status(buf, pos)
                 if status == "truncated" and not final and len(buf) - pos < O.MAX_DATA + 16:
                     break
+                if status == "bad_crc":
+                    # a damaged packet (cut, a byte lost) whose length field ran into the next
+                    # packets: it ends where the first valid one starts (a token just before
+                    # that packet is left to the loop)
+                    nxt = next_valid_packet(buf, pos + 1, end)
+                    if nxt >= 0:
+                        if nxt - 1 > pos and buf[nxt - 1] in (O.ACK, O.NAK):
+                            nxt -= 1
+                        yield bytes(buf[start:nxt]), "other", 0
+                        pos = start = nxt
+                        continue
                 if status in ("ok", "bad_crc"):
                     more = buf[pos + 3] if status == "ok" else 0
                     kind = "packet" if status == "ok" else "other"

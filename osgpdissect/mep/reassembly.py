@@ -11,7 +11,14 @@ Rules (guide l.256, 549-565, 612-630):
 * after damage the stream is resynchronised on the first position that holds a structurally
   consistent frame (:func:`~osgpdissect.mep.frames.looks_like_frame`, optionally confirmed by
   ``confirm``, e.g. a digest check when keys are known).  While in sync, frames whose code is
-  unknown (RC4-encrypted) are accepted too.
+  unknown (RC4-encrypted) are accepted too;
+* a frame that lost bytes (cut short, a byte dropped) swallows the start of the next one, and
+  without times nothing but the length marks where it ended: when the bytes after a frame are
+  not a frame start, or a well-formed frame ends exactly where it does, the frame ends at the
+  earliest well-formed frame inside it that is followed by a frame start or the end (its
+  bytes before that are reported malformed); a frame that is exactly one run is taken as
+  is.  Untimed input holds a frame until the bytes after it tell; timed input (maybe live)
+  never waits.
 
 Everything is a generator over a bounded buffer (at most one chunk tail), so memory stays flat.
 """
@@ -31,6 +38,8 @@ __all__ = ["Item", "ReassemblyOptions", "StreamReassembler", "reassemble"]
 Item = Frame | Alert | Malformed
 _MIN_OPAQUE = 1 + C.DIGEST_LEN  # shortest RC4 frame body (a bare response code + digest)
 ALERT_PERIOD = 1.0  # "the MEP server will continue to emit the alert once per second" (l.553)
+_RECHECK = 32  # bytes to wait for before looking again at a frame held back (bounds the work)
+_MAX_ALERTS_SKIPPED = 8  # alerts looked past for the frame after a frame (bounds the look)
 _ZERO_RUN = "zero bytes back to back (alerts come once per second): a damaged frame?"
 
 
@@ -70,6 +79,10 @@ class StreamReassembler:
         self._last_time: float | None = None  # estimated time of the last byte fed
         self._in_sync = True
         self._frame_end = -1  # buffer index just after the last frame cut
+        self._shaped_at = -1  # buffer index of a frame start found well-formed (-1: none)
+        self._held_at = -1  # buffer index of a frame held until the bytes after it are in
+        self._held_size = 0  # buffer size when it was last looked at
+        self._side_codes = _REQUEST_SIDE if direction is Direction.C2S else _RESPONSE_SIDE
 
     # -- input ------------------------------------------------------------------------------
     def take_whole(self, run: ByteRun) -> Frame | None:
@@ -93,11 +106,12 @@ class StreamReassembler:
                 ):
                     return None  # maybe a pause inside the run (feed() splits it)
         body = data[2:]
-        if looks_like_frame(body):
-            if not self._in_sync and self.options.confirm is not None:
-                if not self.options.confirm(body):
-                    return None
-        elif not self._accept(body):
+        confirm = self.options.confirm
+        shaped = looks_like_frame(body)
+        if shaped:
+            if not self._in_sync and confirm is not None and not confirm(body):
+                return None
+        elif not self._accept(body, False):
             return None
         start: float | None
         end: float | None
@@ -120,6 +134,8 @@ class StreamReassembler:
         self._pieces.clear()
         self._in_sync = True
         self._frame_end = -1
+        self._shaped_at = -1
+        self._held_at = -1
 
     def feed(self, run: ByteRun) -> Iterator[Item]:
         """Add one run; yield what became final."""
@@ -144,6 +160,8 @@ class StreamReassembler:
         self._pieces.clear()
         self._in_sync = True
         self._frame_end = -1
+        self._shaped_at = -1
+        self._held_at = -1
 
     def _split_at_gaps(
         self, run: ByteRun
@@ -218,7 +236,23 @@ class StreamReassembler:
                     self._in_sync = False
                     continue
                 body = bytes(buf[pos + 2 : end])
-                if self._accept(body):
+                shaped = self._shaped_at == pos or looks_like_frame(body)
+                if self._accept(body, shaped):
+                    if not final and pos == self._held_at and size < self._held_size + _RECHECK:
+                        break  # still undecided: look again once more bytes are in
+                    resync = self._overrun(pos, end, final, shaped)
+                    if resync is None:
+                        self._held_at, self._held_size = pos, size
+                        break  # what follows the frame decides: wait for its bytes
+                    if resync > pos:
+                        if junk >= 0:
+                            yield self._garbage(junk, pos, junk_why)
+                        junk = pos
+                        junk_why = (f"damaged frame: its length ({length}) runs past the frame "
+                                    f"that starts {resync - pos} bytes in")
+                        pos = resync
+                        self._in_sync = False
+                        continue
                     if junk >= 0:
                         yield self._garbage(junk, pos, junk_why)
                         junk, junk_why = -1, ""
@@ -236,8 +270,8 @@ class StreamReassembler:
         keep = junk if junk >= 0 else pos
         self._consume(keep)
 
-    def _accept(self, body: bytes) -> bool:
-        if looks_like_frame(body):
+    def _accept(self, body: bytes, shaped: bool) -> bool:
+        if shaped:
             confirm = self.options.confirm
             return self._in_sync or confirm is None or confirm(body)
         return (
@@ -246,6 +280,93 @@ class StreamReassembler:
             and body[0] not in C.RESPONSE_CODES
             and body[0] not in C.REQUEST_CODES
         )
+
+    def _overrun(self, pos: int, end: int, final: bool, shaped: bool) -> int | None:
+        """Where the frame cut at ``[pos, end)`` really ends, when its length ran past it.
+
+        Without times, nothing but the length marks a frame's end: a frame that lost bytes
+        (cut short, a byte dropped) swallows the start of the next one, or the whole of it.
+        Two signs give that away: the bytes after the cut are not a frame start (nor alerts
+        then one, nor the end), or a well-formed frame ends exactly where the cut one does.
+        Then the swallowed bytes are searched for the earliest frame that passes every check
+        itself and is followed by a frame start or the end: the bytes before it are the
+        damaged frame.  Returns that frame's offset, ``pos`` to keep the frame as cut, or
+        None when more bytes are needed to tell.  ``shaped``: the frame passes
+        :func:`~osgpdissect.mep.frames.looks_like_frame`."""
+        buf = self._buf
+        confirm = self.options.confirm
+        if shaped and confirm is not None and confirm(bytes(buf[pos + 2 : end])):
+            return pos  # its digest verifies: the frame is whole
+        if self._whole_run(pos, end):
+            return pos  # the run's own bounds are the frame's (as take_whole() takes it)
+        if end == len(buf) and not final and self._last_time is not None:
+            follows: bool | None = True  # timed (maybe live): do not hold a frame back
+        else:
+            follows = self._starts_frames(end, final, opaque=not shaped)
+        if follows is None:
+            return None
+        if follows:
+            tail = self._tail_frame(pos, end)
+            return pos if tail < 0 else tail
+        for q in range(pos + 1, min(end, len(buf) - 1)):
+            length = (buf[q] << 8) | buf[q + 1]
+            if not 0 < length <= C.MAX_MESSAGE:
+                continue
+            stop = q + 2 + length
+            if stop > len(buf):
+                if not final:
+                    return None  # maybe a frame, once its bytes are in
+                continue
+            if self._well_formed(q, stop):
+                after = self._starts_frames(stop, final)
+                if after is None:
+                    return None
+                if after:
+                    return q
+        return pos
+
+    def _whole_run(self, pos: int, end: int) -> bool:
+        """Whether ``[pos, end)`` is exactly the bytes of one run (one piece)."""
+        pieces = self._pieces
+        i = self._piece_index(pos)
+        if pieces[i].start != pos:
+            return False
+        return end == len(self._buf) if i + 1 == len(pieces) else pieces[i + 1].start == end
+
+    def _tail_frame(self, pos: int, end: int) -> int:
+        return _tail_frame(self._buf, pos, end, self._side_codes, self.options.confirm)
+
+    def _well_formed(self, start: int, end: int) -> bool:
+        return _well_formed(bytes(self._buf[start + 2 : end]), self._side_codes,
+                            self.options.confirm)
+
+    def _starts_frames(self, pos: int, final: bool, opaque: bool = False) -> bool | None:
+        """Whether the buffer ends at ``pos`` (when final), or a well-formed frame starts there,
+        alerts (``00 00``, server side) before it allowed; ``opaque``: a frame of unknown code
+        (RC4-encrypted) that fits counts too.  None: not enough bytes yet."""
+        buf = self._buf
+        size = len(buf)
+        for _ in range(_MAX_ALERTS_SKIPPED + 1):
+            if pos >= size:
+                return True if final else None
+            if pos + 2 > size:
+                return False if final else None
+            length = (buf[pos] << 8) | buf[pos + 1]
+            if length == 0 and self.direction is Direction.S2C:
+                pos += 2
+                continue
+            if not 0 < length <= C.MAX_MESSAGE:
+                return False
+            end = pos + 2 + length
+            if end > size:
+                return False if final else None
+            body = bytes(buf[pos + 2 : end])
+            if looks_like_frame(body):
+                self._shaped_at = pos  # spares the check when the scan gets there
+                return True
+            return opaque and length >= _MIN_OPAQUE and body[0] not in C.RESPONSE_CODES \
+                and body[0] not in C.REQUEST_CODES
+        return True  # a run of alerts: the line is idle, not in the middle of a frame
 
     def _alert_verdict(self, pos: int, final: bool) -> bool | None:
         """``00 00`` at ``pos``: an alert (True), a stray ``00`` before a frame (False), or
@@ -390,6 +511,12 @@ class StreamReassembler:
 
     def _consume(self, upto: int) -> None:
         self._frame_end = self._frame_end - upto if self._frame_end >= upto else -1
+        self._shaped_at = self._shaped_at - upto if self._shaped_at >= upto else -1
+        if self._held_at >= upto:
+            self._held_at -= upto
+            self._held_size -= upto
+        else:
+            self._held_at = -1
         if upto <= 0:
             return
         if upto >= len(self._buf):
@@ -412,6 +539,36 @@ class StreamReassembler:
             else:
                 piece.start -= upto
         self._pieces = pieces
+
+
+_REQUEST_SIDE = frozenset(C.REQUEST_CODES) | frozenset(C.TLS_REQUEST_CODES)
+_RESPONSE_SIDE = frozenset(C.RESPONSE_CODES) | frozenset(C.TLS_RESPONSE_CODES)
+
+
+def _well_formed(body: bytes, side_codes: frozenset[int],
+                 confirm: Callable[[bytes], bool] | None) -> bool:
+    """The checks of a resynchronisation point: a request's code on the client side, a
+    response's on the server side, the shape, and ``confirm`` when given."""
+    return (bool(body) and body[0] in side_codes and looks_like_frame(body)
+            and (confirm is None or confirm(body)))
+
+
+def _tail_frame(buf: bytes | bytearray, pos: int, end: int, side_codes: frozenset[int],
+                confirm: Callable[[bytes], bool] | None) -> int:
+    """Start of a well-formed frame inside ``(pos, end)`` that ends exactly at ``end`` (a
+    frame cut short followed by a whole one), or -1.  A bare code and digest (11 bytes that
+    zero-filled data matches too easily) does not count."""
+    found = -1
+    stop = end - 2 - _MIN_OPAQUE  # more than a code and a digest
+    for high in (0, 1):  # lengths ≤ 476: the high byte is 0 or 1 (found by bytes.find)
+        q = buf.find(high, pos + 3, stop)
+        while q >= 0 and (found < 0 or q < found):
+            if ((high << 8) | buf[q + 1]) == end - q - 2 \
+                    and _well_formed(bytes(buf[q + 2 : end]), side_codes, confirm):
+                found = q
+                break
+            q = buf.find(high, q + 1, stop)
+    return found
 
 
 def reassemble(runs: Iterable[ByteRun], options: ReassemblyOptions | None = None) -> Iterator[Item]:

@@ -18,22 +18,12 @@ from osgpdissect.bytestream import ByteRun
 from osgpdissect.c1218.messages import Malformed
 from osgpdissect.optical import codes as C
 from osgpdissect.optical.chunks import Chunk, ChunkOptions, chunks
-from osgpdissect.optical.packet import LinkByte, Packet, packet_status
+from osgpdissect.optical.packet import LinkByte, Packet, next_valid_packet, packet_status
 
 __all__ = ["LinkItem", "scan_chunk", "scan_link"]
 
 LinkItem = Packet | LinkByte | Malformed
 _STARTS = frozenset({C.STP, *C.LINK_BYTES})
-
-
-def _next_valid(buf: bytearray, lo: int, hi: int) -> int:
-    """First ``EE`` in ``[lo, hi)`` that starts a packet with a valid CRC (-1 if none)."""
-    pos = buf.find(C.STP, lo, hi)
-    while pos >= 0:
-        if packet_status(buf, pos)[0] == "ok":
-            return pos
-        pos = buf.find(C.STP, pos + 1, hi)
-    return -1
 
 
 def scan_chunk(chunk: Chunk) -> Iterator[LinkItem]:
@@ -54,7 +44,7 @@ def scan_chunk(chunk: Chunk) -> Iterator[LinkItem]:
                              chunk.time_at(end - 1), chunk.source_at(pos))
                 pos = end
                 continue
-            if junk < 0 and status in ("bad_crc", "truncated") and _next_valid(buf, pos + 1, end) < 0:
+            if junk < 0 and status in ("bad_crc", "truncated") and next_valid_packet(buf, pos + 1, end) < 0:
                 if status == "truncated":
                     yield _malformed(chunk, pos, n, f"truncated packet ({n - pos} bytes)")
                     pos = n
@@ -77,7 +67,7 @@ def scan_chunk(chunk: Chunk) -> Iterator[LinkItem]:
             continue
         if junk < 0:
             junk = pos
-            nxt = _next_valid(buf, pos + 1, n)
+            nxt = next_valid_packet(buf, pos + 1, n)
             stop = n if nxt < 0 else nxt
             # leave a token directly before the next packet (or the chunk end) to the loop
             if stop - 1 > pos and buf[stop - 1] in C.LINK_BYTES:

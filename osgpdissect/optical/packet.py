@@ -12,7 +12,7 @@ from osgpdissect.bytestream import Direction
 from osgpdissect.optical import codes as C
 from osgpdissect.optical.crc import crc16, crc_bytes
 
-__all__ = ["LinkByte", "Packet", "build_packet", "control_byte", "packet_status"]
+__all__ = ["LinkByte", "Packet", "build_packet", "control_byte", "next_valid_packet", "packet_status"]
 
 
 def control_byte(*, multi: bool = False, first: bool = False, toggle: bool = False,
@@ -45,6 +45,17 @@ def packet_status(buf: bytes | bytearray, pos: int) -> tuple[str, int]:
         return "truncated", n
     got = buf[end - 2] | (buf[end - 1] << 8)
     return ("ok" if crc16(bytes(buf[pos : end - 2])) == got else "bad_crc"), end
+
+
+def next_valid_packet(buf: bytes | bytearray, lo: int, hi: int) -> int:
+    """First ``EE`` in ``[lo, hi)`` that starts a packet with a valid CRC (-1 if none): where
+    to resynchronise after a damaged packet whose length field swallowed what follows it."""
+    pos = buf.find(C.STP, lo, hi)
+    while pos >= 0:
+        if packet_status(buf, pos)[0] == "ok":
+            return pos
+        pos = buf.find(C.STP, pos + 1, hi)
+    return -1
 
 
 @dataclass(slots=True)

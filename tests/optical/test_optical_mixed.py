@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from optical_helpers import BT01, device, mep_request, mep_response, table_image, timed
 
-from osgpdissect.bytestream import Direction
+from osgpdissect.bytestream import ByteRun, Direction
 from osgpdissect.mixed import decode_mixed, split_mixed
 from osgpdissect.optical import builders as B
 
@@ -120,3 +120,18 @@ def test_no_ack_is_due_after_a_damaged_packet():
     assert not split.ambiguous
     intact = [timed(S2C, B.read(1), 0.0), timed(C2S, b"\x00" + mep_request(21, 0, 10, 7), 0.05)]
     assert split_mixed(intact).segments[1].protocol == "optical"  # the NES 0x00 ACK is due
+
+
+def test_untimed_damaged_mep_frame_does_not_take_the_next_frame():
+    """issue 21: without times, a MEP frame that lost a byte swallowed the next frame's first
+    byte (the rest of that frame then went to the unknown side): it now ends where the next
+    frame starts, shown as unknown bytes, and the next frame stays MEP."""
+    first, second = mep_request(21, 0, 10, 7), mep_request(1, 0, 16, 8)
+    damaged = first[:9] + first[10:]
+    c2s = B.read(1) + damaged + second + ACK
+    split = split_mixed([ByteRun(C2S, c2s)])
+    assert [(s.protocol, s.run.data) for s in split.segments] == [
+        ("optical", B.read(1)), ("unknown", damaged), ("mep", second), ("optical", ACK)]
+    assert "damaged MEP frame" in split.segments[1].note
+    intact = split_mixed([ByteRun(C2S, B.read(1) + first + second + ACK)])
+    assert [s.protocol for s in intact.segments] == ["optical", "mep", "mep", "optical"]
