@@ -26,20 +26,26 @@ def _optical_session(n: int) -> list[ByteRun]:
     return B.session(exchanges, packet_size=64)
 
 
+def _window_sizes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The segment count of every window the splitter decodes (filled as it runs)."""
+    sizes: list[int] = []
+    real = mixed._window
+
+    def window(segments, *args):
+        sizes.append(len(segments))
+        yield from real(segments, *args)
+
+    monkeypatch.setattr(mixed, "_window", window)
+    return sizes
+
+
 def test_long_optical_session_cut_only_at_rest(monkeypatch: pytest.MonkeyPatch) -> None:
     """issue 16 item 7: an optical session with no pause, far longer than a window, gives
     the records of the optical dissector alone (no window cut inside an exchange: no "ACK
     with no packet to answer"), window after window."""
     runs = _optical_session(60)
     monkeypatch.setattr(mixed, "_WINDOW_SOFT", 25)
-    cuts = []
-    real = mixed._window
-
-    def window(segments, *args):
-        cuts.append(len(segments))
-        yield from real(segments, *args)
-
-    monkeypatch.setattr(mixed, "_window", window)
+    cuts = _window_sizes(monkeypatch)
     got = [rec for rec, _ in mixed.iter_mixed(runs, tables=TableContext(device=device()))]
     want = list(OpticalDissector(TableContext(device=device())).dissect(runs))
     assert len(cuts) > 5 and max(cuts) < 60  # many windows, each bounded
@@ -54,14 +60,7 @@ def test_hard_limit_bounds_a_window_that_never_rests(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(mixed, "_WINDOW_SOFT", 10)
     monkeypatch.setattr(mixed, "_WINDOW_HARD", 30)
     monkeypatch.setattr(mixed._Idle, "after", lambda self, seg: False)
-    sizes = []
-    real = mixed._window
-
-    def window(segments, *args):
-        sizes.append(len(segments))
-        yield from real(segments, *args)
-
-    monkeypatch.setattr(mixed, "_window", window)
+    sizes = _window_sizes(monkeypatch)
     list(mixed.iter_mixed(runs, tables=TableContext(device=device())))
     assert len(sizes) > 3 and max(sizes) == 30
 
