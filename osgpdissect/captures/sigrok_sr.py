@@ -139,7 +139,8 @@ def read(src: Source, opts: CaptureOptions) -> Iterator[ByteRun]:
     try:
         with zipfile.ZipFile(src.path) as zf:
             info = read_info(zf, src.path)
-    except (OSError, zipfile.BadZipFile, ValueError, EOFError) as exc:
+    except (OSError, zipfile.BadZipFile, ValueError, EOFError, NotImplementedError,
+            RuntimeError) as exc:  # (an unsupported ZIP version or an encrypted member)
         raise CaptureError(f"{src.path}: cannot read sigrok session: {exc}") from None
     chans: list[tuple[int, str, Direction]] = []
     for bit, name in sorted(info.probes.items()):
