@@ -14,9 +14,10 @@ import math
 import os
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from itertools import tee
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from osgpdissect.bytestream import ByteRun, Direction
 from osgpdissect.captures.base import CaptureError, CaptureOptions, Source, guess_direction
@@ -170,7 +171,7 @@ def _by_content(src: Source, opts: CaptureOptions, info: SrInfo,
     with zipfile.ZipFile(src.path) as zf:
         blocks: list[bytes] = []
         size = 0
-        for block in _samples(zf, info):
+        for block in _samples(zf, info, path=src.path):
             blocks.append(block)
             size += len(block)
             if size >= _PREFETCH:
@@ -206,9 +207,9 @@ def _samples(zf: zipfile.ZipFile, info: SrInfo, max_samples: int | None = None,
     rest = b""
     total = 0
     for member in info.members:
-        with zf.open(member) as f:
+        with _opened(zf, member, path) as f:
             while True:
-                block = f.read(step)
+                block = _read_block(f, step, member, path)
                 if not block:
                     break
                 total += len(block)
@@ -222,6 +223,25 @@ def _samples(zf: zipfile.ZipFile, info: SrInfo, max_samples: int | None = None,
                 rest = block[cut:]
                 if cut:
                     yield block[:cut]
+
+
+_ZIP_FAULTS = (OSError, zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError,
+               RuntimeError)  # RuntimeError: an encrypted member; NotImplementedError: a ZIP
+#                               version or compression this reader does not have
+
+
+def _opened(zf: zipfile.ZipFile, member: str, path: str) -> IO[bytes]:
+    try:
+        return zf.open(member)
+    except _ZIP_FAULTS as exc:
+        raise CaptureError(f"{path}: cannot read sigrok member {member}: {exc}") from None
+
+
+def _read_block(f: IO[bytes], size: int, member: str, path: str) -> bytes:
+    try:
+        return f.read(size)
+    except _ZIP_FAULTS as exc:
+        raise CaptureError(f"{path}: cannot read sigrok member {member}: {exc}") from None
 
 
 def _column(samples: np.ndarray, byte: int, unitsize: int) -> np.ndarray:
