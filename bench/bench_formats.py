@@ -140,7 +140,7 @@ def reader_frames(paths: list[str]) -> Iterator[str]:
 
     for item in reassemble(open_capture(paths)):
         if isinstance(item, Frame):
-            yield _frame_json(item.direction.value, item.raw)
+            yield _frame_json(item.direction, item.raw)  # a StrEnum: dumped as "C->S"
 
 
 def _framing(direction: str, data: bytes) -> Iterator[str]:

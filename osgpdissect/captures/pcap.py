@@ -18,7 +18,6 @@ whose byte 8 is an RTAC event type (<= 0x0A) is read that way.
 
 from __future__ import annotations
 
-import math
 import struct
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO
@@ -94,7 +93,7 @@ def _packets(f: _Blocks, path: str) -> Iterator[tuple[int, float, bytes, Directi
             raise CaptureError(f"{path}: truncated pcap header")
         linktype = struct.unpack(endian + "HHiIII", hdr)[5] & 0xFFFF
         rec = struct.Struct(endian + "IIII")
-        digits = 6 if unit == 1e-6 else 9
+        per_second = 1_000_000 if unit == 1e-6 else 1_000_000_000
         n = 0
         while True:
             buf, pos = f.buf, f.pos
@@ -104,7 +103,8 @@ def _packets(f: _Blocks, path: str) -> Iterator[tuple[int, float, bytes, Directi
                 if incl <= _MAX_BLOCK and end <= len(buf):
                     n += 1
                     f.pos = end
-                    yield linktype, round(sec + frac * unit, digits), buf[pos + 16:end], None, n
+                    yield linktype, (sec * per_second + frac) / per_second, buf[pos + 16:end], \
+                        None, n
                     continue
             h = f.read(16)
             if not h:
@@ -118,7 +118,7 @@ def _packets(f: _Blocks, path: str) -> Iterator[tuple[int, float, bytes, Directi
             data = f.read(incl)
             if len(data) < incl:
                 raise CaptureError(f"{path}: record {n}: truncated data")
-            yield linktype, round(sec + frac * unit, 6 if unit == 1e-6 else 9), data, None, n
+            yield linktype, (sec * per_second + frac) / per_second, data, None, n
     else:
         f.seek(0)
         yield from _pcapng(f, path)
@@ -134,36 +134,39 @@ def _options(body: bytes, endian: str) -> Iterator[tuple[int, bytes]]:
         pos += 4 + length + (-length % 4)
 
 
-_FLAGS_OPTION = {"<": struct.pack("<HH", 2, 4), ">": struct.pack(">HH", 2, 4)}  # epb_flags
-_END_OPTION = bytes(4)
 _FLAG_DIRECTIONS = {1: Direction.S2C, 2: Direction.C2S}
 
 
 _EPB_HEAD = {e: struct.Struct(e + "IIIIIII") for e in "<>"}
 
 
-def _next_epb(f: _Blocks, endian: str, ifaces: list[tuple[int, float, int]]
-              ) -> tuple[int, float, bytes, Direction | None] | None:
-    """The common case read straight from the buffer: the next block is a whole, sound
-    enhanced packet block of a known interface.  None: read it the general way."""
+def _buffered_epbs(f: _Blocks, endian: str, ifaces: list[tuple[int, int]]
+                   ) -> Iterator[tuple[int, float, bytes, Direction | None]]:
+    """The common case read straight from the buffer: ``(linktype, time, data, direction)``
+    of the next blocks while each is a whole, sound enhanced packet block of a known
+    interface; the rest is read the general way."""
     buf, pos = f.buf, f.pos
-    if not ifaces or pos + 28 > len(buf):
-        return None
-    btype, total, iface, hi, lo, caplen, _orig = _EPB_HEAD[endian].unpack_from(buf, pos)
-    end = pos + 28 + caplen
-    stop = pos + total - 4
-    if (btype != 6 or total % 4 or total > _MAX_BLOCK or pos + total > len(buf)
-            or iface >= len(ifaces) or end > stop):
-        return None
-    f.pos = pos + total
-    opts = buf[end + (-caplen % 4):stop]
-    direction = None
-    if len(opts) >= 8 and opts[:4] == _FLAGS_OPTION[endian] and opts[8:] in (b"", _END_OPTION):
-        direction = _FLAG_DIRECTIONS.get(opts[4 if endian == "<" else 7] & 3)
-    elif opts:
-        direction = _epb_direction(opts, endian)
-    linktype, unit, digits = ifaces[iface]
-    return linktype, round(((hi << 32) | lo) * unit, digits), buf[pos + 28:end], direction
+    size = len(buf)
+    head = _EPB_HEAD[endian]
+    directions: dict[bytes, Direction | None] = {}  # per options field seen: its direction
+    while ifaces and pos + 28 <= size:
+        btype, total, iface, hi, lo, caplen, _orig = head.unpack_from(buf, pos)
+        end = pos + 28 + caplen
+        stop = pos + total - 4
+        if (btype != 6 or total % 4 or total > _MAX_BLOCK or pos + total > size
+                or iface >= len(ifaces) or end > stop):
+            return
+        opts = buf[end + (-caplen % 4):stop]
+        try:
+            direction = directions[opts]
+        except KeyError:
+            direction = _epb_direction(opts, endian)
+            if len(directions) < 16:  # a capture repeats a few options fields
+                directions[opts] = direction
+        linktype, per_second = ifaces[iface]
+        data = buf[pos + 28:end]
+        pos = f.pos = pos + total
+        yield linktype, ((hi << 32) | lo) / per_second, data, direction
 
 
 def _epb_direction(options: bytes, endian: str) -> Direction | None:
@@ -184,16 +187,13 @@ def _check_block(total: int, path: str) -> None:
 
 def _pcapng(f: _Blocks, path: str) -> Iterator[tuple[int, float, bytes, Direction | None, int]]:
     endian = "<"
-    ifaces: list[tuple[int, float, int]] = []
+    ifaces: list[tuple[int, int]] = []  # link type, time stamp units per second
     n = 0
     first = True
     while True:
-        epb = _next_epb(f, endian, ifaces)
-        if epb is not None:
+        for linktype, t, data, direction in _buffered_epbs(f, endian, ifaces):
             n += 1
-            linktype, t, data, direction = epb
             yield linktype, t, data, direction, n
-            continue
         h = f.read(8)
         if not h:
             return
@@ -226,13 +226,12 @@ def _pcapng(f: _Blocks, path: str) -> Iterator[tuple[int, float, bytes, Directio
             if len(body) < 8:
                 raise CaptureError(f"{path}: short interface block")
             linktype = struct.unpack_from(endian + "H", body)[0]
-            unit = 1e-6
+            per_second = 1_000_000  # if_tsresol: 10^-r s, or 2^-r s with the high bit set
             for code, value in _options(body[8:], endian):
                 if code == 9 and value:
                     r = value[0]
-                    unit = 2.0 ** -(r & 0x7F) if r & 0x80 else 10.0 ** -r
-            digits = max(0, min(12, math.ceil(-math.log10(unit) - 1e-9))) if unit > 0 else 9
-            ifaces.append((linktype, unit, digits))
+                    per_second = 2 ** (r & 0x7F) if r & 0x80 else 10 ** r
+            ifaces.append((linktype, per_second))
         elif btype in (2, 6):  # (obsolete) packet / enhanced packet
             n += 1
             if btype == 6:
@@ -245,10 +244,10 @@ def _pcapng(f: _Blocks, path: str) -> Iterator[tuple[int, float, bytes, Directio
                 iface, _drops, hi, lo, caplen, _orig = struct.unpack_from(endian + "HHIIII", body)
             if iface >= len(ifaces) or 20 + caplen > len(body):
                 raise CaptureError(f"{path}: packet {n}: bad interface or length")
-            linktype, unit, digits = ifaces[iface]
+            linktype, per_second = ifaces[iface]
             data = body[20: 20 + caplen]
             direction = _epb_direction(body[20 + caplen + (-caplen % 4):], endian)
-            yield linktype, round(((hi << 32) | lo) * unit, digits), data, direction, n
+            yield linktype, ((hi << 32) | lo) / per_second, data, direction, n
         elif btype == 3:  # simple packet
             n += 1
             if not ifaces or len(body) < 4:
@@ -281,11 +280,18 @@ def _decode(linktype: int, data: bytes, path: str, n: int
 
 def _runs(path: str, max_run: int) -> Iterator[ByteRun]:
     last_dir: Direction | None = None
-    pending: list | None = None  # [direction, bytearray, errors, time, source]
+    # the run being gathered: its direction, time, first record, payloads, size, line errors
+    run_dir: Direction | None = None
+    run_time = 0.0
+    first = 0
+    parts: list[bytes] = []
+    size = 0
+    errors: list[LineError] = []
+    data_events = _DATA_EVENTS
     with open(path, "rb") as raw:
         for linktype, t, data, epb_dir, n in _packets(_Blocks(raw), path):
-            if linktype == LINKTYPE_RTAC_SERIAL and len(data) >= 12 and data[8] in _DATA_EVENTS:
-                direction, payload, error = _DATA_EVENTS[data[8]], data[12:], None
+            if linktype == LINKTYPE_RTAC_SERIAL and len(data) >= 12 and data[8] in data_events:
+                direction, payload, error = data_events[data[8]], data[12:], None
             else:
                 decoded = _decode(linktype, data, path, n)
                 if decoded is None:
@@ -294,20 +300,20 @@ def _runs(path: str, max_run: int) -> Iterator[ByteRun]:
             if direction is None:
                 direction = epb_dir or last_dir or Direction.C2S
             last_dir = direction
-            if pending is not None and (pending[0] is not direction or pending[3] != t
-                                        or len(pending[1]) >= max_run):
-                if pending[1]:
-                    yield ByteRun(pending[0], bytes(pending[1]), pending[3], (),
-                                  tuple(pending[2]), pending[4])
-                pending = None
-            if pending is None:
-                pending = [direction, bytearray(), [], t, f"{path}#{n}"]
+            if direction is not run_dir or t != run_time or size >= max_run:
+                if size:
+                    yield ByteRun(run_dir, parts[0] if len(parts) == 1 else b"".join(parts),
+                                  run_time, (), tuple(errors) if errors else (),
+                                  f"{path}#{first}")
+                run_dir, run_time, first = direction, t, n
+                parts, size, errors = [], 0, []
             if error:
-                start = len(pending[1])
-                pending[2].extend(LineError(start + i, error) for i in range(len(payload)))
-            pending[1] += payload
-    if pending is not None and pending[1]:
-        yield ByteRun(pending[0], bytes(pending[1]), pending[3], (), tuple(pending[2]), pending[4])
+                errors.extend(LineError(size + i, error) for i in range(len(payload)))
+            parts.append(payload)
+            size += len(payload)
+    if size:
+        yield ByteRun(run_dir, parts[0] if len(parts) == 1 else b"".join(parts), run_time, (),
+                      tuple(errors) if errors else (), f"{path}#{first}")
 
 
 def _rtac(t: float, event: int, payload: bytes) -> bytes:

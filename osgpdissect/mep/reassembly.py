@@ -83,6 +83,7 @@ class StreamReassembler:
         self._held_at = -1  # buffer index of a frame held until the bytes after it are in
         self._held_size = 0  # buffer size when it was last looked at
         self._side_codes = _REQUEST_SIDE if direction is Direction.C2S else _RESPONSE_SIDE
+        self._byte_time = self.options.byte_time  # (the options are frozen)
 
     # -- input ------------------------------------------------------------------------------
     def take_whole(self, run: ByteRun) -> Frame | None:
@@ -91,7 +92,7 @@ class StreamReassembler:
         not that simple, use :meth:`feed`)."""
         data = run.data
         n = len(data)
-        if self._buf or n < 3 or ((data[0] << 8) | data[1]) != n - 2 or n - 2 > C.MAX_MESSAGE:
+        if n < 3 or ((data[0] << 8) | data[1]) != n - 2 or n > _MAX_FRAME or self._buf:
             return None
         times = run.byte_times
         if times:
@@ -106,11 +107,11 @@ class StreamReassembler:
                 ):
                     return None  # maybe a pause inside the run (feed() splits it)
         body = data[2:]
-        confirm = self.options.confirm
-        shaped = looks_like_frame(body)
-        if shaped:
-            if not self._in_sync and confirm is not None and not confirm(body):
-                return None
+        if looks_like_frame(body):
+            if not self._in_sync:
+                confirm = self.options.confirm
+                if confirm is not None and not confirm(body):
+                    return None
         elif not self._accept(body, False):
             return None
         start: float | None
@@ -120,12 +121,13 @@ class StreamReassembler:
             end = self._last_time = times[-1]
         else:
             start = run.time
-            end = None if start is None else round(start + (n - 1) * self.options.byte_time, 9)
+            end = None if start is None else round(start + (n - 1) * self._byte_time, 9)
             if end is not None:
                 self._last_time = end
         self._in_sync = True
         self._frame_end = 0
-        return Frame(self.direction, bytes(data), start, end, run.source, 1)
+        raw = data if type(data) is bytes else bytes(data)
+        return Frame(self.direction, raw, start, end, run.source, 1)
 
     def reset(self) -> None:
         """``close()`` with nothing pending: a new chunk starts in sync."""
@@ -541,6 +543,7 @@ class StreamReassembler:
         self._pieces = pieces
 
 
+_MAX_FRAME = C.MAX_MESSAGE + 2  # the length prefix included
 _REQUEST_SIDE = frozenset(C.REQUEST_CODES) | frozenset(C.TLS_REQUEST_CODES)
 _RESPONSE_SIDE = frozenset(C.RESPONSE_CODES) | frozenset(C.TLS_RESPONSE_CODES)
 
