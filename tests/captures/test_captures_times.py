@@ -71,3 +71,33 @@ def test_binary_captures_still_raw(tmp_path):
     path.write_bytes(bytes.fromhex("00143F083500000000055B4E42E7489775DAD853E3A3") * 20
                      + bytes(range(256)))
     assert detect_format(str(path)) == "raw"
+
+
+def _pcapng_ns(stamp: int) -> bytes:
+    """A little-endian pcapng: section header, an RTAC-serial interface with if_tsresol 9
+    (nanoseconds), one enhanced packet block (a C->S data event carrying ``01 02``)."""
+    import struct
+
+    shb_body = struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1)
+    shb = struct.pack("<II", 0x0A0D0D0A, 12 + len(shb_body)) + shb_body + \
+        struct.pack("<I", 12 + len(shb_body))
+    idb_body = struct.pack("<HHI", 250, 0, 0) + struct.pack("<HHB3x", 9, 1, 9) + bytes(4)
+    idb = struct.pack("<II", 1, 12 + len(idb_body)) + idb_body + struct.pack("<I", 12 + len(idb_body))
+    data = bytes(8) + b"\x01\x00\x00\x00" + b"\x01\x02"
+    data = data + bytes(-len(data) % 4)
+    epb_body = struct.pack("<IIIII", 0, stamp >> 32, stamp & 0xFFFFFFFF, 14, 14) + data
+    epb = struct.pack("<II", 6, 12 + len(epb_body)) + epb_body + struct.pack("<I", 12 + len(epb_body))
+    return shb + idb + epb
+
+
+def test_pcapng_nanosecond_epoch_stamp_is_exact(tmp_path):
+    """A pcapng nanosecond stamp at an epoch time was scaled by ``1e-9`` after turning the
+    64-bit count into a float: the time could be off by one step of the float (bench work,
+    session 6).  Now it is the float nearest the exact stamp."""
+    stamp = 1_764_800_000_123_456_789
+    path = tmp_path / "ns.pcapng"
+    path.write_bytes(_pcapng_ns(stamp))
+    (run,) = list(open_capture([str(path)]))
+    assert run.data == b"\x01\x02" and run.direction is Direction.C2S
+    assert run.time == stamp / 10**9
+    assert round(stamp * 1e-9, 9) != stamp / 10**9  # the old reading differed for this stamp
