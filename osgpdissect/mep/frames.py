@@ -136,19 +136,22 @@ def looks_like_frame(body: bytes) -> bool:
     if n == 0:
         return False
     code = body[0]
-    if code in C.TLS_REQUEST_CODES or code in C.TLS_RESPONSE_CODES:
-        if _tls_records_fit(body, 1):
+    if code in _RC4_REQUEST:
+        if _request_shape_ok(body):
             return True
-    if code in C.REQUEST_CODES:
-        return _request_shape_ok(body)
-    if code in C.RESPONSE_CODES:
+    elif code in _RC4_RESPONSE:
         rest = n - C.DIGEST_LEN - 1
-        if code == C.INVALID_SEQUENCE:
-            return rest == 4
         if code == C.OK:
-            return rest == 0 or (rest >= 2 and (body[1] << 8 | body[2]) == rest - 2)
-        return rest == 0
-    return False
+            if rest == 0 or (rest >= 2 and (body[1] << 8 | body[2]) == rest - 2):
+                return True
+        elif rest == (4 if code == C.INVALID_SEQUENCE else 0):
+            return True
+    return code in _TLS_CODES and _tls_records_fit(body, 1)
+
+
+_RC4_REQUEST = frozenset(C.REQUEST_CODES)
+_RC4_RESPONSE = frozenset(C.RESPONSE_CODES)
+_TLS_CODES = frozenset(C.TLS_REQUEST_CODES) | frozenset(C.TLS_RESPONSE_CODES)
 
 
 def _request_shape_ok(body: bytes) -> bool:

@@ -454,15 +454,19 @@ class StreamReassembler:
 
     # -- records ----------------------------------------------------------------------------
     def _frame(self, start: int, end: int, body: bytes) -> Frame:
-        raw = bytes(self._buf[start : start + 2]) + body
+        raw = bytes(self._buf[start:end])
+        pieces = self._pieces
         first = self._piece_index(start)
-        last = self._piece_index(end - 1)
+        if first + 1 == len(pieces) or pieces[first + 1].start >= end:
+            last = first  # the frame lies in one piece (the common case)
+        else:
+            last = self._piece_index(end - 1)
         return Frame(
             self.direction,
             raw,
-            self._time_at(start),
-            self._time_at(end - 1),
-            self._pieces[first].source if self._pieces else "",
+            self._time_in(pieces[first], start),
+            self._time_in(pieces[last], end - 1),
+            pieces[first].source,
             last - first + 1,
         )
 
@@ -498,7 +502,10 @@ class StreamReassembler:
     def _time_at(self, index: int) -> float | None:
         if not self._pieces:
             return None
-        piece = self._pieces[self._piece_index(index)]
+        return self._time_in(self._pieces[self._piece_index(index)], index)
+
+    def _time_in(self, piece: _Piece, index: int) -> float | None:
+        """The time of byte ``index``, which lies in ``piece``."""
         k = index - piece.start
         if piece.byte_times and k < len(piece.byte_times):
             return piece.byte_times[k]
