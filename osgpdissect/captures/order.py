@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import chain
+from itertools import chain, islice
 
 from osgpdissect.bytestream import ByteRun, Direction
 from osgpdissect.c1218.messages import Alert, Frame, Malformed
@@ -120,10 +120,6 @@ def _align(reqs: list[_Unit], resps: list[_Unit]) -> list[tuple[int | None, int 
     return steps
 
 
-def _item_run(item: Item) -> ByteRun:
-    return ByteRun(item.direction, bytes(item.raw), None, (), (), item.source)
-
-
 class _MepOrder:
     """Aligns the frames of both directions in windows of :data:`WINDOW` units."""
 
@@ -170,12 +166,15 @@ class _MepOrder:
                     self._add(item)
 
     def __iter__(self) -> Iterator[ByteRun]:
+        c2s, s2c = self.units[Direction.C2S], self.units[Direction.S2C]
         while True:
             self._fill()
-            reqs = list(self.units[Direction.C2S])[:WINDOW]
-            resps = list(self.units[Direction.S2C])[:WINDOW]
+            reqs = list(islice(c2s, WINDOW))
+            resps = list(islice(s2c, WINDOW))
             if not reqs and not resps:
-                yield from self._emit_alerts(self.leading_alerts)
+                out: list[ByteRun] = []
+                self._emit_alerts(self.leading_alerts, out)
+                yield from out
                 return
             steps = _align(reqs, resps)
             if not self.exhausted:
@@ -188,51 +187,61 @@ class _MepOrder:
             yield from self._emit(steps, reqs, resps)
 
     def _emit(self, steps: list[tuple[int | None, int | None]], reqs: list[_Unit],
-              resps: list[_Unit]) -> Iterator[ByteRun]:
-        """Emit committed steps.  An orphan must never follow an unanswered request (it would
-        be read as its answer), so unanswered requests wait until the next paired request."""
+              resps: list[_Unit]) -> list[ByteRun]:
+        """The runs of the committed steps.  An orphan must never follow an unanswered request
+        (it would be read as its answer), so unanswered requests wait until the next paired
+        request."""
+        out: list[ByteRun] = []
+        taken_reqs = taken_resps = 0
         for i, j in steps:
             if i is None and j is not None:
-                yield from self._unit(resps[j])
+                self._unit(resps[j], out)
+                taken_resps += 1
             elif j is None and i is not None:
                 self.held.append(reqs[i])
+                taken_reqs += 1
                 if len(self.held) > WINDOW:  # bounded: all but the last are followed by it
                     for unit in self.held[:-1]:
-                        yield from self._unit(unit)
+                        self._unit(unit, out)
                     del self.held[:-1]
             elif i is not None and j is not None:
                 for unit in self.held:
-                    yield from self._unit(unit)
+                    self._unit(unit, out)
                 self.held = []
-                yield from self._unit(reqs[i])
-                yield from self._unit(resps[j])
-        for _ in range(sum(1 for i, _ in steps if i is not None)):
-            self.units[Direction.C2S].popleft()
-        for _ in range(sum(1 for _, j in steps if j is not None)):
-            self.units[Direction.S2C].popleft()
-        if self.exhausted and not self.units[Direction.C2S] and not self.units[Direction.S2C]:
+                self._unit(reqs[i], out)
+                self._unit(resps[j], out)
+                taken_reqs += 1
+                taken_resps += 1
+        c2s, s2c = self.units[Direction.C2S], self.units[Direction.S2C]
+        for _ in range(taken_reqs):
+            c2s.popleft()
+        for _ in range(taken_resps):
+            s2c.popleft()
+        if self.exhausted and not c2s and not s2c:
             for unit in self.held:
-                yield from self._unit(unit)
+                self._unit(unit, out)
             self.held = []
+        return out
 
-    def _unit(self, unit: _Unit) -> Iterator[ByteRun]:
+    def _unit(self, unit: _Unit, out: list[ByteRun]) -> None:
         if self.leading_alerts:
-            yield from self._emit_alerts(self.leading_alerts)
+            self._emit_alerts(self.leading_alerts, out)
             self.leading_alerts = []
-        yield from self._item(unit.item)
+        self._item(unit.item, out)
         for copy in unit.copies:
-            yield from self._item(copy)
-        yield from self._emit_alerts(unit.alerts)
+            self._item(copy, out)
+        self._emit_alerts(unit.alerts, out)
 
-    def _emit_alerts(self, alerts: list[Alert]) -> Iterator[ByteRun]:
+    def _emit_alerts(self, alerts: list[Alert], out: list[ByteRun]) -> None:
         for alert in alerts:
-            yield from self._item(alert)
+            self._item(alert, out)
 
-    def _item(self, item: Item) -> Iterator[ByteRun]:
-        if self.last_malformed and item.direction is self.last_direction:
-            yield ByteRun(item.direction.flipped(), b"")  # a boundary: keep the units apart
-        yield _item_run(item)
-        self.last_direction = item.direction
+    def _item(self, item: Item, out: list[ByteRun]) -> None:
+        direction = item.direction
+        if self.last_malformed and direction is self.last_direction:
+            out.append(ByteRun(direction.flipped(), b""))  # a boundary: keep the units apart
+        out.append(ByteRun(direction, bytes(item.raw), None, (), (), item.source))
+        self.last_direction = direction
         self.last_malformed = isinstance(item, Malformed)
 
 
