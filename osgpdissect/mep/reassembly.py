@@ -14,7 +14,8 @@ Rules (guide l.256, 549-565, 612-630):
   unknown (RC4-encrypted) are accepted too;
 * a frame that lost bytes (cut short, a byte dropped) swallows the start of the next one, and
   without times nothing but the length marks where it ended: when the bytes after a frame are
-  not a frame start, or a well-formed frame ends exactly where it does, the frame ends at the
+  not a frame start, or a well-formed frame ends exactly where it does (for a well-formed
+  response: only after a pause, as read data often holds such bytes), the frame ends at the
   earliest well-formed frame inside it that is followed by a frame start or the end (its
   bytes before that are reported malformed); a frame that is exactly one run is taken as
   is.  Untimed input holds a frame until the bytes after it tell; timed input (maybe live)
@@ -39,6 +40,7 @@ Item = Frame | Alert | Malformed
 _MIN_OPAQUE = 1 + C.DIGEST_LEN  # shortest RC4 frame body (a bare response code + digest)
 ALERT_PERIOD = 1.0  # "the MEP server will continue to emit the alert once per second" (l.553)
 _RECHECK = 32  # bytes to wait for before looking again at a frame held back (bounds the work)
+_RESTART_BYTES = 3  # byte times of silence before a byte that say a new transmission began
 _MAX_ALERTS_SKIPPED = 8  # alerts looked past for the frame after a frame (bounds the look)
 _ZERO_RUN = "zero bytes back to back (alerts come once per second): a damaged frame?"
 
@@ -290,9 +292,12 @@ class StreamReassembler:
         (cut short, a byte dropped) swallows the start of the next one, or the whole of it.
         Two signs give that away: the bytes after the cut are not a frame start (nor alerts
         then one, nor the end), or a well-formed frame ends exactly where the cut one does.
-        Then the swallowed bytes are searched for the earliest frame that passes every check
-        itself and is followed by a frame start or the end: the bytes before it are the
-        damaged frame.  Returns that frame's offset, ``pos`` to keep the frame as cut, or
+        The second sign counts for a well-formed response only when the times show a pause
+        before the inner frame: read data is full of small values, so a clean response often
+        holds bytes that read as a short response ending with its own digest (a request's
+        fields rarely read as a request).  Then the swallowed bytes are searched for the
+        earliest frame that passes every check itself and is followed by a frame start or
+        the end: the bytes before it are the damaged frame.  Returns that frame's offset, ``pos`` to keep the frame as cut, or
         None when more bytes are needed to tell.  ``shaped``: the frame passes
         :func:`~osgpdissect.mep.frames.looks_like_frame`."""
         buf = self._buf
@@ -309,7 +314,10 @@ class StreamReassembler:
             return None
         if follows:
             tail = self._tail_frame(pos, end)
-            return pos if tail < 0 else tail
+            if tail >= 0 and (not shaped or self.direction is Direction.C2S
+                              or self._restarts_at(tail)):
+                return tail
+            return pos
         for q in range(pos + 1, min(end, len(buf) - 1)):
             length = (buf[q] << 8) | buf[q + 1]
             if not 0 < length <= C.MAX_MESSAGE:
@@ -326,6 +334,24 @@ class StreamReassembler:
                 if after:
                     return q
         return pos
+
+    def _restarts_at(self, index: int) -> bool:
+        """Whether the times say a transmission began at byte ``index``: a pause of more than
+        :data:`_RESTART_BYTES` byte times before it.  Untimed bytes never say so."""
+        pieces = self._pieces
+        i = self._piece_index(index)
+        piece = pieces[i]
+        k = index - piece.start
+        if piece.byte_times and 0 < k < len(piece.byte_times):
+            gap = piece.byte_times[k] - piece.byte_times[k - 1]
+        elif k == 0 and i > 0 and piece.time is not None:
+            before = self._time_in(pieces[i - 1], index - 1)
+            if before is None:
+                return False
+            gap = piece.time - before
+        else:
+            return False
+        return gap > _RESTART_BYTES * self._byte_time
 
     def _whole_run(self, pos: int, end: int) -> bool:
         """Whether ``[pos, end)`` is exactly the bytes of one run (one piece)."""

@@ -126,3 +126,50 @@ def test_a_response_shaped_tail_never_splits_a_request():
     items = list(reassemble([ByteRun(Direction.C2S, first + b"\x02" + second)]))
     assert [(type(i), i.raw) for i in items] == [
         (Frame, first), (Malformed, b"\x02"), (Frame, second)]
+
+
+def _zero_heavy_responses(count: int, seed: int) -> list[bytes]:
+    """Read responses whose data is mostly zeros and small values, as meters' tables are."""
+    import random
+
+    rnd = random.Random(seed)
+    out = []
+    for _ in range(count):
+        data = bytes(0 if rnd.random() < 0.6 else rnd.randint(1, 20) for _ in range(rnd.randint(1, 60)))
+        out.append(rc4_response(0, data))
+    return out
+
+
+def test_clean_responses_holding_a_response_shaped_tail_stay_whole():
+    """Review of session 5's recovery (session 6): read data ending ``00 0b 00 00 00`` reads as
+    a bare "OK, count 0" response ending with the outer digest, and clean responses were split
+    into a "damaged frame" and a fake frame, untimed and timed alike (48 of 20 000 zero-heavy
+    responses in 16-byte runs)."""
+    data = bytes.fromhex("0102030405060708") + bytes.fromhex("000b000000")
+    first, second = rc4_response(0, data), rc4_response(0, b"\xaa\xbb")
+    assert looks_like_frame(first[2:]) and looks_like_frame(first[-13:][2:])
+    frames = [first, second] + _zero_heavy_responses(3000, 5)
+    stream = b"".join(frames)
+    untimed = list(reassemble([ByteRun(Direction.S2C, stream)]))
+    timed = list(reassemble([ByteRun(Direction.S2C, stream[i:i + 16], i * 0.001)
+                             for i in range(0, len(stream), 16)]))
+    for items in (untimed, timed):
+        assert [i.raw for i in items] == frames
+        assert all(isinstance(i, Frame) for i in items)
+
+
+def test_timed_response_cut_before_a_pause_still_ends_at_the_frame_inside():
+    """With times, a pause before the inner frame is the evidence: a response cut short, then
+    after a pause a whole response that fills exactly what the cut one still claims."""
+    whole = rc4_response(0, bytes(range(20)))
+    follower = rc4_response(0, b"\x05\x06")
+    cut = whole[:len(whole) - len(follower)]
+    after = rc4_response(0, b"\x07")
+    byte = 10 / 9600
+    runs = [ByteRun(Direction.S2C, cut, 1.0, tuple(1.0 + k * byte for k in range(len(cut)))),
+            ByteRun(Direction.S2C, follower, 1.05,
+                    tuple(1.05 + k * byte for k in range(len(follower)))),
+            ByteRun(Direction.S2C, after, 1.09, tuple(1.09 + k * byte for k in range(len(after))))]
+    items = list(reassemble(runs))
+    assert [(type(i), i.raw) for i in items] == [
+        (Malformed, cut), (Frame, follower), (Frame, after)]
