@@ -14,7 +14,12 @@ import logging
 from typing import Any
 
 from osgpdissect.c1218 import codes as C
-from osgpdissect.c1218.procedures import call_header, result_header
+from osgpdissect.c1218.procedures import (
+    call_header,
+    decode_procedure_call,
+    decode_procedure_result,
+    result_header,
+)
 
 __all__ = ["ProcedureTracker"]
 
@@ -37,7 +42,6 @@ class ProcedureTracker:
         self.et59_response: bool | None = None
         self._last_psn: int | None = None
         self._last_spec_call: Any = None  # the spec's ProcedureCall of ``last_call``
-        self._spec_calls = _spec_procedures()
 
     def on_et50(self, decoding: Any) -> None:
         """ET50 decoded from a read, or from a write the meter acknowledged: pick up the ET59
@@ -54,7 +58,9 @@ class ProcedureTracker:
             return out
         header = self._header(call_header, data)
         if isinstance(header, str):
-            out["problems"] = [header]
+            out.update(raw=data.hex(), problems=[header])
+            self.last_call, self.last_call_index = out, index  # later results: not this one's
+            self._last_spec_call = None
             return out
         number, handling, psn = header
         problems = []
@@ -100,8 +106,11 @@ class ProcedureTracker:
             "problems": [],
         }
         call = self.last_call
-        if call is None or "number" not in call:
+        if call is None:
             out["problems"].append("no BT07 call seen before this result")
+        elif "number" not in call:
+            out["problems"].append("the last BT07 call's header was not read: "
+                                   "this result cannot be matched with it")
         elif call["number"] != number or call["psn"] != psn:
             out["problems"].append(
                 f"result of {C.procedure_id(number)} PSN {psn} does not match the last call "
@@ -149,10 +158,10 @@ class ProcedureTracker:
 
     def _spec_call(self, data: bytes) -> Any:
         self._last_spec_call = None
-        if self._spec_calls is None or not getattr(self.tables, "available", False):
+        if not getattr(self.tables, "available", False):
             return None
         try:
-            call = self._spec_calls[0](self.tables.spec, data, device=self.tables.device)
+            call = decode_procedure_call(self.tables.spec, data, device=self.tables.device)
         except Exception as exc:  # the spec decoder is optional detail
             log.debug("decode_procedure_call failed: %s", exc)
             return {"warning": f"decode_procedure_call failed: {type(exc).__name__}: {exc}"}
@@ -160,7 +169,7 @@ class ProcedureTracker:
         return _jsonable(call)
 
     def _spec_result(self, data: bytes, call: dict[str, Any] | None) -> Any:
-        if self._spec_calls is None or not getattr(self.tables, "available", False):
+        if not getattr(self.tables, "available", False):
             return None
         # The call as the spec decoded it (same device state), else its raw BT07 bytes.
         spec_call = self._last_spec_call if call is self.last_call else None
@@ -168,17 +177,11 @@ class ProcedureTracker:
             spec_call = bytes.fromhex(call["raw"])
         try:
             return _jsonable(
-                self._spec_calls[1](self.tables.spec, data, spec_call, device=self.tables.device)
+                decode_procedure_result(self.tables.spec, data, spec_call, device=self.tables.device)
             )
         except Exception as exc:  # the spec decoder is optional detail
             log.debug("decode_procedure_result failed: %s", exc)
             return {"warning": f"decode_procedure_result failed: {type(exc).__name__}: {exc}"}
-
-
-def _spec_procedures() -> tuple[Any, Any]:
-    from osgpdissect.c1218.procedures import decode_procedure_call, decode_procedure_result
-
-    return decode_procedure_call, decode_procedure_result
 
 
 def _jsonable(value: Any) -> Any:

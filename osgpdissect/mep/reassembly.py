@@ -49,7 +49,9 @@ _ZERO_RUN = "zero bytes back to back (alerts come once per second): a damaged fr
 class ReassemblyOptions:
     """``max_gap``: seconds of silence that end a chunk.  ``byte_time``: seconds per byte, to
     estimate a run's end when the reader gives one time per run (10 bits at 9600 baud).
-    ``half_duplex``: the other direction talking ends this direction's chunk.
+    ``half_duplex``: the other direction talking ends this direction's chunk (untimed frames
+    held for the bytes after them are then given at the switch; without it, such a frame may
+    come out after the other direction's next frame).
     ``confirm``: extra check of a resync candidate's body (e.g. digest with known keys)."""
 
     max_gap: float = 0.1

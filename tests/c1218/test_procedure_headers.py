@@ -63,3 +63,20 @@ def test_tracker_without_a_spec_says_why(spec):
     assert call["problems"] == ["procedure header not decoded: table decoding unavailable: test"]
     result = tracker.on_result(C.BT08, 0, bytes([0x13, 0x08, 7, 0]))
     assert result is not None and result["problems"] == call["problems"]
+
+
+def test_a_call_whose_header_was_not_read_keeps_its_bytes_and_is_not_skipped(spec):
+    """Review (session 6): a BT07 call whose header could not be read lost its bytes and was
+    passed over, so the next result was matched against the call before it."""
+    tables = TableContext(spec)
+    tracker = ProcedureTracker(tables)
+    first = tracker.on_call(bytes([0x13, 0x08, 7]), 1)
+    assert first["psn"] == 7
+    tables.available, tables.reason = False, "table decoding unavailable: test"
+    second = tracker.on_call(bytes([0x13, 0x08, 8, 0x01]), 2)
+    assert second["raw"] == "13080801"
+    tables.available = True
+    result = tracker.on_result(C.BT08, 0, result_bytes(spec, 0x813, 7, 0))
+    assert "call_exchange" not in result
+    assert result["problems"] == ["the last BT07 call's header was not read: this result "
+                                  "cannot be matched with it"]
