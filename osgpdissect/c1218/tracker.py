@@ -14,12 +14,8 @@ import logging
 from typing import Any
 
 from osgpdissect.c1218 import codes as C
-from osgpdissect.c1218.procedures import (
-    call_header,
-    decode_procedure_call,
-    decode_procedure_result,
-    result_header,
-)
+from osgpdissect.c1218 import procedures
+from osgpdissect.c1218.procedures import call_header, result_header
 
 __all__ = ["ProcedureTracker"]
 
@@ -161,7 +157,7 @@ class ProcedureTracker:
         if not getattr(self.tables, "available", False):
             return None
         try:
-            call = decode_procedure_call(self.tables.spec, data, device=self.tables.device)
+            call = procedures.decode_procedure_call(self.tables.spec, data, device=self.tables.device)
         except Exception as exc:  # the spec decoder is optional detail
             log.debug("decode_procedure_call failed: %s", exc)
             return {"warning": f"decode_procedure_call failed: {type(exc).__name__}: {exc}"}
@@ -176,9 +172,8 @@ class ProcedureTracker:
         if spec_call is None and call and "raw" in call:
             spec_call = bytes.fromhex(call["raw"])
         try:
-            return _jsonable(
-                decode_procedure_result(self.tables.spec, data, spec_call, device=self.tables.device)
-            )
+            return _jsonable(procedures.decode_procedure_result(
+                self.tables.spec, data, spec_call, device=self.tables.device))
         except Exception as exc:  # the spec decoder is optional detail
             log.debug("decode_procedure_result failed: %s", exc)
             return {"warning": f"decode_procedure_result failed: {type(exc).__name__}: {exc}"}
