@@ -184,6 +184,7 @@ class CaptureOptions:
             raise CaptureError(f"bad option samplerate={self.samplerate}: must be > 0")
         if not self.run_gap > 0:
             raise CaptureError(f"bad option run_gap={self.run_gap}: must be > 0")
+        self.run_gap = float(self.run_gap)  # (an int's __lt__ does not compare with floats)
         if self.max_samples < 1:
             raise CaptureError(f"bad option max_samples={self.max_samples}: must be >= 1")
         if self.max_run < 1:

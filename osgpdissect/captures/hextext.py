@@ -38,7 +38,7 @@ _TS = (r"(?:\[\s*(?P<bts>[^\]]+?)\s*\]"
        r"|(?P<num>\d+\.\d+)s?)")
 _DIR = r"(?P<dir>C->S|S->C|C2S|S2C|TX|RX|>|<)"
 _LINE = re.compile(
-    rf"^\s*(?:{_TS}\s*:?\s+)?(?:{_DIR}(?::|\s+|$|(?=[0-9a-fA-F])))?\s*(?:(?P<ts2>{_TS.replace('?P<', '?P<x')})\s*:?\s+)?(?P<hex>.*?)\s*$",
+    rf"^\s*(?:{_TS}\s*:?(?:\s+|$))?(?:{_DIR}(?::|\s+|$|(?=[0-9a-fA-F])))?\s*(?:(?P<ts2>{_TS.replace('?P<', '?P<x')})\s*:?(?:\s+|$))?(?P<hex>.*?)\s*$",
     re.I)
 _DIRS = {"c->s": Direction.C2S, "c2s": Direction.C2S, "tx": Direction.C2S, ">": Direction.C2S,
          "s->c": Direction.S2C, "s2c": Direction.S2C, "rx": Direction.S2C, "<": Direction.S2C}

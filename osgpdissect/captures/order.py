@@ -275,6 +275,8 @@ class _OpticalCutter:
                     # packets: it ends where the first valid one starts (a token just before
                     # that packet is left to the loop)
                     nxt = next_valid_packet(buf, pos + 1, end)
+                    if nxt < 0 and not final and _incomplete_inside(buf, pos + 1, end):
+                        break  # a packet inside is not all in yet: it may be the valid one
                     if nxt >= 0:
                         if nxt - 1 > pos and buf[nxt - 1] in (O.ACK, O.NAK):
                             nxt -= 1
@@ -295,6 +297,16 @@ class _OpticalCutter:
             yield bytes(buf[start:]), "other", 0
             start = len(buf)
         del buf[:start]
+
+
+def _incomplete_inside(buf: bytearray, lo: int, hi: int) -> bool:
+    """Whether an ``EE`` in ``[lo, hi)`` starts a packet whose bytes are not all in ``buf``."""
+    pos = buf.find(O.STP, lo, hi)
+    while pos >= 0:
+        if packet_status(buf, pos)[0] == "truncated":
+            return True
+        pos = buf.find(O.STP, pos + 1, hi)
+    return False
 
 
 def _optical_order(sources: dict[Direction, Iterator[ByteRun]]) -> Iterator[ByteRun]:

@@ -188,7 +188,7 @@ def _by_content(src: Source, opts: CaptureOptions, info: SrInfo,
         inv = opts.invert if opts.invert is not None else idle_inverted(raw)
         levels = raw ^ 1 if inv else raw
         baud = opts.baud or estimate_baud(pulse_widths(levels), info.samplerate)
-        if baud is None or info.samplerate / baud < 2:
+        if not baud or info.samplerate / baud < 2:  # (0: a rate too low to measure a baud)
             continue
         decoder = ColumnDecoder(FrameGeometry(info.samplerate / baud, fmt), [(0, False)])
         (chars,) = decoder.feed(levels, True)

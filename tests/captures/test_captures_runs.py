@@ -106,3 +106,16 @@ def test_untimed_alignment_shortcut_equals_table(reqs: list, resps: list) -> Non
         m.setattr(order, "_BEST_FIT", 99)  # no shortcut: the table always
         want = order._align(units(reqs, Direction.C2S), units(resps, Direction.S2C))
     assert got == want
+
+
+def test_an_integer_run_gap_gives_the_runs_of_the_same_float():
+    """Review (session 6): ``CaptureOptions(run_gap=1)`` split a Logic 2 export into one-byte
+    runs (``int.__lt__`` of a float is NotImplemented, which counts as true)."""
+    from pathlib import Path
+
+    from osgpdissect.captures import CaptureOptions, open_capture
+
+    example = str(Path(__file__).resolve().parents[2] / "examples" / "session-logic2.csv")
+    as_int = [r.data for r in open_capture([example], options=CaptureOptions(run_gap=1))]
+    as_float = [r.data for r in open_capture([example], options=CaptureOptions(run_gap=1.0))]
+    assert as_int == as_float and max(map(len, as_int)) > 1

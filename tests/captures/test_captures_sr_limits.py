@@ -73,3 +73,30 @@ def test_same_sample_bytes_one_with_line_error_merge(tmp_path):
     by_dir = {r.direction: r for r in got}
     assert by_dir[Direction.C2S].errors and by_dir[Direction.C2S].errors[0].kind == "framing"
     assert by_dir[Direction.S2C].data == b"\x41\x42"
+
+
+def test_unnamed_channels_at_a_samplerate_too_low_for_any_baud(tmp_path, capsys):
+    """Review (session 6): with channels chosen by content (D0/D1), a samplerate so low that
+    the measured baud rounds to 0 divided by zero (an internal error)."""
+    import zipfile
+
+    from osgpdissect.bytestream import ByteRun, Direction
+    from osgpdissect.captures import write_sigrok_sr
+    from osgpdissect.cli import main
+
+    made = tmp_path / "made.sr"
+    runs = [ByteRun(Direction.C2S, bytes(range(40)), 0.01), ByteRun(Direction.S2C, b"\x55" * 40, 0.2)]
+    write_sigrok_sr(runs, str(made), names=("D0", "D1"))
+    slow = tmp_path / "slow.sr"
+    with zipfile.ZipFile(made) as src, zipfile.ZipFile(slow, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "metadata":
+                text = data.decode()
+                rate = next(ln for ln in text.splitlines() if ln.startswith("samplerate="))
+                data = text.replace(rate, "samplerate=1 Hz").encode()
+            dst.writestr(info.filename, data)
+    status = main(["decode", str(slow), "-f", "sigrok"])
+    err = capsys.readouterr().err
+    assert status == 2 and "internal error" not in err
+    assert "no channel carries UART bytes" in err

@@ -101,3 +101,16 @@ def test_pcapng_nanosecond_epoch_stamp_is_exact(tmp_path):
     assert run.data == b"\x01\x02" and run.direction is Direction.C2S
     assert run.time == stamp / 10**9
     assert round(stamp * 1e-9, 9) != stamp / 10**9  # the old reading differed for this stamp
+
+
+def test_hex_line_with_a_time_and_no_bytes_is_skipped(tmp_path):
+    """Review (session 6): lines are read without their newline since the bulk reader, and a
+    line holding only a time (``12.400``, ``[12.4]``, ``TX 12.4``) was taken for hex and
+    stopped the decode ("not hex")."""
+    path = tmp_path / "t.hex"
+    lines = ["12.345 C->S 00 05 01 02 03 04 05"] * 21 + ["12.400", "[12.45]", "12.47:",
+                                                         "TX 12.48", "12.500 S->C 00 01 00"]
+    path.write_text("\n".join(lines) + "\n")
+    assert detect_format(str(path)) == "hex"
+    runs = list(open_capture([str(path)]))
+    assert [r.data for r in runs][-1] == b"\x00\x01\x00" and len(runs) == 22

@@ -200,3 +200,30 @@ def test_one_annotation_file_with_two_untimed_decoders(tmp_path):
     _check(list(Dissector().dissect(capture)), c.expected)
     assert NOTE in capture.notes
     assert any("'uart-2' taken as C->S" in n for n in capture.notes)
+
+
+def test_optical_packet_inside_a_damaged_one_survives_any_run_boundary():
+    """Review (session 6): a damaged packet ends at the first valid packet inside its announced
+    length, but a valid packet not yet all in the buffer (cut by the end of a run) was not
+    seen, so whether it survived depended on where the reader's runs happened to end."""
+    from osgpdissect.captures.order import _OpticalCutter
+    from osgpdissect.optical import codes as O
+    from osgpdissect.optical.packet import build_packet
+
+    damaged = build_packet(bytes(range(20)))[:11]  # says 20 data bytes, has 5
+    valid = build_packet(bytes(range(30)), seq=1)
+    after = build_packet(b"\x00\x01\x02")
+    stream = bytes([O.ACK]) + damaged + bytes([O.ACK]) + valid + bytes([O.ACK]) + after
+
+    def units(cuts: list[int]) -> list[tuple[str, int]]:
+        cutter = _OpticalCutter(Direction.S2C)
+        out = []
+        for lo, hi in zip([0, *cuts], [*cuts, len(stream)], strict=True):
+            out += cutter.feed(ByteRun(Direction.S2C, stream[lo:hi]))
+        out += cutter.feed(ByteRun(Direction.S2C, b""), final=True)
+        return [(kind, len(data)) for data, kind, _more in out]
+
+    whole = units([])
+    assert ("packet", len(valid)) in whole and ("other", len(damaged)) in whole
+    for cut in range(1, len(stream)):
+        assert units([cut]) == whole, cut
