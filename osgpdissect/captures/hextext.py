@@ -134,6 +134,11 @@ def parse_line(line: str) -> tuple[float | None, Direction | None, bytes, list[L
     quick = _quick(line)
     if quick is not None:
         return quick
+    return _parse_slow(line)
+
+
+def _parse_slow(line: str) -> tuple[float | None, Direction | None, bytes, list[LineError]] | None:
+    """:func:`parse_line` for a line that is not in the writer's own form."""
     m = _FAST.match(line)
     if m:
         t, d, hexs = m.groups()
@@ -197,7 +202,7 @@ def _runs(src: Source, opts: CaptureOptions) -> Iterator[ByteRun]:
             parsed = _quick(line)
             if parsed is None:
                 try:
-                    parsed = parse_line(line)
+                    parsed = _parse_slow(line)
                 except ValueError as exc:
                     raise CaptureError(f"{path}:{lineno}: {exc}") from None
             if parsed is None:

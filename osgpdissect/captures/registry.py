@@ -173,14 +173,12 @@ def _guarded(it: Iterator[ByteRun], src: Source, swap: bool,
             yield from it  # nothing to change: no Python step per run
             return
         for run in it:
-            if swap or label is not None:
-                source = run.source
-                if label is not None and source.startswith(path):
-                    source = label + source[len(path):]
-                direction = run.direction.flipped() if swap else run.direction
-                run = ByteRun(direction, run.data, run.time, run.byte_times, run.errors, source,
-                              run.channel)
-            yield run
+            source = run.source
+            if label is not None and source.startswith(path):
+                source = label + source[len(path):]
+            direction = run.direction.flipped() if swap else run.direction
+            yield ByteRun(direction, run.data, run.time, run.byte_times, run.errors, source,
+                          run.channel)
     except CaptureError as exc:
         if label is None:
             raise

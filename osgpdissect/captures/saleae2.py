@@ -133,7 +133,7 @@ def _events(src: Source, opts: CaptureOptions, cols: list[str],
                 rows = list(csv.reader(lines))
             except csv.Error:
                 rows = []
-            if len(rows) != len(lines) or lines[-1].count('"') % 2:
+            if len(rows) != len(lines) or _open_quote(lines[-1]):
                 # a quoted field over several lines: the csv module reads the rest
                 rest = chain((ln + "\n" for ln in lines),
                              (ln + "\n" for _, block in blocks for ln in block))
@@ -149,6 +149,18 @@ def _events(src: Source, opts: CaptureOptions, cols: list[str],
                 yield from asm.add_run(d, data, times, errors, f"{path}:{first[0]}", channel,
                                        where=lambda i, first=first: f"{path}:{first[i]}")
     yield from asm.finish()
+
+
+def _open_quote(line: str) -> bool:
+    """Whether ``line`` ends inside a quoted field (or is not plain CSV: the row-by-row reader
+    then says what is wrong)."""
+    if '"' not in line:
+        return False
+    try:
+        next(csv.reader((line,), strict=True), None)
+    except csv.Error:
+        return True
+    return False
 
 
 def _stamp(text: str) -> float:

@@ -144,6 +144,23 @@ def test_saleae2_iso_times_and_quoted_newline(tmp_path: Path,
     assert isinstance(bulk, tuple) and bulk == rows
 
 
+def test_saleae2_quoted_field_open_at_a_block_end_with_a_quote_before_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Review (session 6): a block's last line holding a literal ``"`` in an unquoted field
+    and then a quoted field that goes on over the next line had an even count of quotes, so
+    the bulk reader missed the open field ("expected at least 5 columns").  Each padding
+    puts that line's end at another place, one of them a block's end."""
+    head = "name,type,start_time,duration,data,error\n"
+    rows = "".join(f"TX,data,0.{k + 1:09d},0.001,0x41,\n" for k in range(240))
+    tail = 'RX,data,0.5,0.0"01,0x42,"multi\nline"\nTX,data,0.6,0.001,0x44,\n'
+    base = len(head) + len(rows)
+    for pad in range(8192 - base - tail.index("\n") - 40, 8192 - base - tail.index("\n") + 40):
+        path = tmp_path / f"q{pad}.csv"
+        path.write_text(head + rows + "TX,data,0.4,0.001,0x43," + "x" * pad + "\n" + tail)
+        bulk, by_rows = _both(monkeypatch, [str(path)])
+        assert isinstance(bulk, tuple) and bulk == by_rows, pad
+
+
 @pytest.mark.parametrize("bad, expect", [
     ("0.5x,0x41,,", "bad time"), ("inf,0x41,,", "finite"), ("0.5,0x4100,,", "out of byte"),
     ("0.5", "expected 4 columns"),
