@@ -315,6 +315,8 @@ class StreamReassembler:
         if follows is None:
             return None
         if follows:
+            if shaped and self.direction is Direction.S2C and self._last_time is None:
+                return pos  # no times at all: no pause can show, the response stays whole
             tail = self._tail_frame(pos, end)
             if tail >= 0 and (not shaped or self.direction is Direction.C2S
                               or self._restarts_at(tail)):
